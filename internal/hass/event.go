@@ -1,0 +1,53 @@
+package hass
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Event is one Home Assistant event after ingest: normalised, sanitised (SPEC.md §5.3) and
+// annotated with what the filters of SPEC.md §4.1 look at. Once published to the hub an Event is
+// shared by every subscriber and must not be modified.
+type Event struct {
+	// ID is the gateway's event id, "<epoch>-<sequence>" (SPEC.md §4.5). The hub (or, with Redis,
+	// the stream) sets it before the event is dispatched; it is empty before that.
+	ID string
+
+	// Type is HA's event_type ("state_changed", "call_service", …): the canonical name.
+	Type string
+	// Data is HA's event data, a compact JSON object on one line, after sanitising.
+	Data json.RawMessage
+	// Origin is HA's origin ("LOCAL" or "REMOTE"), or OriginResync for events made by a resync.
+	Origin string
+	// TimeFired is HA's time_fired, verbatim (ISO 8601 with an offset).
+	TimeFired string
+	// Context is HA's context object {"id","parent_id","user_id"}, compact JSON.
+	Context json.RawMessage
+
+	// EntityID is the entity the event is about: data.entity_id, or the entity of new_state or
+	// old_state, or the only entity a call_service targets. Empty when there is none.
+	EntityID string
+	// Domain is EntityID's domain, or data.domain for call_service. Empty when there is none.
+	Domain string
+	// Entities lists every entity the event names: EntityID, or for call_service every entity in
+	// service_data.entity_id and service_data.target.entity_id. Nil when there is none.
+	Entities []string
+
+	// OldState and NewState are data.old_state and data.new_state of a state_changed event,
+	// compact JSON, nil when absent or null.
+	OldState, NewState json.RawMessage
+	// State is new_state.state of a state_changed event ("" when new_state is null).
+	State string
+	// StateChanged reports, for state_changed, that old_state.state differs from new_state.state
+	// (creation and removal count as changes); false when only attributes changed.
+	StateChanged bool
+	// DeviceClass is attributes.device_class of new_state (or old_state on removal), if any.
+	DeviceClass string
+
+	// Received is when hasse read the frame that carried the event, for delivery latency.
+	Received time.Time
+}
+
+// OriginResync marks events the gateway made itself to bring subscribers back to Home
+// Assistant's true state after an outage (SPEC.md §2).
+const OriginResync = "resync"
