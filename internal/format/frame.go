@@ -1,0 +1,54 @@
+package format
+
+import "hasse/internal/hass"
+
+// Frame is one event encoded in both wire formats, each a complete SSE message
+// ("id: …\ndata: …\n\n", plus "event: …" in Named). A Frame is read-only once made: every
+// subscriber and the replay ring share it, from any goroutine.
+type Frame struct {
+	// Event is the event the Frame encodes; like the Frame, it must not be modified.
+	Event *hass.Event
+
+	envelope, named []byte
+}
+
+// NewFrame encodes ev in both wire formats. ev.ID becomes the SSE id: line and the envelope's
+// "id", so the hub sets it first. NewFrame makes two allocations: the Frame and one buffer
+// holding both messages.
+func NewFrame(ev *hass.Event) *Frame {
+	buf := make([]byte, 0, frameSize(ev))
+	buf = appendEnvelopeMessage(buf, ev)
+	n := len(buf)
+	buf = appendNamedMessage(buf, ev)
+	return &Frame{
+		Event:    ev,
+		envelope: buf[:n:n], // capped: an append by a careless reader copies instead of overwriting named
+		named:    buf[n:len(buf):len(buf)],
+	}
+}
+
+// Bytes returns the Frame's message in format k (Envelope for an unknown k). The bytes are
+// shared: they must not be modified.
+func (f *Frame) Bytes(k Kind) []byte {
+	if k == Named {
+		return f.named
+	}
+	return f.envelope
+}
+
+// frameSize estimates the bytes NewFrame writes for ev, so that one allocation usually holds
+// both messages, with little to spare: frames stay in the replay ring.
+func frameSize(ev *hass.Event) int {
+	// Field names and punctuation take under 128 bytes per message; the id is written three
+	// times, the type three times (an alias is at most 2 bytes longer) and the entity id at
+	// most twice, but for its place inside HA's data.
+	n := 2*128 + 3*len(ev.ID) + 3*len(ev.Type) + 2*len(ev.TimeFired) + 2*len(ev.EntityID) +
+		len(ev.Domain) + len(ev.State) + len(ev.Origin)
+	n += len(ev.Data) + len(ev.Context) // named
+	if ev.Type == hass.TypeStateChanged {
+		n += len(ev.NewState) + len(ev.OldState)
+	} else {
+		n += len(ev.Data)
+	}
+	return n
+}
