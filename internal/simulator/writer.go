@@ -1,0 +1,93 @@
+package simulator
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/coder/websocket"
+)
+
+// maxPending is how many messages may wait for a connection's writer before the client is
+// dropped as too slow (HA's MAX_PENDING_MSG, HA-PROTOCOL.md §18).
+const maxPending = 4096
+
+// flush hands the messages queued during this turn to c's writer without ever blocking: a client
+// with maxPending messages waiting is dropped instead. Called on Run's goroutine only.
+func (c *conn) flush() {
+	batch := c.turn
+	c.turn = nil
+	if c.dropped || len(batch) == 0 {
+		return
+	}
+	if n := c.pending.Add(int64(len(batch))); n >= maxPending {
+		c.drop(n)
+		return
+	}
+	select {
+	case c.out <- batch:
+	default: // unreachable while pending counts right: out holds at most one batch per message
+		c.drop(c.pending.Load())
+	}
+}
+
+// drop ends a connection whose client cannot keep up.
+func (c *conn) drop(pending int64) {
+	c.dropped = true
+	c.log.LogAttrs(context.Background(), slog.LevelWarn, "client unable to keep up with pending messages",
+		slog.Int64("pending", pending))
+	c.cancel()
+}
+
+// writeLoop is c's writer goroutine: it writes what flush hands it, in order, until ctx ends or a
+// write fails. Everything waiting when it wakes goes out at once: as one JSON array frame when the
+// client asked for coalesce_messages and there is more than one message, else one frame each.
+func (c *conn) writeLoop(ctx context.Context) {
+	for {
+		var batch [][]byte
+		select {
+		case <-ctx.Done():
+			return
+		case batch = <-c.out:
+		}
+	drain:
+		for {
+			select {
+			case more := <-c.out:
+				batch = append(batch, more...)
+			default:
+				break drain
+			}
+		}
+		if err := c.write(ctx, batch); err != nil {
+			c.log.LogAttrs(ctx, slog.LevelDebug, "write failed", slog.Any("err", err))
+			c.cancel()
+			return
+		}
+		c.pending.Add(-int64(len(batch)))
+	}
+}
+
+func (c *conn) write(ctx context.Context, batch [][]byte) error {
+	if len(batch) > 1 && c.coalesce.Load() {
+		size := len(batch) + 1
+		for _, m := range batch {
+			size += len(m)
+		}
+		frame := make([]byte, 0, size)
+		frame = append(frame, '[')
+		for i, m := range batch {
+			if i > 0 {
+				frame = append(frame, ',')
+			}
+			frame = append(frame, m...)
+		}
+		frame = append(frame, ']')
+		return c.ws.Write(ctx, websocket.MessageText, frame)
+	}
+	for _, m := range batch {
+		if err := c.ws.Write(ctx, websocket.MessageText, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
