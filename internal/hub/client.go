@@ -1,0 +1,122 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"hasse/internal/filter"
+	"hasse/internal/format"
+)
+
+// Why the hub ended a client's stream; [Client.Err] returns one of these.
+var (
+	ErrSlowConsumer = errors.New("hub: client queue overflowed")
+	ErrShutdown     = errors.New("hub: shutting down")
+)
+
+// Client is one subscriber: its filter, its wire format and the bounded queue the hub fills.
+// The exported fields are set at [Hub.Subscribe] and read-only afterwards.
+type Client struct {
+	ID          string         // connection id, unique within the process
+	ClientID    string         // the label the client chose, or one made for it
+	User        string         // the user or token name the client authenticated as
+	Filter      *filter.Filter // nil: every event
+	Format      format.Kind
+	ConnectedAt time.Time
+
+	hub  *Hub
+	q    *queue
+	done chan struct{} // closed by the hub when it ends the client; err is set before
+	err  error
+	seen uint64 // index generation of the last lookup that considered this client; hub-owned
+}
+
+// Done is closed when the hub has ended the client (it was too slow, or the hub is stopping).
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// Err says why the hub ended the client: [ErrSlowConsumer] or [ErrShutdown]; nil before Done.
+func (c *Client) Err() error {
+	select {
+	case <-c.done:
+		return c.err
+	default:
+		return nil
+	}
+}
+
+// Close unregisters the client. The goroutine streaming the client calls it once, when the
+// stream ends for any reason; it returns at once if the hub has stopped.
+func (c *Client) Close() {
+	select {
+	case c.hub.leaves <- c:
+	case <-c.hub.stopped:
+	}
+}
+
+// Output is where a client's stream is written: an HTTP response reached through its
+// http.ResponseController.
+type Output interface {
+	Write(p []byte) (int, error)
+	Flush() error
+	SetWriteDeadline(deadline time.Time) error
+}
+
+// Stream writes the client's frames to out until ctx ends (the client went away), a write fails,
+// or the hub ends the client. Everything queued goes out in one write and one flush; a
+// keep-alive goes out when nothing else has for the hub's keep-alive interval. Each write must
+// complete within the hub's write timeout. Stream returns nil when the hub ended the client.
+func (c *Client) Stream(ctx context.Context, out Output) error {
+	cfg := c.hub.cfg
+	keepAlive := time.NewTimer(cfg.KeepAlive)
+	defer keepAlive.Stop()
+	var buf []byte
+	for {
+		select {
+		case <-c.done: // before anything queued: a dropped client gets its error, not its backlog
+			return c.finish(out, buf[:0])
+		default:
+		}
+		select {
+		case <-c.q.ready:
+			buf = c.q.take(buf[:0])
+		case <-keepAlive.C:
+			buf = format.AppendKeepAlive(buf[:0], c.Format, time.Now())
+		case <-c.done:
+			return c.finish(out, buf[:0])
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if err := write(out, buf, cfg.WriteTimeout); err != nil {
+			return err
+		}
+		keepAlive.Reset(cfg.KeepAlive)
+	}
+}
+
+// finish writes what the client is owed after the hub ended it: the frames still queued when
+// the hub is stopping, or an error event when the client was too slow (its queue is dropped:
+// it holds a megabyte the client is not reading).
+func (c *Client) finish(out Output, buf []byte) error {
+	now := time.Now()
+	if errors.Is(c.err, ErrSlowConsumer) {
+		buf = format.AppendError(buf, c.Format, "slow_consumer", "the client did not keep up with its events", now)
+		_ = write(out, buf, c.hub.cfg.FinalWriteTimeout)
+		return nil
+	}
+	buf = c.q.take(buf)
+	if len(buf) > 0 {
+		_ = write(out, buf, c.hub.cfg.FinalWriteTimeout)
+	}
+	return nil
+}
+
+func write(out Output, buf []byte, timeout time.Duration) error {
+	if err := out.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
+		return err
+	}
+	if _, err := out.Write(buf); err != nil {
+		return err
+	}
+	return out.Flush()
+}

@@ -1,0 +1,11 @@
+// Package hub fans Home Assistant events out to SSE clients.
+//
+// [Hub.Run] is the package's only long-lived goroutine. It owns the subscriber index, the event
+// sequence and the connection counts: events, joins and leaves reach it over channels, so a client
+// is registered in one step and nothing falls between two of them. Each event is encoded once per
+// wire format ([format.NewFrame]) and pushed, without ever blocking, into the bounded queue of every
+// matching client; a client whose queue would overflow is dropped with a slow_consumer error.
+//
+// A [Client]'s queue is drained by whoever streams it ([Client.Stream], today the client's own HTTP
+// handler goroutine). When Run ends, every client is closed and its Stream returns.
+package hub

@@ -1,0 +1,262 @@
+package hub
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"hasse/internal/filter"
+	"hasse/internal/format"
+	"hasse/internal/hass"
+)
+
+// Refusals of [Hub.Subscribe].
+var (
+	ErrFull     = errors.New("hub: connection limit reached")
+	ErrUserFull = errors.New("hub: connection limit of this user reached")
+	ErrClosed   = errors.New("hub: not running")
+)
+
+// Config tunes a Hub. Zero fields take the defaults shown.
+type Config struct {
+	MaxClients        int           // concurrent clients in all; default 100
+	MaxClientsPerUser int           // concurrent clients of one user; default 10
+	QueueBytes        int           // bytes a client may have waiting before it is dropped; default 1 MiB
+	KeepAlive         time.Duration // keep-alive period of a quiet stream; default 30s
+	WriteTimeout      time.Duration // longest one write to a client may take; default 5m
+	FinalWriteTimeout time.Duration // longest the last write to an ended client may take; default 2s
+	Epoch             string        // first part of event ids; default: random, new for each Hub
+	EventBuffer       int           // events accepted ahead of dispatch; default 4096
+}
+
+func (c *Config) setDefaults() error {
+	c.MaxClients = cmpOr(c.MaxClients, 100)
+	c.MaxClientsPerUser = cmpOr(c.MaxClientsPerUser, 10)
+	c.QueueBytes = cmpOr(c.QueueBytes, 1<<20)
+	c.KeepAlive = cmpOr(c.KeepAlive, 30*time.Second)
+	c.WriteTimeout = cmpOr(c.WriteTimeout, 5*time.Minute)
+	c.FinalWriteTimeout = cmpOr(c.FinalWriteTimeout, 2*time.Second)
+	c.EventBuffer = cmpOr(c.EventBuffer, 4096)
+	if c.Epoch == "" {
+		c.Epoch = newEpoch()
+	}
+	switch {
+	case c.MaxClients < 0 || c.MaxClientsPerUser < 0 || c.QueueBytes < 0 || c.EventBuffer < 0:
+		return errors.New("hub: negative limit")
+	case c.KeepAlive < 0 || c.WriteTimeout < 0 || c.FinalWriteTimeout < 0:
+		return errors.New("hub: negative duration")
+	}
+	for _, r := range c.Epoch {
+		if !isIDChar(r) || r == '-' {
+			return fmt.Errorf("hub: epoch %q: only letters, digits, '.' and '_' allowed", c.Epoch)
+		}
+	}
+	return nil
+}
+
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+func isIDChar(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-'
+}
+
+// newEpoch returns 6 random base-36 characters.
+func newEpoch() string {
+	const digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	for i := range b {
+		b[i] = digits[int(b[i])%len(digits)]
+	}
+	return string(b[:])
+}
+
+// Subscription is what a client asks [Hub.Subscribe] for.
+type Subscription struct {
+	ID             string         // connection id; must be unique among open clients
+	ClientID       string         // the client's label
+	User           string         // user or token name, for the per-user limit
+	MaxConnections int            // this user's own limit; 0 = Config.MaxClientsPerUser
+	Filter         *filter.Filter // nil: every event
+	Format         format.Kind
+}
+
+type join struct {
+	sub   Subscription
+	reply chan joinReply
+}
+
+type joinReply struct {
+	c   *Client
+	err error
+}
+
+// Hub fans events out to clients. Create it with [New], run it with [Hub.Run]; Publish,
+// Subscribe and the Client methods are safe for concurrent use.
+type Hub struct {
+	cfg Config
+	log *slog.Logger
+
+	events  chan *hass.Event
+	joins   chan join
+	leaves  chan *Client
+	stopped chan struct{} // closed when Run returns
+
+	count   atomic.Int64 // open clients, for readers outside Run
+	dropped atomic.Int64 // clients dropped as slow consumers
+
+	// Owned by Run.
+	index   *index
+	clients map[*Client]struct{}
+	perUser map[string]int
+	seq     uint64
+	scratch []*Client
+}
+
+// New returns a Hub that is not yet running.
+func New(cfg Config, log *slog.Logger) (*Hub, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	return &Hub{
+		cfg:     cfg,
+		log:     log,
+		events:  make(chan *hass.Event, cfg.EventBuffer),
+		joins:   make(chan join),
+		leaves:  make(chan *Client),
+		stopped: make(chan struct{}),
+		index:   newIndex(),
+		clients: make(map[*Client]struct{}),
+		perUser: make(map[string]int),
+	}, nil
+}
+
+// Epoch returns the first part of every event id this hub gives out (SPEC.md §4.5).
+func (h *Hub) Epoch() string { return h.cfg.Epoch }
+
+// Clients returns the number of open clients.
+func (h *Hub) Clients() int { return int(h.count.Load()) }
+
+// Dropped returns how many clients were dropped for not keeping up.
+func (h *Hub) Dropped() int64 { return h.dropped.Load() }
+
+// Publish hands ev to the hub, which gives it its id and fans it out; the caller must not touch
+// ev afterwards. Publish waits only while the hub is more than Config.EventBuffer events behind,
+// and returns at once when the hub has stopped.
+func (h *Hub) Publish(ev *hass.Event) {
+	select {
+	case h.events <- ev:
+	case <-h.stopped:
+	}
+}
+
+// Subscribe registers a client. It fails with [ErrFull] or [ErrUserFull] over the connection
+// limits, with [ErrClosed] when the hub is not running, or with ctx's error.
+func (h *Hub) Subscribe(ctx context.Context, sub Subscription) (*Client, error) {
+	j := join{sub: sub, reply: make(chan joinReply, 1)}
+	select {
+	case h.joins <- j:
+	case <-h.stopped:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	r := <-j.reply
+	return r.c, r.err
+}
+
+// Run dispatches events and registers clients until ctx ends, then ends every client and
+// returns nil.
+func (h *Hub) Run(ctx context.Context) error {
+	defer close(h.stopped)
+	for {
+		select {
+		case ev := <-h.events:
+			h.dispatch(ev)
+		case j := <-h.joins:
+			c, err := h.add(j.sub)
+			j.reply <- joinReply{c, err}
+		case c := <-h.leaves:
+			h.remove(c)
+		case <-ctx.Done():
+			for c := range h.clients {
+				h.end(c, ErrShutdown)
+			}
+			return nil
+		}
+	}
+}
+
+func (h *Hub) dispatch(ev *hass.Event) {
+	h.seq++
+	ev.ID = h.cfg.Epoch + "-" + strconv.FormatUint(h.seq, 10)
+	fr := format.NewFrame(ev)
+	h.scratch = h.index.appendMatches(h.scratch[:0], ev)
+	for i, c := range h.scratch {
+		if !c.q.push(fr) {
+			h.dropped.Add(1)
+			h.log.LogAttrs(context.Background(), slog.LevelWarn, "slow client dropped",
+				slog.String("client_id", c.ClientID), slog.Int("queued_bytes", c.q.pending()))
+			h.end(c, ErrSlowConsumer)
+			c.q.discard()
+		}
+		h.scratch[i] = nil
+	}
+}
+
+func (h *Hub) add(sub Subscription) (*Client, error) {
+	userLimit := cmpOr(sub.MaxConnections, h.cfg.MaxClientsPerUser)
+	switch {
+	case len(h.clients) >= h.cfg.MaxClients:
+		return nil, ErrFull
+	case h.perUser[sub.User] >= userLimit:
+		return nil, ErrUserFull
+	}
+	c := &Client{
+		ID:          sub.ID,
+		ClientID:    sub.ClientID,
+		User:        sub.User,
+		Filter:      sub.Filter,
+		Format:      sub.Format,
+		ConnectedAt: time.Now(),
+		hub:         h,
+		q:           newQueue(sub.Format, h.cfg.QueueBytes),
+		done:        make(chan struct{}),
+	}
+	h.clients[c] = struct{}{}
+	h.perUser[c.User]++
+	h.index.add(c)
+	h.count.Add(1)
+	return c, nil
+}
+
+// remove unregisters c; a client the hub already ended is gone already.
+func (h *Hub) remove(c *Client) {
+	if _, ok := h.clients[c]; !ok {
+		return
+	}
+	delete(h.clients, c)
+	if h.perUser[c.User]--; h.perUser[c.User] == 0 {
+		delete(h.perUser, c.User)
+	}
+	h.index.remove(c)
+	h.count.Add(-1)
+}
+
+// end unregisters c and tells its stream why.
+func (h *Hub) end(c *Client, err error) {
+	h.remove(c)
+	c.err = err
+	close(c.done)
+}

@@ -1,0 +1,66 @@
+package hub
+
+import (
+	"fmt"
+	"log/slog"
+	"testing"
+
+	"hasse/internal/format"
+)
+
+// benchHub returns a hub (not running: the benchmark calls dispatch itself) with n clients of
+// which matching follow light.bench and the rest each follow an entity of their own.
+func benchHub(b *testing.B, n, matching int) *Hub {
+	h, err := New(Config{MaxClients: n, MaxClientsPerUser: n, QueueBytes: 1 << 30}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range n {
+		q := fmt.Sprintf("entity_id=sensor.other_%d", i)
+		if i < matching {
+			q = "entity_id=light.bench"
+		}
+		if _, err := h.add(Subscription{ID: fmt.Sprint(i), User: "u", Filter: mustFilter(b, q), Format: format.Kind(i % 2)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return h
+}
+
+// drain empties every client's queue, as their writers would.
+func drain(h *Hub) {
+	var buf []byte
+	for c := range h.clients {
+		buf = c.q.take(buf[:0])
+		select {
+		case <-c.q.ready:
+		default:
+		}
+	}
+}
+
+func BenchmarkDispatch(b *testing.B) {
+	for _, bc := range []struct {
+		name           string
+		clients, match int
+	}{
+		{"clients=10k/matching=1", 10_000, 1},
+		{"clients=10k/matching=10k", 10_000, 10_000},
+		{"clients=1k/matching=1k", 1_000, 1_000},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			h := benchHub(b, bc.clients, bc.match)
+			ev := stateEvent("light.bench", "on")
+			b.ReportAllocs()
+			for b.Loop() {
+				h.dispatch(ev)
+				if bc.match > 1 {
+					b.StopTimer()
+					drain(h)
+					b.StartTimer()
+				}
+			}
+			drain(h)
+		})
+	}
+}

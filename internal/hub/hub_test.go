@@ -1,0 +1,320 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"hasse/internal/filter"
+	"hasse/internal/format"
+	"hasse/internal/hass"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// startHub runs a hub until the test ends.
+func startHub(t *testing.T, cfg Config) *Hub {
+	t.Helper()
+	h, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = h.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return h
+}
+
+func mustFilter(t testing.TB, query string) *filter.Filter {
+	t.Helper()
+	v, err := url.ParseQuery(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := filter.Parse(v)
+	if err != nil {
+		t.Fatalf("filter.Parse(%q): %v", query, err)
+	}
+	return f
+}
+
+func stateEvent(entity, state string) *hass.Event {
+	domain, _, _ := strings.Cut(entity, ".")
+	return &hass.Event{
+		Type: hass.TypeStateChanged, EntityID: entity, Domain: domain, Entities: []string{entity},
+		State: state, StateChanged: true, TimeFired: "2025-03-14T09:31:40.120567+00:00",
+		Data:     []byte(`{"entity_id":"` + entity + `","old_state":null,"new_state":{"entity_id":"` + entity + `","state":"` + state + `"}}`),
+		NewState: []byte(`{"entity_id":"` + entity + `","state":"` + state + `"}`),
+		Context:  []byte(`{"id":"01JPB3ZK7V1X3Z5B7D9F1H3K5M","parent_id":null,"user_id":null}`),
+	}
+}
+
+// recorder is an Output that hands every flushed write to the test.
+type recorder struct {
+	mu      sync.Mutex
+	pending bytes.Buffer
+	flushes chan string
+	failAt  int // fail writes once this many flushes happened; 0 = never
+	n       int
+}
+
+func newRecorder() *recorder { return &recorder{flushes: make(chan string, 1024)} }
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failAt > 0 && r.n >= r.failAt {
+		return 0, errors.New("broken pipe")
+	}
+	return r.pending.Write(p)
+}
+
+func (r *recorder) Flush() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.n++
+	r.flushes <- r.pending.String()
+	r.pending.Reset()
+	return nil
+}
+
+func (r *recorder) SetWriteDeadline(time.Time) error { return nil }
+
+// stream runs c.Stream into a recorder until the test ends or the stream does.
+func stream(t *testing.T, c *Client) (*recorder, <-chan error) {
+	t.Helper()
+	rec := newRecorder()
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- c.Stream(ctx, rec); c.Close() }()
+	t.Cleanup(cancel)
+	return rec, errc
+}
+
+// ids returns the SSE ids in a chunk of stream.
+func ids(chunk string) []string {
+	var out []string
+	for line := range strings.SplitSeq(chunk, "\n") {
+		if id, ok := strings.CutPrefix(line, "id: "); ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func TestPublishReachesMatchingClients(t *testing.T) {
+	h := startHub(t, Config{Epoch: "ep"})
+	ctx := context.Background()
+	lights, err := h.Subscribe(ctx, Subscription{ID: "a", User: "u", Filter: mustFilter(t, "domain=light")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kitchen, err := h.Subscribe(ctx, Subscription{ID: "b", User: "u", Filter: mustFilter(t, "entity_id=sensor.kitchen_*"), Format: format.Named})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lightRec, _ := stream(t, lights)
+	kitchenRec, _ := stream(t, kitchen)
+
+	h.Publish(stateEvent("light.hall", "on"))           // ep-1: lights
+	h.Publish(stateEvent("sensor.kitchen_temp", "21"))  // ep-2: kitchen
+	h.Publish(stateEvent("sensor.bathroom_temp", "22")) // ep-3: nobody
+	h.Publish(stateEvent("light.hall", "off"))          // ep-4: lights
+
+	var got []string
+	for len(got) < 2 {
+		got = append(got, ids(<-lightRec.flushes)...)
+	}
+	if want := []string{"ep-1", "ep-4"}; !slicesEqual(got, want) {
+		t.Errorf("light client got ids %v, want %v", got, want)
+	}
+	chunk := <-kitchenRec.flushes
+	if got := ids(chunk); !slicesEqual(got, []string{"ep-2"}) {
+		t.Errorf("kitchen client got ids %v, want [ep-2]", got)
+	}
+	if !strings.Contains(chunk, "event: state_changed\n") {
+		t.Errorf("named client's frame has no event line: %q", chunk)
+	}
+}
+
+func slicesEqual(a, b []string) bool {
+	return strings.Join(a, ",") == strings.Join(b, ",")
+}
+
+func TestSlowConsumerIsDroppedOthersServed(t *testing.T) {
+	h := startHub(t, Config{QueueBytes: 4 << 10})
+	ctx := context.Background()
+	slow, err := h.Subscribe(ctx, Subscription{ID: "slow", User: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := h.Subscribe(ctx, Subscription{ID: "fast", User: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := stream(t, fast)
+	const n = 50 // about 300 bytes each: well over the slow client's 4 KiB
+	got := 0
+	for i := range n {
+		h.Publish(stateEvent("light.l"+strconv.Itoa(i), "on"))
+		for got <= i { // the fast client reads each event before the next is published
+			got += len(ids(<-rec.flushes))
+		}
+	}
+	<-slow.Done()
+	if !errors.Is(slow.Err(), ErrSlowConsumer) {
+		t.Errorf("slow client ended with %v, want ErrSlowConsumer", slow.Err())
+	}
+	if got != n {
+		t.Errorf("fast client got %d events, want %d", got, n)
+	}
+	if h.Dropped() != 1 {
+		t.Errorf("Dropped() = %d, want 1", h.Dropped())
+	}
+
+	// The slow client's stream, started late, writes the slow_consumer error and ends.
+	slowRec, errc := stream(t, slow)
+	if err := <-errc; err != nil {
+		t.Errorf("slow client's Stream = %v, want nil", err)
+	}
+	if chunk := <-slowRec.flushes; !strings.Contains(chunk, `"error":"slow_consumer"`) {
+		t.Errorf("slow client's last write = %q, want a slow_consumer error", chunk)
+	}
+}
+
+func TestConnectionLimits(t *testing.T) {
+	h := startHub(t, Config{MaxClients: 3, MaxClientsPerUser: 2})
+	ctx := context.Background()
+	sub := func(id, user string, max int) (*Client, error) {
+		return h.Subscribe(ctx, Subscription{ID: id, User: user, MaxConnections: max})
+	}
+	a1, err := sub("1", "a", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sub("2", "a", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sub("3", "a", 0); !errors.Is(err, ErrUserFull) {
+		t.Errorf("third stream of user a: %v, want ErrUserFull", err)
+	}
+	if _, err := sub("4", "b", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sub("5", "c", 0); !errors.Is(err, ErrFull) {
+		t.Errorf("fourth stream in all: %v, want ErrFull", err)
+	}
+	a1.Close()
+	if _, err := sub("6", "a", 0); err != nil {
+		t.Errorf("after a close, user a's stream: %v, want a place", err)
+	}
+	if got := h.Clients(); got != 3 {
+		t.Errorf("Clients() = %d, want 3", got)
+	}
+}
+
+func TestTokenLimitOverridesUserLimit(t *testing.T) {
+	h := startHub(t, Config{MaxClientsPerUser: 5})
+	for i := range 2 {
+		if _, err := h.Subscribe(context.Background(), Subscription{ID: strconv.Itoa(i), User: "wall", MaxConnections: 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := h.Subscribe(context.Background(), Subscription{ID: "x", User: "wall", MaxConnections: 2}); !errors.Is(err, ErrUserFull) {
+		t.Errorf("third stream of a token limited to 2: %v, want ErrUserFull", err)
+	}
+}
+
+func TestKeepAliveWhenQuiet(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := startHub(t, Config{KeepAlive: 30 * time.Second})
+		c, err := h.Subscribe(context.Background(), Subscription{ID: "a", User: "u", Format: format.Named})
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		rec, _ := stream(t, c)
+		chunk := <-rec.flushes
+		if got := time.Since(start); got != 30*time.Second || !strings.HasPrefix(chunk, ": keepalive ") {
+			t.Errorf("first write %q after %v, want a keep-alive after 30s", chunk, got)
+		}
+		time.Sleep(20 * time.Second)
+		h.Publish(stateEvent("light.a", "on"))
+		<-rec.flushes // the event resets the timer
+		start = time.Now()
+		if chunk := <-rec.flushes; time.Since(start) != 30*time.Second || !strings.HasPrefix(chunk, ": keepalive ") {
+			t.Errorf("after an event, next write %q came %v later, want a keep-alive 30s later", chunk, time.Since(start))
+		}
+	})
+}
+
+func TestShutdownEndsStreamsAfterFlushing(t *testing.T) {
+	h, err := New(Config{Epoch: "e"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = h.Run(ctx); close(done) }()
+	c, err := h.Subscribe(context.Background(), Subscription{ID: "a", User: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Publish(stateEvent("light.a", "on"))
+	cancel()
+	<-done
+	rec, errc := stream(t, c) // streams only after the hub stopped: the queued event must still go out
+	if err := <-errc; err != nil {
+		t.Errorf("Stream after shutdown = %v, want nil", err)
+	}
+	if !errors.Is(c.Err(), ErrShutdown) {
+		t.Errorf("Err() = %v, want ErrShutdown", c.Err())
+	}
+	if got := ids(<-rec.flushes); !slicesEqual(got, []string{"e-1"}) {
+		t.Errorf("last write carried ids %v, want [e-1]", got)
+	}
+	if _, err := h.Subscribe(context.Background(), Subscription{ID: "b"}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Subscribe after shutdown = %v, want ErrClosed", err)
+	}
+	h.Publish(stateEvent("light.a", "off")) // must not block
+}
+
+func TestStreamEndsOnWriteError(t *testing.T) {
+	h := startHub(t, Config{})
+	c, err := h.Subscribe(context.Background(), Subscription{ID: "a", User: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecorder()
+	rec.failAt = 1
+	errc := make(chan error, 1)
+	go func() { errc <- c.Stream(context.Background(), rec); c.Close() }()
+	h.Publish(stateEvent("light.a", "on"))
+	<-rec.flushes
+	h.Publish(stateEvent("light.a", "off"))
+	if err := <-errc; err == nil {
+		t.Error("Stream on a broken connection returned nil")
+	}
+}
+
+func TestConfigRefuses(t *testing.T) {
+	for _, cfg := range []Config{
+		{MaxClients: -1}, {QueueBytes: -5}, {KeepAlive: -time.Second}, {Epoch: "a-b"}, {Epoch: "a b"},
+	} {
+		if _, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil {
+			t.Errorf("New(%+v) succeeded, want an error", cfg)
+		}
+	}
+}

@@ -1,0 +1,80 @@
+package hub
+
+import (
+	"sync"
+
+	"hasse/internal/format"
+)
+
+// queue holds the frames waiting for one client, bounded by the bytes they take in the client's
+// wire format. The hub pushes; the client's writer takes everything at once. Its mutex guards a
+// few lines and is never held across I/O or a channel send.
+type queue struct {
+	kind  format.Kind
+	limit int
+
+	mu     sync.Mutex
+	frames []*format.Frame
+	spare  []*format.Frame // the slice the writer handed back, reused by the next push
+	bytes  int
+
+	ready chan struct{} // holds a token while frames wait
+}
+
+func newQueue(kind format.Kind, limit int) *queue {
+	return &queue{kind: kind, limit: limit, ready: make(chan struct{}, 1)}
+}
+
+// push appends fr unless that would take the queue over its byte bound. It never blocks.
+func (q *queue) push(fr *format.Frame) bool {
+	n := len(fr.Bytes(q.kind))
+	q.mu.Lock()
+	if q.bytes+n > q.limit {
+		q.mu.Unlock()
+		return false
+	}
+	if q.frames == nil {
+		q.frames, q.spare = q.spare[:0], nil
+	}
+	q.frames = append(q.frames, fr)
+	q.bytes += n
+	q.mu.Unlock()
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// take appends the bytes of every waiting frame to dst and empties the queue.
+func (q *queue) take(dst []byte) []byte {
+	q.mu.Lock()
+	frames := q.frames
+	q.frames, q.bytes = nil, 0
+	q.mu.Unlock()
+	for i, fr := range frames {
+		dst = append(dst, fr.Bytes(q.kind)...)
+		frames[i] = nil
+	}
+	q.mu.Lock()
+	if q.spare == nil {
+		q.spare = frames[:0]
+	}
+	q.mu.Unlock()
+	return dst
+}
+
+// pending reports the bytes waiting.
+func (q *queue) pending() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.bytes
+}
+
+// discard drops everything waiting, for a client that will never read it.
+func (q *queue) discard() {
+	q.mu.Lock()
+	clear(q.frames)
+	q.frames, q.bytes = q.frames[:0], 0
+	q.mu.Unlock()
+}
