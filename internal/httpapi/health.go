@@ -1,0 +1,53 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+)
+
+// health answers GET /health (SPEC.md §6.3): always 200 while the process serves, "degraded" with
+// the reason while no event source is live.
+func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
+	st := s.link()
+	type haStatus struct {
+		Connected   bool    `json:"connected"`
+		Version     string  `json:"version,omitempty"`
+		LastEventAt *string `json:"last_event_at"`
+		Problem     string  `json:"problem,omitempty"`
+	}
+	body := struct {
+		Status              string   `json:"status"`
+		Reason              string   `json:"reason,omitempty"`
+		Version             string   `json:"version"`
+		SSEEventsEnabled    bool     `json:"sseEventsEnabled"`
+		SSEEventsPath       string   `json:"sseEventsPath"`
+		SSEConnectedClients int      `json:"sseConnectedClients"`
+		HA                  haStatus `json:"ha"`
+	}{
+		Status:              "healthy",
+		Version:             s.cfg.Version,
+		SSEEventsEnabled:    !s.cfg.DisableEvents,
+		SSEEventsPath:       s.cfg.EventsPath,
+		SSEConnectedClients: s.hub.Clients(),
+		HA:                  haStatus{Connected: st.Connected, Version: st.Version, Problem: st.Problem},
+	}
+	if !st.LastEventAt.IsZero() {
+		t := st.LastEventAt.UTC().Format(time.RFC3339Nano)
+		body.HA.LastEventAt = &t
+	}
+	if !st.Connected {
+		body.Status = "degraded"
+		body.Reason = "no live event source: " + cmpOr(st.Problem, "not connected to Home Assistant")
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// ready answers GET /ready: 200 while an event source is live, 503 otherwise.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
+	if st := s.link(); !st.Connected {
+		return &apiError{http.StatusServiceUnavailable, "SERVICE_OVERLOADED", "not ready: " + cmpOr(st.Problem, "not connected to Home Assistant"), 5 * time.Second}
+	}
+	writeData(w, map[string]bool{"ready": true})
+	return nil
+}

@@ -1,0 +1,119 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"hasse/internal/auth"
+	"hasse/internal/format"
+	"hasse/internal/hub"
+)
+
+// Auth modes (SPEC.md §5.1).
+const (
+	AuthNone   = "none"
+	AuthTokens = "tokens"
+)
+
+// Config tunes a Server. Zero fields take the defaults shown.
+type Config struct {
+	EventsPath        string        // path of the SSE endpoint; default "/subscribe_events"
+	DisableEvents     bool          // serve no SSE endpoint at all
+	DefaultFormat     format.Kind   // wire format when a request names none
+	Auth              string        // AuthNone or AuthTokens; required
+	Version           string        // reported by /health
+	MaxBodyBytes      int64         // largest POST body; default 64 KiB
+	RetryHint         time.Duration // the retry: hint sent first on every stream, ±20 %; default 3s
+	ReadHeaderTimeout time.Duration // default 10s
+	IdleTimeout       time.Duration // default 120s
+	MaxHeaderBytes    int           // default 16 KiB
+	ShutdownGrace     time.Duration // longest a shutdown waits for open requests; default 10s
+	CORSOrigins       []string      // origins browsers may call from ("*" = any); nil: no CORS headers
+}
+
+// LinkStatus is the state of the event source, for /health and /ready.
+type LinkStatus struct {
+	Connected   bool
+	Version     string    // Home Assistant's version, once known
+	LastEventAt time.Time // zero before the first event
+	Problem     string    // why the link is down, in plain words; empty when it is up
+}
+
+// Authenticator tells who a token belongs to; [auth.Static] is one.
+type Authenticator interface {
+	Authenticate(tok auth.Token) (auth.User, error)
+}
+
+// Server serves hasse's HTTP API. Create it with [New]; [Server.Serve] runs it.
+type Server struct {
+	cfg   Config
+	hub   *hub.Hub
+	authn Authenticator
+	link  func() LinkStatus
+	log   *slog.Logger
+}
+
+// New returns a Server for h. authn is required under AuthTokens and ignored under AuthNone;
+// link reports the event source's state.
+func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, log *slog.Logger) (*Server, error) {
+	cfg.EventsPath = cmpOr(cfg.EventsPath, "/subscribe_events")
+	cfg.MaxBodyBytes = cmpOr(cfg.MaxBodyBytes, 64<<10)
+	cfg.RetryHint = cmpOr(cfg.RetryHint, 3*time.Second)
+	cfg.ReadHeaderTimeout = cmpOr(cfg.ReadHeaderTimeout, 10*time.Second)
+	cfg.IdleTimeout = cmpOr(cfg.IdleTimeout, 120*time.Second)
+	cfg.MaxHeaderBytes = cmpOr(cfg.MaxHeaderBytes, 16<<10)
+	cfg.ShutdownGrace = cmpOr(cfg.ShutdownGrace, 10*time.Second)
+	switch {
+	case !strings.HasPrefix(cfg.EventsPath, "/") || strings.ContainsAny(cfg.EventsPath, " {}?#"):
+		return nil, fmt.Errorf("events path %q: must start with / and hold no spaces, braces, ? or #", cfg.EventsPath)
+	case cfg.Auth == AuthTokens && authn == nil:
+		return nil, errors.New("auth mode tokens needs tokens")
+	case cfg.Auth != AuthNone && cfg.Auth != AuthTokens:
+		return nil, fmt.Errorf("auth mode %q is not served", cfg.Auth)
+	}
+	return &Server{cfg: cfg, hub: h, authn: authn, link: link, log: log}, nil
+}
+
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// Serve serves on ln until ctx ends, then stops accepting, waits up to Config.ShutdownGrace for
+// open requests (streams end when the hub stops), and returns nil.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve http: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownGrace)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = srv.Close()
+	}
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		return fmt.Errorf("serve http: %w", serr)
+	}
+	return err
+}

@@ -1,0 +1,196 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"hasse/internal/auth"
+	"hasse/internal/filter"
+	"hasse/internal/format"
+	"hasse/internal/hub"
+)
+
+// streamParams are the parameters of SPEC.md §4.1 read here rather than by the filter. Names that
+// neither reads are listed back to the client as ignored (snapshot, throttle and last_event_id
+// among them, until this build acts on them).
+var streamParams = []string{"token", "auth", "access_token", "format", "client_id"}
+
+const maxParamBytes = 2 << 10
+
+// subscribe opens an SSE stream (SPEC.md §4).
+func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
+	v, err := params(r, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	user, err := s.authenticate(r, v)
+	if err != nil {
+		return err
+	}
+	sub, ignored, err := s.subscription(v, user)
+	if err != nil {
+		return err
+	}
+	c, err := s.hub.Subscribe(r.Context(), sub)
+	switch {
+	case errors.Is(err, hub.ErrFull):
+		return &apiError{http.StatusServiceUnavailable, "SERVICE_OVERLOADED", "the gateway holds as many streams as it may; try again later", 5 * time.Second}
+	case errors.Is(err, hub.ErrUserFull):
+		return &apiError{http.StatusServiceUnavailable, "SERVICE_OVERLOADED", "this user holds as many streams as it may; close one or try again later", 5 * time.Second}
+	case errors.Is(err, hub.ErrClosed):
+		return &apiError{http.StatusServiceUnavailable, "SERVICE_OVERLOADED", "the gateway is shutting down", 3 * time.Second}
+	case err != nil:
+		return nil // the client went away while waiting
+	}
+	defer c.Close()
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	if r.ProtoMajor == 1 {
+		h.Set("Connection", "keep-alive")
+	}
+	w.WriteHeader(http.StatusOK)
+
+	now := time.Now()
+	first := format.AppendRetry(nil, jitter(s.cfg.RetryHint))
+	first = format.AppendConnection(first, c.Format, format.Connection{
+		ClientID:      c.ClientID,
+		Authenticated: s.cfg.Auth != AuthNone,
+		Filters:       sub.Filter,
+		IgnoredParams: ignored,
+	}, now)
+	out := output{http.NewResponseController(w), w}
+	if err := out.SetWriteDeadline(now.Add(s.cfg.ReadHeaderTimeout)); err != nil {
+		return nil
+	}
+	if _, err := w.Write(first); err != nil || out.Flush() != nil {
+		return nil
+	}
+	_ = c.Stream(r.Context(), out) // it ends when the client, the hub or a write does; nothing to answer
+	return nil
+}
+
+// authenticate returns who the request comes from. Under auth none everyone is an admin named
+// after their address.
+func (s *Server) authenticate(r *http.Request, v url.Values) (auth.User, error) {
+	if s.cfg.Auth == AuthNone {
+		return auth.User{Name: clientIP(r), Admin: true}, nil
+	}
+	u, err := s.authn.Authenticate(auth.FromRequest(r, v))
+	if err != nil {
+		return auth.User{}, errorf(http.StatusUnauthorized, "UNAUTHORIZED", "a valid token is required: Authorization: Bearer <token>, or the token query parameter")
+	}
+	return u, nil
+}
+
+// subscription reads the stream's parameters.
+func (s *Server) subscription(v url.Values, user auth.User) (hub.Subscription, []string, error) {
+	var ignored []string
+	for name, vals := range v {
+		for _, val := range vals {
+			if len(val) > maxParamBytes {
+				return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", "invalid parameter "+strconv.Quote(clip(name))+": longer than 2 KiB")
+			}
+		}
+		if !filter.IsParam(name) && !slices.Contains(streamParams, name) {
+			ignored = append(ignored, clip(name))
+		}
+	}
+	slices.Sort(ignored)
+	f, err := filter.Parse(v)
+	var pe *filter.ParamError
+	switch {
+	case errors.As(err, &pe):
+		return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", pe.Error())
+	case err != nil:
+		return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", "invalid filter")
+	}
+	kind := s.cfg.DefaultFormat
+	if name := v.Get("format"); name != "" {
+		if kind, err = format.ParseKind(name); err != nil {
+			return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", `invalid parameter "format": use envelope or named`)
+		}
+	}
+	clientID := v.Get("client_id")
+	switch {
+	case clientID == "":
+		clientID = "sse_" + strconv.FormatInt(time.Now().UnixMilli(), 10) + "_" + randomHex(3)
+	case !validID(clientID):
+		return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", `invalid parameter "client_id": 1 to 64 of A-Z a-z 0-9 . _ -`)
+	}
+	return hub.Subscription{
+		ID:             "conn_" + randomHex(8),
+		ClientID:       clientID,
+		User:           user.Name,
+		MaxConnections: user.MaxConnections,
+		Filter:         f,
+		Format:         kind,
+	}, ignored, nil
+}
+
+func validID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// clip shortens a client-chosen string before it goes into a message.
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// jitter returns d give or take up to 20 %.
+func jitter(d time.Duration) time.Duration {
+	return d + time.Duration((mrand.Float64()*0.4-0.2)*float64(d))
+}
+
+// clientIP is the TCP peer's address.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// output is a stream's response as hub.Client.Stream writes it.
+type output struct {
+	rc *http.ResponseController
+	w  http.ResponseWriter
+}
+
+func (o output) Write(p []byte) (int, error) { return o.w.Write(p) }
+func (o output) Flush() error                { return o.rc.Flush() }
+
+// SetWriteDeadline sets the deadline where the connection supports one.
+func (o output) SetWriteDeadline(t time.Time) error {
+	if err := o.rc.SetWriteDeadline(t); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
+}
