@@ -85,8 +85,8 @@ func TestRefusalsHaveTheErrorShape(t *testing.T) {
 	bearer := "Bearer " + adminToken
 	for _, tc := range []struct {
 		name, method, target, auth, body, contentType string
-		status                                         int
-		code, mention                                  string
+		status                                        int
+		code, mention                                 string
 	}{
 		{"no token", "GET", "/subscribe_events", "", "", "", 401, "UNAUTHORIZED", "token"},
 		{"bad token", "GET", "/subscribe_events?token=nope", "", "", "", 401, "UNAUTHORIZED", "token"},
