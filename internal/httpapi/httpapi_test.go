@@ -323,3 +323,47 @@ func TestCORS(t *testing.T) {
 		t.Errorf("preflight answered %d with headers %v; want CORS allowing Last-Event-ID", resp.StatusCode, resp.Header)
 	}
 }
+
+func TestResumeOverHTTP(t *testing.T) {
+	env := newTestEnv(t, Config{}, hub.Config{Epoch: "ep"})
+	open := func(lastID, query string) <-chan sse.Event {
+		req, _ := http.NewRequest("GET", env.ts.URL+"/subscribe_events?token="+adminToken+query, nil)
+		if lastID != "" {
+			req.Header.Set("Last-Event-ID", lastID)
+		}
+		_, events := openStream(t, req)
+		return events
+	}
+	first := open("", "")
+	next(t, first) // connection
+	for _, e := range []string{"light.a", "light.b", "switch.c", "light.d"} {
+		env.hub.Publish(stateEvent(e, "on"))
+	}
+	for range 4 {
+		next(t, first) // all four dispatched
+	}
+
+	resumed := open("ep-1", "&domain=light")
+	if ev := next(t, resumed); !strings.Contains(ev.Data, `"resumed":true`) {
+		t.Errorf("connection event after a good Last-Event-ID: %s, want resumed true", ev.Data)
+	}
+	for _, want := range []string{"ep-2", "ep-4"} {
+		if ev := next(t, resumed); ev.LastEventID != want {
+			t.Errorf("replayed id %q, want %q", ev.LastEventID, want)
+		}
+	}
+
+	byQuery := open("", "&last_event_id=ep-3")
+	next(t, byQuery)
+	if ev := next(t, byQuery); ev.LastEventID != "ep-4" {
+		t.Errorf("resume by last_event_id=ep-3 replayed %q, want ep-4", ev.LastEventID)
+	}
+
+	gap := open("old1-7", "")
+	if ev := next(t, gap); !strings.Contains(ev.Data, `"resumed":false`) {
+		t.Errorf("connection event after a foreign id: %s, want resumed false", ev.Data)
+	}
+	if ev := next(t, gap); !strings.Contains(ev.Data, `"type":"gap","reason":"epoch_changed","since":"old1-7"`) || ev.LastEventID != "" {
+		t.Errorf("after a foreign id: %q (id %q), want an epoch_changed gap without an id", ev.Data, ev.LastEventID)
+	}
+}

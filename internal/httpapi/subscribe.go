@@ -19,9 +19,9 @@ import (
 )
 
 // streamParams are the parameters of SPEC.md §4.1 read here rather than by the filter. Names that
-// neither reads are listed back to the client as ignored (snapshot, throttle and last_event_id
-// among them, until this build acts on them).
-var streamParams = []string{"token", "auth", "access_token", "format", "client_id"}
+// neither reads are listed back to the client as ignored (snapshot and throttle among them,
+// until this build acts on them).
+var streamParams = []string{"token", "auth", "access_token", "format", "client_id", "last_event_id"}
 
 const maxParamBytes = 2 << 10
 
@@ -39,6 +39,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	sub.LastEventID = cmpOr(r.Header.Get("Last-Event-ID"), v.Get("last_event_id")) // the header wins
 	c, err := s.hub.Subscribe(r.Context(), sub)
 	switch {
 	case errors.Is(err, hub.ErrFull):
@@ -67,8 +68,12 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 		ClientID:      c.ClientID,
 		Authenticated: s.cfg.Auth != AuthNone,
 		Filters:       sub.Filter,
+		Resumed:       c.Resumed,
 		IgnoredParams: ignored,
 	}, now)
+	if c.Gap != "" {
+		first = format.AppendGap(first, c.Format, c.Gap, clip(sub.LastEventID), now)
+	}
 	out := output{http.NewResponseController(w), w}
 	if err := out.SetWriteDeadline(now.Add(s.cfg.ReadHeaderTimeout)); err != nil {
 		return nil

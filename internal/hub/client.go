@@ -3,10 +3,18 @@ package hub
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"time"
 
 	"hasse/internal/filter"
 	"hasse/internal/format"
+)
+
+// Gap reasons (SPEC.md §4.4): why a resume could not replay what the client missed.
+const (
+	GapUnknownEventID       = "unknown_event_id"
+	GapEpochChanged         = "epoch_changed"
+	GapReplayWindowExceeded = "replay_window_exceeded"
 )
 
 // Why the hub ended a client's stream; [Client.Err] returns one of these.
@@ -24,8 +32,11 @@ type Client struct {
 	Filter      *filter.Filter // nil: every event
 	Format      format.Kind
 	ConnectedAt time.Time
+	Resumed     bool   // a Last-Event-ID resume succeeded: Stream replays what was missed first
+	Gap         string // why a Last-Event-ID resume failed (a Gap… reason); "" otherwise
 
-	hub  *Hub
+	hub    *Hub
+	replay []*format.Frame // frames the resume owes the client, written before anything queued
 	q    *queue
 	done chan struct{} // closed by the hub when it ends the client; err is set before
 	err  error
@@ -71,6 +82,12 @@ func (c *Client) Stream(ctx context.Context, out Output) error {
 	keepAlive := time.NewTimer(cfg.KeepAlive)
 	defer keepAlive.Stop()
 	var buf []byte
+	for len(c.replay) > 0 {
+		buf = c.takeReplay(buf[:0], replayBatch)
+		if err := write(out, buf, cfg.WriteTimeout); err != nil {
+			return err
+		}
+	}
 	for {
 		select {
 		case <-c.done: // before anything queued: a dropped client gets its error, not its backlog
@@ -94,8 +111,23 @@ func (c *Client) Stream(ctx context.Context, out Output) error {
 	}
 }
 
-// finish writes what the client is owed after the hub ended it: the frames still queued when
-// the hub is stopping, or an error event when the client was too slow (its queue is dropped:
+// replayBatch is about how many bytes of a replay go out in one write.
+const replayBatch = 64 << 10
+
+// takeReplay moves about limit bytes of the replay into dst.
+func (c *Client) takeReplay(dst []byte, limit int) []byte {
+	n := 0
+	for n < len(c.replay) && len(dst) < limit {
+		dst = append(dst, c.replay[n].Bytes(c.Format)...)
+		c.replay[n] = nil
+		n++
+	}
+	c.replay = c.replay[n:]
+	return dst
+}
+
+// finish writes what the client is owed after the hub ended it: when the hub is stopping, the
+// frames still queued, a retry hint and a disconnect event; an error event when it was too slow (its queue is dropped:
 // it holds a megabyte the client is not reading).
 func (c *Client) finish(out Output, buf []byte) error {
 	now := time.Now()
@@ -105,10 +137,15 @@ func (c *Client) finish(out Output, buf []byte) error {
 		return nil
 	}
 	buf = c.q.take(buf)
-	if len(buf) > 0 {
-		_ = write(out, buf, c.hub.cfg.FinalWriteTimeout)
-	}
+	buf = format.AppendRetry(buf, jitter(c.hub.cfg.ShutdownRetry))
+	buf = format.AppendDisconnect(buf, c.Format, "server_shutdown", now)
+	_ = write(out, buf, c.hub.cfg.FinalWriteTimeout)
 	return nil
+}
+
+// jitter returns d give or take up to 20 %.
+func jitter(d time.Duration) time.Duration {
+	return d + time.Duration((rand.Float64()*0.4-0.2)*float64(d))
 }
 
 func write(out Output, buf []byte, timeout time.Duration) error {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -32,6 +33,8 @@ type Config struct {
 	FinalWriteTimeout time.Duration // longest the last write to an ended client may take; default 2s
 	Epoch             string        // first part of event ids; default: random, new for each Hub
 	EventBuffer       int           // events accepted ahead of dispatch; default 4096
+	ReplaySize        int           // events kept for Last-Event-ID resume; default 10000, negative: none
+	ShutdownRetry     time.Duration // the retry hint sent on shutdown, ±20 % (SPEC.md §4.7); default 3s
 }
 
 func (c *Config) setDefaults() error {
@@ -42,13 +45,15 @@ func (c *Config) setDefaults() error {
 	c.WriteTimeout = cmpOr(c.WriteTimeout, 5*time.Minute)
 	c.FinalWriteTimeout = cmpOr(c.FinalWriteTimeout, 2*time.Second)
 	c.EventBuffer = cmpOr(c.EventBuffer, 4096)
+	c.ReplaySize = max(cmpOr(c.ReplaySize, 10000), 0)
+	c.ShutdownRetry = cmpOr(c.ShutdownRetry, 3*time.Second)
 	if c.Epoch == "" {
 		c.Epoch = newEpoch()
 	}
 	switch {
 	case c.MaxClients < 0 || c.MaxClientsPerUser < 0 || c.QueueBytes < 0 || c.EventBuffer < 0:
 		return errors.New("hub: negative limit")
-	case c.KeepAlive < 0 || c.WriteTimeout < 0 || c.FinalWriteTimeout < 0:
+	case c.KeepAlive < 0 || c.WriteTimeout < 0 || c.FinalWriteTimeout < 0 || c.ShutdownRetry < 0:
 		return errors.New("hub: negative duration")
 	}
 	for _, r := range c.Epoch {
@@ -90,6 +95,7 @@ type Subscription struct {
 	MaxConnections int            // this user's own limit; 0 = Config.MaxClientsPerUser
 	Filter         *filter.Filter // nil: every event
 	Format         format.Kind
+	LastEventID    string         // resume after this event (SPEC.md §4.5); "" for a fresh stream
 }
 
 type join struct {
@@ -118,6 +124,7 @@ type Hub struct {
 
 	// Owned by Run.
 	index   *index
+	ring    *ring
 	clients map[*Client]struct{}
 	perUser map[string]int
 	seq     uint64
@@ -137,6 +144,7 @@ func New(cfg Config, log *slog.Logger) (*Hub, error) {
 		leaves:  make(chan *Client),
 		stopped: make(chan struct{}),
 		index:   newIndex(),
+		ring:    newRing(cfg.ReplaySize),
 		clients: make(map[*Client]struct{}),
 		perUser: make(map[string]int),
 	}, nil
@@ -202,6 +210,7 @@ func (h *Hub) dispatch(ev *hass.Event) {
 	h.seq++
 	ev.ID = h.cfg.Epoch + "-" + strconv.FormatUint(h.seq, 10)
 	fr := format.NewFrame(ev)
+	h.ring.put(fr, h.seq)
 	h.scratch = h.index.appendMatches(h.scratch[:0], ev)
 	for i, c := range h.scratch {
 		if !c.q.push(fr) {
@@ -234,6 +243,9 @@ func (h *Hub) add(sub Subscription) (*Client, error) {
 		q:           newQueue(sub.Format, h.cfg.QueueBytes),
 		done:        make(chan struct{}),
 	}
+	if sub.LastEventID != "" {
+		h.resume(c, sub.LastEventID)
+	}
 	h.clients[c] = struct{}{}
 	h.perUser[c.User]++
 	h.index.add(c)
@@ -259,4 +271,26 @@ func (h *Hub) end(c *Client, err error) {
 	h.remove(c)
 	c.err = err
 	close(c.done)
+}
+
+// resume gives c the events after lastID, or the reason it cannot have them (SPEC.md §4.5).
+// It runs in the same step that registers c, so nothing falls between the replay and live events.
+func (h *Hub) resume(c *Client, lastID string) {
+	epoch, seqText, ok := strings.Cut(lastID, "-")
+	seq, err := strconv.ParseUint(seqText, 10, 64)
+	switch {
+	case !ok || err != nil:
+		c.Gap = GapUnknownEventID
+	case epoch != h.cfg.Epoch:
+		c.Gap = GapEpochChanged
+	case seq > h.seq:
+		c.Gap = GapUnknownEventID
+	case !h.ring.covers(seq, h.seq):
+		c.Gap = GapReplayWindowExceeded
+	default:
+		c.Resumed = true
+		c.replay = h.ring.appendAfter(nil, seq, func(fr *format.Frame) bool {
+			return c.Filter == nil || c.Filter.Match(fr.Event)
+		})
+	}
 }

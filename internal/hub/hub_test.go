@@ -282,8 +282,13 @@ func TestShutdownEndsStreamsAfterFlushing(t *testing.T) {
 	if !errors.Is(c.Err(), ErrShutdown) {
 		t.Errorf("Err() = %v, want ErrShutdown", c.Err())
 	}
-	if got := ids(<-rec.flushes); !slicesEqual(got, []string{"e-1"}) {
+	last := <-rec.flushes
+	if got := ids(last); !slicesEqual(got, []string{"e-1"}) {
 		t.Errorf("last write carried ids %v, want [e-1]", got)
+	}
+	retry, bye := strings.Index(last, "\nretry: "), strings.Index(last, `"type":"disconnect","reason":"server_shutdown"`)
+	if retry < 0 || bye < retry {
+		t.Errorf("last write %q: want the event, then a retry hint and a server_shutdown disconnect", last)
 	}
 	if _, err := h.Subscribe(context.Background(), Subscription{ID: "b"}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Subscribe after shutdown = %v, want ErrClosed", err)
