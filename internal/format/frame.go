@@ -1,9 +1,13 @@
 package format
 
-import "hasse/internal/hass"
+import (
+	"bytes"
+
+	"hasse/internal/hass"
+)
 
 // Frame is one event encoded in both wire formats, each a complete SSE message
-// ("id: …\ndata: …\n\n", plus "event: …" in Named). A Frame is read-only once made: every
+// ("id: …\ndata: …\n\n", plus "event: …" after the id in Named). A Frame is read-only once made: every
 // subscriber and the replay ring share it, from any goroutine.
 type Frame struct {
 	// Event is the event the Frame encodes; like the Frame, it must not be modified.
@@ -34,6 +38,16 @@ func (f *Frame) Bytes(k Kind) []byte {
 		return f.named
 	}
 	return f.envelope
+}
+
+// BytesWithoutID returns the Frame's message in format k without its id: line, for a delivery
+// that must not move the client's Last-Event-ID (a throttled state sent after newer events).
+func (f *Frame) BytesWithoutID(k Kind) []byte {
+	b := f.Bytes(k)
+	if !bytes.HasPrefix(b, []byte("id: ")) {
+		return b
+	}
+	return b[bytes.IndexByte(b, '\n')+1:]
 }
 
 // frameSize estimates the bytes NewFrame writes for ev, so that one allocation usually holds

@@ -263,7 +263,7 @@ func TestNewFrameWire(t *testing.T) {
 		{Envelope, "id: k3x9-1046\n" +
 			`data: {"id":"k3x9-1046","type":"service_called","domain":"light","entity_id":"light.kitchen",` +
 			`"data":{"domain":"light","service":"turn_on","service_data":{"entity_id":"light.kitchen"}},"timestamp":"` + fired + `"}` + "\n\n"},
-		{Named, "event: call_service\nid: k3x9-1046\n" +
+		{Named, "id: k3x9-1046\nevent: call_service\n" +
 			`data: {"event_type":"call_service","domain":"light","service":"turn_on","service_data":{"entity_id":"light.kitchen"},` +
 			`"time_fired":"` + fired + `","origin":"LOCAL","context":` + ctxJSON + `}` + "\n\n"},
 	} {
@@ -380,5 +380,20 @@ func BenchmarkNewFrame(b *testing.B) {
 	b.SetBytes(int64(len(ev.Data)))
 	for b.Loop() {
 		NewFrame(ev)
+	}
+}
+
+func TestBytesWithoutID(t *testing.T) {
+	ev := &hass.Event{ID: "k3x9-7", Type: hass.TypeCallService, Domain: "light", Data: []byte(`{"domain":"light","service":"turn_on"}`), TimeFired: "2025-03-14T09:31:40+00:00"}
+	fr := NewFrame(ev)
+	for _, k := range []Kind{Envelope, Named} {
+		full, bare := string(fr.Bytes(k)), string(fr.BytesWithoutID(k))
+		if full != "id: k3x9-7\n"+bare || strings.Contains(bare, "\nid:") {
+			t.Errorf("%v: Bytes %q, BytesWithoutID %q; want the same message less its first line, the id", k, full, bare)
+		}
+	}
+	noID := NewFrame(&hass.Event{Type: "x", Data: []byte(`{}`)})
+	if got, want := noID.BytesWithoutID(Envelope), noID.Bytes(Envelope); string(got) != string(want) {
+		t.Errorf("a frame without id: BytesWithoutID %q, want Bytes %q", got, want)
 	}
 }

@@ -20,8 +20,8 @@ import (
 // event or id left empty by that gets no line at all: an empty id: line would reset the client's
 // Last-Event-ID.
 func AppendMessage(dst []byte, event, id string, data []byte) []byte {
+	dst = appendField(dst, "id: ", id, true) // first, so that [Frame.BytesWithoutID] can cut it off
 	dst = appendField(dst, "event: ", event, false)
-	dst = appendField(dst, "id: ", id, true)
 	if bytes.IndexByte(data, '\n') < 0 && bytes.IndexByte(data, '\r') < 0 {
 		dst = append(dst, "data: "...)
 		dst = append(dst, data...)
@@ -107,8 +107,8 @@ func dropped(c byte, noNUL bool) bool {
 // line, and calls [endMessage].
 func beginMessage(dst []byte, event, id string) (out []byte, start, data int) {
 	start = len(dst)
-	dst = appendField(dst, "event: ", event, false)
 	dst = appendField(dst, "id: ", id, true)
+	dst = appendField(dst, "event: ", event, false)
 	dst = append(dst, "data: "...)
 	return dst, start, len(dst)
 }

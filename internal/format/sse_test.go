@@ -57,7 +57,7 @@ func TestAppendMessage(t *testing.T) {
 		want                  message
 	}{
 		{"data only", "", "", `{"a":1}`, "data: {\"a\":1}\n\n", message{"", "", `{"a":1}`}},
-		{"all fields", "state_changed", "k3x9-1", "x", "event: state_changed\nid: k3x9-1\ndata: x\n\n", message{"k3x9-1", "state_changed", "x"}},
+		{"all fields", "state_changed", "k3x9-1", "x", "id: k3x9-1\nevent: state_changed\ndata: x\n\n", message{"k3x9-1", "state_changed", "x"}},
 		{"empty data", "e", "", "", "event: e\ndata: \n\n", message{"", "e", ""}},
 		{"LF", "", "", "a\nb", "data: a\ndata: b\n\n", message{"", "", "a\nb"}},
 		{"CRLF", "", "", "a\r\nb", "data: a\ndata: b\n\n", message{"", "", "a\nb"}},
@@ -66,10 +66,10 @@ func TestAppendMessage(t *testing.T) {
 		{"trailing LF", "", "", "a\n", "data: a\ndata: \n\n", message{"", "", "a\n"}},
 		{"only LF", "", "", "\n", "data: \ndata: \n\n", message{"", "", "\n"}},
 		{"leading space", "", "", " a", "data:  a\n\n", message{"", "", " a"}},
-		{"leading space in event and id", " e", " 1", "x", "event:  e\nid:  1\ndata: x\n\n", message{" 1", " e", "x"}},
+		{"leading space in event and id", " e", " 1", "x", "id:  1\nevent:  e\ndata: x\n\n", message{" 1", " e", "x"}},
 		{"NUL and invalid UTF-8 in data", "", "", "a\x00\xff", "data: a\x00\xff\n\n", message{"", "", "a\x00\xff"}},
-		{"line breaks in event and id", "a\r\nb", "1\n2\r", "x", "event: ab\nid: 12\ndata: x\n\n", message{"12", "ab", "x"}},
-		{"NUL in id", "e\x00", "1\x002", "x", "event: e\x00\nid: 12\ndata: x\n\n", message{"12", "e\x00", "x"}},
+		{"line breaks in event and id", "a\r\nb", "1\n2\r", "x", "id: 12\nevent: ab\ndata: x\n\n", message{"12", "ab", "x"}},
+		{"NUL in id", "e\x00", "1\x002", "x", "id: 12\nevent: e\x00\ndata: x\n\n", message{"12", "e\x00", "x"}},
 		{"event and id only line breaks", "\n", "\r\x00", "x", "data: x\n\n", message{"", "", "x"}},
 	} {
 		got := AppendMessage(nil, tc.event, tc.id, []byte(tc.data))

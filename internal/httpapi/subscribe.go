@@ -19,9 +19,9 @@ import (
 )
 
 // streamParams are the parameters of SPEC.md §4.1 read here rather than by the filter. Names that
-// neither reads are listed back to the client as ignored (snapshot and throttle among them,
-// until this build acts on them).
-var streamParams = []string{"token", "auth", "access_token", "format", "client_id", "last_event_id"}
+// neither reads are listed back to the client as ignored (snapshot among them, until this
+// build acts on it).
+var streamParams = []string{"token", "auth", "access_token", "format", "client_id", "last_event_id", "throttle"}
 
 const maxParamBytes = 2 << 10
 
@@ -126,6 +126,13 @@ func (s *Server) subscription(v url.Values, user auth.User) (hub.Subscription, [
 			return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", `invalid parameter "format": use envelope or named`)
 		}
 	}
+	var throttle time.Duration
+	if text := v.Get("throttle"); text != "" {
+		throttle, err = time.ParseDuration(text)
+		if err != nil || throttle < 100*time.Millisecond || throttle > time.Hour {
+			return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", `invalid parameter "throttle": a duration from 100ms to 1h, like 500ms or 2s`)
+		}
+	}
 	clientID := v.Get("client_id")
 	switch {
 	case clientID == "":
@@ -140,6 +147,7 @@ func (s *Server) subscription(v url.Values, user auth.User) (hub.Subscription, [
 		MaxConnections: user.MaxConnections,
 		Filter:         f,
 		Format:         kind,
+		Throttle:       throttle,
 	}, ignored, nil
 }
 

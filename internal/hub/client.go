@@ -31,6 +31,7 @@ type Client struct {
 	User        string         // the user or token name the client authenticated as
 	Filter      *filter.Filter // nil: every event
 	Format      format.Kind
+	Throttle    time.Duration // at most one state_changed per entity per Throttle; 0: all
 	ConnectedAt time.Time
 	Resumed     bool   // a Last-Event-ID resume succeeded: Stream replays what was missed first
 	Gap         string // why a Last-Event-ID resume failed (a Gap… reason); "" otherwise
@@ -40,7 +41,10 @@ type Client struct {
 	q    *queue
 	done chan struct{} // closed by the hub when it ends the client; err is set before
 	err  error
-	seen uint64 // index generation of the last lookup that considered this client; hub-owned
+	// Owned by Hub.Run.
+	seen    uint64             // index generation of the last lookup that considered this client
+	lastSeq uint64             // sequence of the newest event queued
+	windows map[string]*window // open throttle windows by entity
 }
 
 // Done is closed when the hub has ended the client (it was too slow, or the hub is stopping).
@@ -103,6 +107,9 @@ func (c *Client) Stream(ctx context.Context, out Output) error {
 			return c.finish(out, buf[:0])
 		case <-ctx.Done():
 			return ctx.Err()
+		}
+		if len(buf) == 0 { // a wake-up for frames an earlier take already wrote
+			continue
 		}
 		if err := write(out, buf, cfg.WriteTimeout); err != nil {
 			return err

@@ -96,6 +96,7 @@ type Subscription struct {
 	Filter         *filter.Filter // nil: every event
 	Format         format.Kind
 	LastEventID    string         // resume after this event (SPEC.md §4.5); "" for a fresh stream
+	Throttle       time.Duration  // at most one state_changed per entity per Throttle; 0: all
 }
 
 type join struct {
@@ -129,6 +130,9 @@ type Hub struct {
 	perUser map[string]int
 	seq     uint64
 	scratch []*Client
+
+	windowEnds  windowEnds // open throttle windows, earliest first
+	windowTimer *time.Timer
 }
 
 // New returns a Hub that is not yet running.
@@ -197,7 +201,12 @@ func (h *Hub) Run(ctx context.Context) error {
 			j.reply <- joinReply{c, err}
 		case c := <-h.leaves:
 			h.remove(c)
+		case now := <-h.windowTimerC():
+			h.closeWindows(now)
 		case <-ctx.Done():
+			if h.windowTimer != nil {
+				h.windowTimer.Stop()
+			}
 			for c := range h.clients {
 				h.end(c, ErrShutdown)
 			}
@@ -213,15 +222,29 @@ func (h *Hub) dispatch(ev *hass.Event) {
 	h.ring.put(fr, h.seq)
 	h.scratch = h.index.appendMatches(h.scratch[:0], ev)
 	for i, c := range h.scratch {
-		if !c.q.push(fr) {
-			h.dropped.Add(1)
-			h.log.LogAttrs(context.Background(), slog.LevelWarn, "slow client dropped",
-				slog.String("client_id", c.ClientID), slog.Int("queued_bytes", c.q.pending()))
-			h.end(c, ErrSlowConsumer)
-			c.q.discard()
+		if !h.holdBack(c, fr, h.seq) {
+			h.deliver(c, fr, h.seq)
 		}
 		h.scratch[i] = nil
 	}
+}
+
+// deliver queues fr, the frame of sequence seq, for c, or drops c when its queue is full. A
+// frame older than one c already has (a throttled state) goes without its id, so that the
+// client's Last-Event-ID never moves backwards.
+func (h *Hub) deliver(c *Client, fr *format.Frame, seq uint64) {
+	withID := seq > c.lastSeq
+	if withID {
+		c.lastSeq = seq
+	}
+	if c.q.push(fr, withID) {
+		return
+	}
+	h.dropped.Add(1)
+	h.log.LogAttrs(context.Background(), slog.LevelWarn, "slow client dropped",
+		slog.String("client_id", c.ClientID), slog.Int("queued_bytes", c.q.pending()))
+	h.end(c, ErrSlowConsumer)
+	c.q.discard()
 }
 
 func (h *Hub) add(sub Subscription) (*Client, error) {
@@ -238,6 +261,7 @@ func (h *Hub) add(sub Subscription) (*Client, error) {
 		User:        sub.User,
 		Filter:      sub.Filter,
 		Format:      sub.Format,
+		Throttle:    sub.Throttle,
 		ConnectedAt: time.Now(),
 		hub:         h,
 		q:           newQueue(sub.Format, h.cfg.QueueBytes),

@@ -14,11 +14,24 @@ type queue struct {
 	limit int
 
 	mu     sync.Mutex
-	frames []*format.Frame
-	spare  []*format.Frame // the slice the writer handed back, reused by the next push
+	frames []queued
+	spare  []queued // the slice the writer handed back, reused by the next push
 	bytes  int
 
 	ready chan struct{} // holds a token while frames wait
+}
+
+// queued is one frame waiting, with or without its id: line.
+type queued struct {
+	fr     *format.Frame
+	withID bool
+}
+
+func (e queued) bytes(k format.Kind) []byte {
+	if e.withID {
+		return e.fr.Bytes(k)
+	}
+	return e.fr.BytesWithoutID(k)
 }
 
 func newQueue(kind format.Kind, limit int) *queue {
@@ -26,8 +39,9 @@ func newQueue(kind format.Kind, limit int) *queue {
 }
 
 // push appends fr unless that would take the queue over its byte bound. It never blocks.
-func (q *queue) push(fr *format.Frame) bool {
-	n := len(fr.Bytes(q.kind))
+func (q *queue) push(fr *format.Frame, withID bool) bool {
+	e := queued{fr, withID}
+	n := len(e.bytes(q.kind))
 	q.mu.Lock()
 	if q.bytes+n > q.limit {
 		q.mu.Unlock()
@@ -36,7 +50,7 @@ func (q *queue) push(fr *format.Frame) bool {
 	if q.frames == nil {
 		q.frames, q.spare = q.spare[:0], nil
 	}
-	q.frames = append(q.frames, fr)
+	q.frames = append(q.frames, e)
 	q.bytes += n
 	q.mu.Unlock()
 	select {
@@ -52,9 +66,9 @@ func (q *queue) take(dst []byte) []byte {
 	frames := q.frames
 	q.frames, q.bytes = nil, 0
 	q.mu.Unlock()
-	for i, fr := range frames {
-		dst = append(dst, fr.Bytes(q.kind)...)
-		frames[i] = nil
+	for i, e := range frames {
+		dst = append(dst, e.bytes(q.kind)...)
+		frames[i] = queued{}
 	}
 	q.mu.Lock()
 	if q.spare == nil {
