@@ -38,9 +38,9 @@ type Client struct {
 
 	hub    *Hub
 	replay []*format.Frame // frames the resume owes the client, written before anything queued
-	q    *queue
-	done chan struct{} // closed by the hub when it ends the client; err is set before
-	err  error
+	q      *queue
+	done   chan struct{} // closed by the hub when it ends the client; err is set before
+	err    error
 	// Owned by Hub.Run.
 	seen    uint64             // index generation of the last lookup that considered this client
 	lastSeq uint64             // sequence of the newest event queued

@@ -95,8 +95,8 @@ type Subscription struct {
 	MaxConnections int            // this user's own limit; 0 = Config.MaxClientsPerUser
 	Filter         *filter.Filter // nil: every event
 	Format         format.Kind
-	LastEventID    string         // resume after this event (SPEC.md §4.5); "" for a fresh stream
-	Throttle       time.Duration  // at most one state_changed per entity per Throttle; 0: all
+	LastEventID    string        // resume after this event (SPEC.md §4.5); "" for a fresh stream
+	Throttle       time.Duration // at most one state_changed per entity per Throttle; 0: all
 }
 
 type join struct {

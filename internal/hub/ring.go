@@ -7,8 +7,8 @@ import "hasse/internal/format"
 // Owned by Hub.Run.
 type ring struct {
 	frames []*format.Frame // a circle of len == capacity once full
-	oldest int            // index of the oldest frame
-	first  uint64         // sequence of the oldest frame; 0 while empty
+	oldest int             // index of the oldest frame
+	first  uint64          // sequence of the oldest frame; 0 while empty
 	size   int
 }
 
