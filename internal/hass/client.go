@@ -1,0 +1,173 @@
+package hass
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+)
+
+// Config tunes a Client. Zero fields take the defaults shown.
+type Config struct {
+	// URL is Home Assistant's address: http://host:8123, https://…, or the WebSocket API's own
+	// ws(s)://…/api/websocket. Required.
+	URL string
+	// Token is the long-lived access token hasse authenticates with. Required; never logged.
+	Token string
+	// Redact lists the attribute names removed from events and states (SPEC.md §5.3); see
+	// [NewSanitizer]. cmd/hasse passes MCP_SSE_REDACT_ATTRIBUTES. Token query values in URLs
+	// are redacted even when it is empty.
+	Redact []string
+	// ReadLimit is the largest frame read from Home Assistant, in bytes; default 64 MiB
+	// (get_states on a big home is several MiB in one frame).
+	ReadLimit int64
+	// ReconnectDelay is the wait before reconnecting after the connection is lost; default 1s.
+	ReconnectDelay time.Duration
+	// AuthRetryDelay is the wait before trying again after Home Assistant refused the token
+	// (or, for a non-admin's token, the subscription to every event); default 1m.
+	AuthRetryDelay time.Duration
+	// HandshakeTimeout bounds connecting, authenticating and subscribing; default 10s.
+	HandshakeTimeout time.Duration
+	// PingInterval is the period of the client's ping commands; default 20s.
+	PingInterval time.Duration
+	// PongTimeout is how long a ping (or a write) may wait before the connection counts as
+	// dead and is replaced; default 10s.
+	PongTimeout time.Duration
+}
+
+// LogValue keeps the token out of logs.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("url", c.URL), slog.Int64("read_limit", c.ReadLimit),
+		slog.Duration("reconnect_delay", c.ReconnectDelay), slog.Duration("ping_interval", c.PingInterval))
+}
+
+// Client holds hasse's one connection to Home Assistant's WebSocket API: it connects,
+// authenticates, subscribes to every event, and reconnects whenever the connection is lost.
+// Its methods are safe for concurrent use.
+type Client struct {
+	cfg  Config
+	url  string // of the WebSocket API
+	log  *slog.Logger
+	san  *Sanitizer
+	http *http.Client
+
+	live      atomic.Pointer[session] // the connection commands go to; nil while there is none
+	lastEvent atomic.Int64            // Unix nanoseconds of the last event read; 0 before any
+	link      link                    // for Status
+}
+
+// New returns a Client for cfg, or an error naming the setting that is wrong. It starts
+// nothing: [Client.Run] connects.
+func New(cfg Config, log *slog.Logger) (*Client, error) {
+	u, err := websocketURL(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("home assistant: %w", err)
+	}
+	if cfg.Token == "" {
+		return nil, errors.New("home assistant: token is required")
+	}
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{
+		{&cfg.ReconnectDelay, time.Second},
+		{&cfg.AuthRetryDelay, time.Minute},
+		{&cfg.HandshakeTimeout, 10 * time.Second},
+		{&cfg.PingInterval, 20 * time.Second},
+		{&cfg.PongTimeout, 10 * time.Second},
+	} {
+		if *d.v < 0 {
+			return nil, fmt.Errorf("home assistant: negative duration %v", *d.v)
+		}
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
+	if cfg.ReadLimit == 0 {
+		cfg.ReadLimit = 64 << 20
+	}
+	if cfg.ReadLimit < 1<<10 {
+		return nil, fmt.Errorf("home assistant: read limit %d bytes is too small", cfg.ReadLimit)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Client{cfg: cfg, url: u, log: log, san: NewSanitizer(cfg.Redact), http: &http.Client{}}, nil
+}
+
+// Run connects to Home Assistant and keeps a connection until ctx ends, calling publish from
+// its read loop for every event, normalised and sanitised. publish must not block for long
+// (while it runs nothing is read from Home Assistant) and must return once ctx has ended. A
+// lost connection is replaced after ReconnectDelay; a refused token, a configuration error, is
+// retried after AuthRetryDelay. A run of failures is logged once, then at debug level. Run
+// returns nil once ctx has ended and its goroutines have exited; it may not run twice at once.
+func (c *Client) Run(ctx context.Context, publish func(*Event)) error {
+	var logged string // the failure logged last, until a connection succeeds
+	for {
+		up, err := c.connect(ctx, publish)
+		if ctx.Err() != nil {
+			c.link.down(nil)
+			return nil
+		}
+		c.link.down(err)
+		if up {
+			logged = ""
+		}
+		delay, level, msg := c.cfg.ReconnectDelay, slog.LevelWarn, "home assistant connection lost"
+		if !up {
+			msg = "cannot connect to home assistant"
+		}
+		if ce := (*CommandError)(nil); errors.Is(err, ErrAuthInvalid) || errors.As(err, &ce) { // see session.setup
+			delay, level, msg = c.cfg.AuthRetryDelay, slog.LevelError,
+				"home assistant refused the token; hasse needs an admin's long-lived access token"
+		}
+		if msg == logged {
+			level = slog.LevelDebug
+		}
+		logged = msg
+		c.log.LogAttrs(ctx, level, msg, slog.String("url", c.url), slog.Any("err", err), slog.Duration("retry_in", delay))
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			c.link.down(nil)
+			return nil
+		}
+	}
+}
+
+// GetStates returns the current state of every entity (get_states), each a compact JSON object
+// sanitised as events are. It needs a live connection: without one it fails with
+// [ErrNotConnected].
+func (c *Client) GetStates(ctx context.Context) ([]json.RawMessage, error) {
+	res, err := c.call(ctx, "get_states")
+	if err != nil {
+		return nil, err
+	}
+	if len(res) == 0 || res[0] != '[' {
+		return nil, fmt.Errorf("get_states: result is not a list")
+	}
+	var states []json.RawMessage
+	for m := walk(res); ; {
+		_, st, ok := m.next()
+		if !ok {
+			return states, nil
+		}
+		st, _ = c.san.State(st)
+		states = append(states, st)
+	}
+}
+
+// call sends the command {"type":typ} on the live connection and returns its result.
+func (c *Client) call(ctx context.Context, typ string) ([]byte, error) {
+	s := c.live.Load()
+	if s == nil {
+		return nil, ErrNotConnected
+	}
+	return s.command(ctx, request{typ: typ, body: []byte(`{"type":"` + typ + `"}`)})
+}

@@ -1,0 +1,275 @@
+package hass
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ErrNoop is returned by [Normalize] for a state_changed event that sanitising turned into a
+// no-op: a camera rotating its access token every 5 minutes changes nothing but secrets. The
+// event is to be dropped (SPEC.md §5.3).
+var ErrNoop = errors.New("state_changed only changed secrets")
+
+// Normalize turns the event object of a Home Assistant event message ({"event_type", "data",
+// "origin", "time_fired", "context"}) into an [Event] received at received, sanitised by s (nil:
+// not sanitised). It returns [ErrNoop] for an event to drop, and an error for anything that is
+// not such an event. The Event does not retain raw. Normalize is safe for concurrent use.
+func Normalize(raw []byte, received time.Time, s *Sanitizer) (*Event, error) {
+	compact, err := validate(raw)
+	if err != nil {
+		return nil, err
+	}
+	ev, _, err := normalize(raw[skipSpace(raw, 0):], compact, received, s)
+	return ev, err
+}
+
+// normalize is [Normalize] for an event at the start of raw, already validated, which may go on
+// after it: it also returns the event's length, even with an error. compactRaw says whether raw
+// holds no whitespace between tokens.
+func normalize(raw []byte, compactRaw bool, received time.Time, s *Sanitizer) (*Event, int, error) {
+	if raw[0] != '{' {
+		return nil, skip(raw, 0), errors.New("event is not an object")
+	}
+	ev := &Event{Received: received}
+	var data, ctx []byte
+	var d dataFields
+	m := walk(raw)
+	for key, ok := m.key(); ok; key, ok = m.key() {
+		switch string(key) {
+		case "event_type":
+			ev.Type = internString(m.value())
+		case "data":
+			start := m.at()
+			d = dataFields{}
+			m.skipTo(start + d.parse(raw[start:]))
+			data = raw[start:m.at()]
+		case "origin":
+			ev.Origin = internString(m.value())
+		case "time_fired":
+			ev.TimeFired, _ = str(m.value())
+		case "context":
+			ctx = m.value()
+		}
+	}
+	ev, err := ev.finish(data, ctx, &d, compactRaw, s)
+	return ev, m.at(), err
+}
+
+// finish completes ev from its data and context, read into d.
+func (ev *Event) finish(data, ctx []byte, d *dataFields, compactRaw bool, s *Sanitizer) (*Event, error) {
+	switch {
+	case ev.Type == "":
+		return nil, errors.New("event has no event_type")
+	case isNull(data):
+		data = []byte("{}")
+	case data[0] != '{':
+		return nil, fmt.Errorf("%s event data is not an object", ev.Type)
+	}
+	switch {
+	case isNull(ctx):
+		ctx = nil
+	case ctx[0] != '{':
+		return nil, fmt.Errorf("%s event context is not an object", ev.Type)
+	}
+	sanitised := false
+	if suspect := s != nil && s.suspect(data); suspect || !compactRaw { // rare: rewrite data
+		if !compactRaw {
+			data, ctx = compact(data), compact(ctx)
+		}
+		if suspect {
+			data, sanitised = s.data(data, ev.Type)
+		}
+		*d = dataFields{}
+		d.parse(data)
+	}
+	// The Event owns one copy of what it keeps; the states are slices of its Data.
+	buf := append(make([]byte, 0, len(data)+len(ctx)), data...)
+	ev.Data = buf[:len(data):len(data)]
+	if ctx != nil {
+		ev.Context = append(buf, ctx...)[len(data):]
+	}
+	if err := ev.derive(d); err != nil {
+		return nil, err
+	}
+	if sanitised && ev.Type == TypeStateChanged && d.secretsOnly() {
+		return nil, ErrNoop
+	}
+	return ev, nil
+}
+
+// derive sets the fields of ev that Normalize derives from its data, read into d.
+func (ev *Event) derive(d *dataFields) error {
+	switch ev.Type {
+	case TypeStateChanged:
+		return ev.deriveState(d)
+	case TypeCallService:
+		ev.Domain, _ = str(d.domain)
+		ev.Entities = appendEntities(appendEntities(nil, d.serviceEntities), d.targetEntities)
+	default:
+		ev.Entities = appendEntities(nil, d.entityID)
+	}
+	if len(ev.Entities) == 1 {
+		ev.EntityID = ev.Entities[0]
+	}
+	if ev.Domain == "" {
+		ev.Domain = domainOf(ev.EntityID)
+	}
+	return nil
+}
+
+// deriveState sets the fields of a state_changed event.
+func (ev *Event) deriveState(d *dataFields) error {
+	prev, next := &d.oldState, &d.newState
+	switch {
+	case prev.bad:
+		return errors.New("state_changed old_state is not an object")
+	case next.bad:
+		return errors.New("state_changed new_state is not an object")
+	}
+	if prev.present {
+		ev.OldState = ev.Data[prev.start:prev.end]
+	}
+	if next.present {
+		ev.NewState = ev.Data[next.start:next.end]
+	}
+	ev.EntityID, _ = str(d.entityID)
+	if ev.EntityID == "" && next.present {
+		ev.EntityID, _ = str(next.entityID)
+	}
+	if ev.EntityID == "" && prev.present {
+		ev.EntityID, _ = str(prev.entityID)
+	}
+	if ev.EntityID != "" {
+		ev.Entities = []string{ev.EntityID}
+	}
+	ev.Domain = domainOf(ev.EntityID)
+	ev.State = internString(next.state)
+	ev.StateChanged = !prev.present || !next.present || !bytes.Equal(prev.state, next.state)
+	ev.DeviceClass = internString(next.deviceClass)
+	if !next.present { // removal
+		ev.DeviceClass = internString(prev.deviceClass)
+	}
+	return nil
+}
+
+// dataFields are what Normalize reads from an event's data, in one pass over it. Slices point
+// into the data read; offsets are from its start.
+type dataFields struct {
+	entityID, domain                []byte // values of entity_id, domain
+	oldState, newState              stateFields
+	serviceEntities, targetEntities []byte // values of service_data.entity_id, service_data.target.entity_id
+}
+
+// stateFields are what Normalize reads from a state object.
+type stateFields struct {
+	present, bad                 bool // an object; neither an object nor null
+	start, end                   int
+	entityID, state, deviceClass []byte
+	attributes                   []byte
+}
+
+// parse reads the data object at the start of b and returns its length.
+func (d *dataFields) parse(b []byte) int {
+	m := walk(b)
+	for key, ok := m.key(); ok; key, ok = m.key() {
+		switch string(key) {
+		case "entity_id":
+			d.entityID = m.value()
+		case "domain":
+			d.domain = m.value()
+		case "old_state":
+			m.skipTo(d.oldState.parse(b, m.at()))
+		case "new_state":
+			m.skipTo(d.newState.parse(b, m.at()))
+		case "service_data":
+			sd := walkAt(b, m.at())
+			for key, ok := sd.key(); ok; key, ok = sd.key() {
+				switch string(key) {
+				case "entity_id":
+					d.serviceEntities = sd.value()
+				case "target":
+					t := walkAt(b, sd.at())
+					for key, ok := t.key(); ok; key, ok = t.key() {
+						if string(key) == "entity_id" {
+							d.targetEntities = t.value()
+						}
+					}
+					sd.skipTo(t.at())
+				}
+			}
+			m.skipTo(sd.at())
+		}
+	}
+	return m.at()
+}
+
+// parse reads the state (or null) at b[i] and returns the offset just past it.
+func (f *stateFields) parse(b []byte, i int) int {
+	*f = stateFields{present: b[i] == '{', bad: b[i] != '{' && b[i] != 'n', start: i}
+	m := walkAt(b, i)
+	for key, ok := m.key(); ok; key, ok = m.key() {
+		switch string(key) {
+		case "entity_id":
+			f.entityID = m.value()
+		case "state":
+			f.state = m.value()
+		case "attributes":
+			start := m.at()
+			a := walkAt(b, start)
+			for key, ok := a.key(); ok; key, ok = a.key() {
+				if string(key) == "device_class" {
+					f.deviceClass = a.value()
+				}
+			}
+			m.skipTo(a.at())
+			f.attributes = b[start:m.at()]
+		}
+	}
+	f.end = m.at()
+	return f.end
+}
+
+// secretsOnly reports whether a sanitised state_changed event changed nothing a subscriber can
+// see: same state, same attributes.
+func (d *dataFields) secretsOnly() bool {
+	prev, next := &d.oldState, &d.newState
+	return prev.present && next.present && bytes.Equal(prev.state, next.state) &&
+		bytes.Equal(prev.attributes, next.attributes)
+}
+
+// appendEntities appends the entity id or list of entity ids val to ids, skipping duplicates and
+// anything that is not a string.
+func appendEntities(ids []string, val []byte) []string {
+	add := func(v []byte) {
+		if id, ok := str(v); ok && id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(val) == 0 || val[0] != '[' {
+		add(val)
+		return ids
+	}
+	for m := walk(val); ; {
+		_, v, ok := m.next()
+		if !ok {
+			return ids
+		}
+		add(v)
+	}
+}
+
+// domainOf returns the domain of entity id, "light" for "light.kitchen", or "" when it has none.
+func domainOf(id string) string {
+	if i := strings.IndexByte(id, '.'); i > 0 {
+		return id[:i]
+	}
+	return ""
+}
+
+func isNull(b []byte) bool {
+	return len(b) == 0 || string(b) == "null"
+}

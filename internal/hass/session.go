@@ -1,0 +1,244 @@
+package hass
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// session is one connection to Home Assistant. It runs two goroutines: the reader, which
+// publishes events and hands replies to the writer, and the writer, which owns command ids,
+// the replies awaited and the pings (writer.go).
+type session struct {
+	c       *Client
+	ws      *websocket.Conn
+	version string // ha_version of auth_ok
+
+	requests chan request  // commands to send, to the writer
+	replies  chan message  // results and pongs, from the reader to the writer
+	stopped  chan struct{} // closed when the session ends
+	events   atomic.Int64  // id of the subscribe_events subscription, set by the writer
+}
+
+// connect makes one connection to Home Assistant and serves it until it is lost or ctx ends. up
+// reports that it was set up and served events.
+func (c *Client) connect(ctx context.Context, publish func(*Event)) (up bool, err error) {
+	s, err := c.dial(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer s.ws.CloseNow()
+	return s.run(ctx, publish)
+}
+
+// dial connects and authenticates (HA-PROTOCOL.md §2) within HandshakeTimeout.
+func (c *Client) dial(ctx context.Context) (_ *session, err error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.HandshakeTimeout)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, c.url, &websocket.DialOptions{HTTPClient: c.http})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			ws.CloseNow()
+		}
+	}()
+	ws.SetReadLimit(c.cfg.ReadLimit)
+	switch m, err := readHandshake(ctx, ws); {
+	case err != nil:
+		return nil, fmt.Errorf("read auth_required: %w", err)
+	case m.typ != "auth_required":
+		return nil, fmt.Errorf("read auth_required: got %q", m.typ)
+	}
+	auth, err := json.Marshal(struct {
+		Type  string `json:"type"`
+		Token string `json:"access_token"`
+	}{"auth", c.cfg.Token})
+	if err != nil {
+		return nil, err
+	}
+	if err := ws.Write(ctx, websocket.MessageText, auth); err != nil {
+		return nil, fmt.Errorf("send auth: %w", err)
+	}
+	m, err := readHandshake(ctx, ws)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("read auth_ok: %w", err)
+	case m.typ == "auth_invalid":
+		return nil, fmt.Errorf("%w: %s", ErrAuthInvalid, m.text)
+	case m.typ != "auth_ok":
+		return nil, fmt.Errorf("read auth_ok: got %q", m.typ)
+	}
+	return &session{
+		c:        c,
+		ws:       ws,
+		version:  m.version,
+		requests: make(chan request),
+		replies:  make(chan message, 16),
+		stopped:  make(chan struct{}),
+	}, nil
+}
+
+// readHandshake reads one message of the auth handshake, which is never coalesced.
+func readHandshake(ctx context.Context, ws *websocket.Conn) (message, error) {
+	_, b, err := ws.Read(ctx)
+	if err != nil {
+		return message{}, err
+	}
+	if _, err := validate(b); err != nil {
+		return message{}, err
+	}
+	return parseMessage(b[skipSpace(b, 0):]), nil
+}
+
+// run serves the session: sets it up, then reads and writes until the connection fails or ctx
+// ends, and returns whether setup succeeded and why it ended once both goroutines have exited.
+func (s *session) run(ctx context.Context, publish func(*Event)) (up bool, err error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { cancel(s.read(ctx, publish)) })
+	wg.Go(func() { cancel(s.write(ctx)) })
+	if err := s.setup(ctx); err != nil {
+		cancel(err)
+	} else {
+		up = true
+		s.c.live.Store(s)
+		s.c.link.up(s.version)
+		s.c.log.LogAttrs(ctx, slog.LevelInfo, "home assistant connected",
+			slog.String("url", s.c.url), slog.String("ha_version", s.version))
+		<-ctx.Done()
+		s.c.live.CompareAndSwap(s, nil)
+	}
+	close(s.stopped)
+	s.ws.CloseNow() // ends a read or write in progress
+	wg.Wait()
+	return up, context.Cause(ctx)
+}
+
+// setup asks for coalesced frames and subscribes to every event (HA-PROTOCOL.md §3, §6). An
+// error result to supported_features (an older Home Assistant) is no reason to give up; one to
+// subscribe_events is a configuration error, returned as a *CommandError, which also wraps
+// ErrAuthInvalid when it is unauthorized (the token is not an admin's).
+func (s *session) setup(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.c.cfg.HandshakeTimeout)
+	defer cancel()
+	_, err := s.command(ctx, request{typ: "supported_features",
+		body: []byte(`{"type":"supported_features","features":{"coalesce_messages":1}}`)})
+	if ce := (*CommandError)(nil); errors.As(err, &ce) {
+		s.c.log.LogAttrs(ctx, slog.LevelWarn, "home assistant does not coalesce messages", slog.Any("err", err))
+	} else if err != nil {
+		return err
+	}
+	_, err = s.command(ctx, request{typ: "subscribe_events", body: []byte(`{"type":"subscribe_events"}`), sub: &s.events})
+	if ce := (*CommandError)(nil); errors.As(err, &ce) && ce.Code == "unauthorized" {
+		return fmt.Errorf("%w: %w", ErrAuthInvalid, err)
+	}
+	return err
+}
+
+// read reads frames until the connection fails.
+func (s *session) read(ctx context.Context, publish func(*Event)) error {
+	var buf bytes.Buffer // reused: nothing read is kept (Normalize and replies copy)
+	for {
+		typ, r, err := s.ws.Reader(ctx)
+		if err == nil {
+			buf.Reset()
+			_, err = buf.ReadFrom(r)
+		}
+		if err != nil {
+			return fmt.Errorf("read: %w", err)
+		}
+		if typ != websocket.MessageText {
+			continue // binary frames carry streams (voice) the gateway never asks for
+		}
+		if err := s.frame(ctx, buf.Bytes(), time.Now(), publish); err != nil {
+			return err
+		}
+		if buf.Cap() > 1<<20 { // do not keep a get_states-sized buffer
+			buf = bytes.Buffer{}
+		}
+	}
+}
+
+// frame handles one frame: a message, or an array of messages (HA-PROTOCOL.md §3).
+func (s *session) frame(ctx context.Context, b []byte, received time.Time, publish func(*Event)) error {
+	compact, err := validate(b)
+	if err != nil {
+		s.c.log.LogAttrs(ctx, slog.LevelWarn, "malformed frame from home assistant", slog.Any("err", err))
+		return nil
+	}
+	i := skipSpace(b, 0)
+	if b[i] != '[' {
+		_, err := s.message(ctx, b, i, compact, received, publish)
+		return err
+	}
+	w := walkAt(b, i)
+	for _, ok := w.key(); ok; _, ok = w.key() {
+		end, err := s.message(ctx, b, w.at(), compact, received, publish)
+		if err != nil {
+			return err
+		}
+		w.skipTo(end)
+	}
+	return nil
+}
+
+// message handles the message at b[i] and returns its end: an event is published, a reply goes
+// to the writer.
+func (s *session) message(ctx context.Context, b []byte, i int, compactFrame bool, received time.Time, publish func(*Event)) (int, error) {
+	var (
+		m     message
+		ev    *Event
+		evErr error
+	)
+	w := walkAt(b, i)
+	for key, ok := w.key(); ok; key, ok = w.key() {
+		if string(key) == "event" && m.typ == "event" { // HA writes the type first: one pass
+			var n int
+			ev, n, evErr = normalize(b[w.at():], compactFrame, received, s.c.san)
+			w.skipTo(w.at() + n)
+			continue
+		}
+		m.set(key, &w)
+	}
+	switch m.typ {
+	case "event":
+		if m.event != nil { // the type came after the event
+			ev, _, evErr = normalize(m.event, compactFrame, received, s.c.san)
+		}
+		if m.id != s.events.Load() || ev == nil && evErr == nil {
+			break // a subscription given up on; HA may still send what it had queued
+		}
+		switch {
+		case errors.Is(evErr, ErrNoop):
+		case evErr != nil:
+			s.c.log.LogAttrs(ctx, slog.LevelWarn, "malformed event from home assistant", slog.Any("err", evErr))
+		default:
+			s.c.lastEvent.Store(received.UnixNano())
+			publish(ev)
+		}
+	case "result", "pong":
+		// The frame's buffer is reused: keep a copy of what the waiting command gets.
+		if compactFrame {
+			m.result = bytes.Clone(m.result)
+		} else {
+			m.result = compact(m.result)
+		}
+		m.err, m.event = bytes.Clone(m.err), nil
+		select {
+		case s.replies <- m:
+		case <-ctx.Done():
+			return w.at(), context.Cause(ctx)
+		}
+	}
+	return w.at(), nil
+}
