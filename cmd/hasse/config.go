@@ -1,0 +1,253 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// settings is hasse's configuration: environment names (SPEC.md §1) and flags, flags winning.
+// This file is the only one that knows their names.
+type settings struct {
+	HAURL             string        `env:"HA_URL"`
+	HAToken           string        `env:"HA_TOKEN"`
+	Addr              string        `env:"MCP_HTTP_ADDR"`
+	Port              string        `env:"PORT"`
+	EventsEnabled     bool          `env:"MCP_SSE_EVENTS_ENABLED" envDefault:"true"`
+	EventsPath        string        `env:"MCP_SSE_EVENTS_PATH" envDefault:"/subscribe_events"`
+	Format            string        `env:"MCP_SSE_FORMAT" envDefault:"envelope"`
+	Auth              string        `env:"MCP_SSE_AUTH"`
+	TokensFile        string        `env:"MCP_SSE_TOKENS_FILE"`
+	MaxClients        int           `env:"MCP_SSE_MAX_CLIENTS" envDefault:"100"`
+	MaxClientsPerUser int           `env:"MCP_SSE_MAX_CLIENTS_PER_USER" envDefault:"10"`
+	PingInterval      time.Duration `env:"MCP_SSE_PING_INTERVAL" envDefault:"30s"`
+	InactivityTimeout time.Duration `env:"MCP_SSE_INACTIVITY_TIMEOUT" envDefault:"5m"`
+	QueueBytes        byteSize      `env:"MCP_SSE_CLIENT_QUEUE_BYTES" envDefault:"1MiB"`
+	ReplaySize        int           `env:"MCP_SSE_REPLAY_SIZE" envDefault:"10000"`
+	RedactAttributes  []string      `env:"MCP_SSE_REDACT_ATTRIBUTES" envDefault:"access_token,token,password,api_key"`
+	RateLimitEnabled  bool          `env:"MCP_RATE_LIMIT_ENABLED" envDefault:"true"`
+	RateLimitMax      int           `env:"MCP_RATE_LIMIT_MAX_REQUESTS" envDefault:"100"`
+	RateLimitWindowMS int           `env:"MCP_RATE_LIMIT_WINDOW_MS" envDefault:"60000"`
+	RateLimitPerUser  int           `env:"MCP_RATE_LIMIT_PER_USER" envDefault:"1000"`
+	AllowCORS         bool          `env:"MCP_HTTP_ALLOW_CORS" envDefault:"true"`
+	AllowedOrigins    []string      `env:"MCP_HTTP_ALLOWED_ORIGINS" envDefault:"*"`
+	TrustedProxies    []string      `env:"MCP_HTTP_TRUSTED_PROXIES"`
+	TLSCert           string        `env:"MCP_HTTP_TLS_CERT"`
+	TLSKey            string        `env:"MCP_HTTP_TLS_KEY"`
+	StatsDB           string        `env:"MCP_SSE_STATS_DB"`
+	RedisURL          string        `env:"MCP_REDIS_URL"`
+	LogLevel          string        `env:"MCP_LOG_LEVEL" envDefault:"info"`
+	LogFormat         string        `env:"MCP_LOG_FORMAT" envDefault:"text"`
+
+	// Simulator settings, for demo and simulate.
+	SimToken string
+	SimSeed  int64
+	SimRate  float64
+}
+
+// ourPrefixes are the environment namespaces hasse owns: a name in them that hasse does not know
+// is a typo, and stops start-up.
+var ourPrefixes = []string{"MCP_SSE_", "MCP_HTTP_", "MCP_RATE_LIMIT_", "MCP_REDIS_", "MCP_LOG_"}
+
+// loadSettings reads the environment, then the flags of command cmd from args. Any bad value
+// is an error of one line naming the setting.
+func loadSettings(cmd string, args []string, environ []string, stderr io.Writer) (settings, error) {
+	envMap := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			envMap[k] = v
+		}
+	}
+	if err := checkUnknownEnv(envMap); err != nil {
+		return settings{}, err
+	}
+	var s settings
+	if err := env.ParseWithOptions(&s, env.Options{Environment: envMap}); err != nil {
+		return settings{}, envError(err)
+	}
+	s.Auth = cmpOr(s.Auth, map[string]string{"serve": "ha"}[cmd], "tokens")
+	s.Addr = cmpOr(s.Addr, portAddr(s.Port), "127.0.0.1:3000")
+	s.SimRate = 2
+
+	fs := flag.NewFlagSet("hasse "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&s.Addr, "addr", s.Addr, "listen address (MCP_HTTP_ADDR, PORT)")
+	fs.StringVar(&s.Format, "format", s.Format, "default wire format: envelope or named (MCP_SSE_FORMAT)")
+	fs.StringVar(&s.Auth, "auth", s.Auth, "client auth: none or tokens (MCP_SSE_AUTH)")
+	fs.StringVar(&s.TokensFile, "tokens-file", s.TokensFile, "static tokens, YAML or JSON (MCP_SSE_TOKENS_FILE)")
+	fs.StringVar(&s.EventsPath, "events-path", s.EventsPath, "SSE endpoint path (MCP_SSE_EVENTS_PATH)")
+	fs.IntVar(&s.MaxClients, "max-clients", s.MaxClients, "concurrent SSE clients (MCP_SSE_MAX_CLIENTS)")
+	fs.IntVar(&s.MaxClientsPerUser, "max-clients-per-user", s.MaxClientsPerUser, "concurrent SSE clients per user (MCP_SSE_MAX_CLIENTS_PER_USER)")
+	fs.DurationVar(&s.PingInterval, "ping-interval", s.PingInterval, "keep-alive period (MCP_SSE_PING_INTERVAL)")
+	fs.DurationVar(&s.InactivityTimeout, "inactivity-timeout", s.InactivityTimeout, "longest a client may stall a write (MCP_SSE_INACTIVITY_TIMEOUT)")
+	fs.TextVar(&s.QueueBytes, "queue-bytes", s.QueueBytes, "per-client queue bound, e.g. 1MiB (MCP_SSE_CLIENT_QUEUE_BYTES)")
+	fs.StringVar(&s.LogLevel, "log-level", s.LogLevel, "debug, info, warn or error (MCP_LOG_LEVEL)")
+	fs.StringVar(&s.LogFormat, "log-format", s.LogFormat, "text or json (MCP_LOG_FORMAT)")
+	switch cmd {
+	case "serve":
+		fs.StringVar(&s.HAURL, "ha-url", s.HAURL, "Home Assistant URL (HA_URL)")
+		fs.StringVar(&s.HAToken, "ha-token", s.HAToken, "Home Assistant long-lived access token (HA_TOKEN)")
+	case "demo", "simulate":
+		fs.Int64Var(&s.SimSeed, "seed", s.SimSeed, "simulated home's random seed; 0 = random")
+		fs.Float64Var(&s.SimRate, "rate", s.SimRate, "simulated activity steps per second")
+	}
+	if cmd == "simulate" {
+		s.Addr = "127.0.0.1:8123"
+		fs.StringVar(&s.Addr, "listen", s.Addr, "simulator listen address")
+		fs.StringVar(&s.SimToken, "token", s.SimToken, "access token the simulator accepts; default: generated and printed")
+	}
+	if err := fs.Parse(args); err != nil {
+		return settings{}, err
+	}
+	if fs.NArg() > 0 {
+		return settings{}, fmt.Errorf("hasse %s: unexpected argument %q", cmd, fs.Arg(0))
+	}
+	return s, s.validate(cmd)
+}
+
+// validate checks what the parsers cannot.
+func (s *settings) validate(cmd string) error {
+	switch {
+	case s.Format != "envelope" && s.Format != "named":
+		return fmt.Errorf("MCP_SSE_FORMAT: %q is not a wire format; use envelope or named", s.Format)
+	case s.Auth == "ha":
+		return errors.New("MCP_SSE_AUTH: auth mode ha (clients' own Home Assistant tokens) is not available in this build yet; use tokens or none")
+	case s.Auth != "none" && s.Auth != "tokens":
+		return fmt.Errorf("MCP_SSE_AUTH: %q is not an auth mode; use tokens or none", s.Auth)
+	case s.Auth == "tokens" && s.TokensFile == "" && cmd == "serve":
+		return errors.New("MCP_SSE_TOKENS_FILE: auth mode tokens needs a tokens file")
+	case s.MaxClients < 1:
+		return errors.New("MCP_SSE_MAX_CLIENTS: must be at least 1")
+	case s.MaxClientsPerUser < 1:
+		return errors.New("MCP_SSE_MAX_CLIENTS_PER_USER: must be at least 1")
+	case s.PingInterval < time.Second:
+		return errors.New("MCP_SSE_PING_INTERVAL: must be at least 1s")
+	case s.InactivityTimeout < time.Second:
+		return errors.New("MCP_SSE_INACTIVITY_TIMEOUT: must be at least 1s")
+	case s.QueueBytes < 4<<10:
+		return errors.New("MCP_SSE_CLIENT_QUEUE_BYTES: must be at least 4KiB")
+	case s.ReplaySize < 0:
+		return errors.New("MCP_SSE_REPLAY_SIZE: must not be negative")
+	case !slices.Contains([]string{"debug", "info", "warn", "error"}, s.LogLevel):
+		return fmt.Errorf("MCP_LOG_LEVEL: %q is not a level; use debug, info, warn or error", s.LogLevel)
+	case s.LogFormat != "text" && s.LogFormat != "json":
+		return fmt.Errorf("MCP_LOG_FORMAT: %q is not a log format; use text or json", s.LogFormat)
+	case s.TLSCert != "" || s.TLSKey != "":
+		return errors.New("MCP_HTTP_TLS_CERT: TLS is not available in this build yet; put a TLS-terminating proxy in front")
+	case s.RedisURL != "":
+		return errors.New("MCP_REDIS_URL: multi-instance mode is not available in this build yet")
+	case cmd == "serve" && s.HAURL == "":
+		return errors.New("HA_URL: required: the address of Home Assistant, e.g. http://homeassistant.local:8123")
+	case cmd == "serve" && s.HAToken == "":
+		return errors.New("HA_TOKEN: required: a long-lived access token (Home Assistant → Profile → Security)")
+	case s.SimRate < 0 || s.SimRate > 10000:
+		return errors.New("-rate: must be between 0 and 10000 steps per second")
+	}
+	return nil
+}
+
+func (s *settings) logger(w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(s.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if s.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func portAddr(port string) string {
+	if port == "" {
+		return ""
+	}
+	return "127.0.0.1:" + port
+}
+
+func cmpOr(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// checkUnknownEnv refuses names in hasse's namespaces that no setting has.
+func checkUnknownEnv(envMap map[string]string) error {
+	known := make(map[string]bool)
+	t := reflect.TypeFor[settings]()
+	for i := range t.NumField() {
+		if name := t.Field(i).Tag.Get("env"); name != "" {
+			known[name] = true
+		}
+	}
+	var unknown []string
+	for k := range envMap {
+		if !known[k] && slices.ContainsFunc(ourPrefixes, func(p string) bool { return strings.HasPrefix(k, p) }) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return fmt.Errorf("%s: unknown setting (see the configuration table in README.md)", unknown[0])
+	}
+	return nil
+}
+
+// envError turns the env library's error into one line naming the variable.
+func envError(err error) error {
+	var agg env.AggregateError
+	if errors.As(err, &agg) && len(agg.Errors) > 0 {
+		err = agg.Errors[0]
+	}
+	var pe env.ParseError
+	if errors.As(err, &pe) {
+		if f, ok := reflect.TypeFor[settings]().FieldByName(pe.Name); ok {
+			return fmt.Errorf("%s: %v", f.Tag.Get("env"), pe.Err)
+		}
+	}
+	return err
+}
+
+// byteSize is a size in bytes written as 1048576, 512KiB, 1MiB, 2MB, ….
+type byteSize int
+
+func (b byteSize) MarshalText() ([]byte, error) {
+	switch {
+	case b > 0 && b%(1<<20) == 0:
+		return []byte(strconv.Itoa(int(b>>20)) + "MiB"), nil
+	case b > 0 && b%(1<<10) == 0:
+		return []byte(strconv.Itoa(int(b>>10)) + "KiB"), nil
+	}
+	return []byte(strconv.Itoa(int(b))), nil
+}
+
+func (b *byteSize) UnmarshalText(text []byte) error {
+	s := strings.TrimSpace(string(text))
+	units := []struct {
+		suffix string
+		factor int
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1000}, {"MB", 1000_000}, {"GB", 1000_000_000}, {"B", 1}}
+	factor := 1
+	for _, u := range units {
+		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, factor = strings.TrimSpace(rest), u.factor
+			break
+		}
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > (1<<40)/factor {
+		return fmt.Errorf("%q is not a size like 1048576, 512KiB or 1MiB", string(text))
+	}
+	*b = byteSize(n * factor)
+	return nil
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"golang.org/x/sync/errgroup"
+
+	"hasse/internal/auth"
+	"hasse/internal/httpapi"
+)
+
+// demo runs the whole gateway on a simulated home, with a fresh admin token unless auth is none.
+func demo(ctx context.Context, s settings, stdout io.Writer, log *slog.Logger) error {
+	simToken := newToken()
+	sim, simLn, err := startSimulator(s, simToken, "127.0.0.1:0", log)
+	if err != nil {
+		return err
+	}
+	defer simLn.Close()
+	simURL := "http://" + simLn.Addr().String()
+
+	var authn *auth.Static
+	token := ""
+	if s.Auth == "tokens" && s.TokensFile != "" {
+		if authn, err = auth.LoadStatic(s.TokensFile); err != nil {
+			return usageError{fmt.Errorf("MCP_SSE_TOKENS_FILE: %w", err)}
+		}
+	} else if s.Auth == "tokens" {
+		token = newToken()
+		if authn, err = auth.NewStatic([]auth.Entry{{Name: "demo", Token: token, Admin: true}}); err != nil {
+			return err
+		}
+	}
+	var a httpapi.Authenticator
+	if authn != nil {
+		a = authn
+	}
+	g, err := newGateway(s, simURL, simToken, a, log)
+	if err != nil {
+		return usageError{err}
+	}
+	printDemo(stdout, g.url()+s.EventsPath, g.url(), token)
+
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.Go(func() error { return runSimulator(ctx, sim, simLn) })
+	eg.Go(func() error { return g.run(ctx) })
+	return eg.Wait()
+}
+
+func printDemo(w io.Writer, stream, base, token string) {
+	fmt.Fprintln(w, "hasse demo: a simulated home is live. Try:")
+	if token == "" {
+		fmt.Fprintf(w, "  curl -N %s\n", stream)
+		fmt.Fprintf(w, "  stream:  %s?domain=light\n", stream)
+	} else {
+		fmt.Fprintf(w, "  curl -N -H 'Authorization: Bearer %s' %s\n", token, stream)
+		fmt.Fprintf(w, "  stream:  %s?token=%s&domain=light\n", stream, token)
+		fmt.Fprintf(w, "  token:   %s (admin)\n", token)
+	}
+	fmt.Fprintf(w, "  health:  %s/health\n", base)
+	fmt.Fprintln(w, "Press Ctrl-C to stop.")
+}

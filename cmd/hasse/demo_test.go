@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	sse "github.com/tmaxmax/go-sse"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// demoInstance is `hasse demo` running in the test process on a free port.
+type demoInstance struct {
+	base, token string
+	stop        func() error // ends the demo as SIGINT would and returns run's error
+}
+
+// startDemo runs `hasse demo` with the given extra environment and flags and waits for its
+// printed instructions.
+func startDemo(t *testing.T, environ []string, args ...string) *demoInstance {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	errc := make(chan error, 1)
+	environ = append([]string{"MCP_HTTP_ADDR=127.0.0.1:0", "MCP_LOG_LEVEL=warn"}, environ...)
+	go func() {
+		err := run(ctx, append([]string{"demo"}, args...), environ, pw, io.Discard)
+		pw.Close()
+		errc <- err
+	}()
+	d := &demoInstance{}
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() {
+		line := strings.TrimSpace(lines.Text())
+		if rest, ok := strings.CutPrefix(line, "health:"); ok {
+			d.base = strings.TrimSuffix(strings.TrimSpace(rest), "/health")
+		}
+		if rest, ok := strings.CutPrefix(line, "token:"); ok {
+			d.token, _, _ = strings.Cut(strings.TrimSpace(rest), " ")
+		}
+		if strings.HasPrefix(line, "Press Ctrl-C") {
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	var stopped bool
+	d.stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		return <-errc
+	}
+	t.Cleanup(func() { _ = d.stop() })
+	if d.base == "" {
+		cancel()
+		t.Fatalf("demo printed no URLs: %v", <-errc)
+	}
+	return d
+}
+
+// stream opens path on the demo and returns its parsed events.
+func (d *demoInstance) stream(t *testing.T, path string) <-chan sse.Event {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", d.base+path, nil)
+	if d.token != "" {
+		req.Header.Set("Authorization", "Bearer "+d.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 {
+		cancel()
+		t.Fatalf("GET %s: %s", path, resp.Status)
+	}
+	events := make(chan sse.Event, 256)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(events)
+		for ev, err := range sse.Read(resp.Body, &sse.ReadConfig{MaxEventSize: 1 << 20}) {
+			if err != nil {
+				return
+			}
+			events <- ev
+		}
+	}()
+	t.Cleanup(func() { cancel(); resp.Body.Close(); <-done })
+	return events
+}
+
+func receive(t *testing.T, events <-chan sse.Event) (sse.Event, bool) {
+	t.Helper()
+	select {
+	case ev, ok := <-events:
+		return ev, ok
+	case <-time.After(20 * time.Second):
+		t.Fatal("no event within 20s")
+		return sse.Event{}, false
+	}
+}
+
+// TestDemoStreamsFilteredEvents runs the newcomer's path: `hasse demo`, then a stream of the
+// simulated home's lights through a Go SSE client.
+func TestDemoStreamsFilteredEvents(t *testing.T) {
+	d := startDemo(t, nil, "--seed", "7", "--rate", "40")
+	if d.token == "" {
+		t.Fatal("demo printed no token")
+	}
+	events := d.stream(t, "/subscribe_events?domain=light,switch&events=state_changed,call_service")
+	first, _ := receive(t, events)
+	if !strings.Contains(first.Data, `"type":"connection"`) {
+		t.Fatalf("first event %q, want the connection event", first.Data)
+	}
+	var lastSeq int64
+	for range 5 {
+		ev, ok := receive(t, events)
+		if !ok {
+			t.Fatal("stream ended")
+		}
+		var got struct{ ID, Type, Domain string }
+		if err := json.Unmarshal([]byte(ev.Data), &got); err != nil {
+			t.Fatalf("event %q: %v", ev.Data, err)
+		}
+		epoch, seqText, _ := strings.Cut(ev.LastEventID, "-")
+		seq, err := strconv.ParseInt(seqText, 10, 64)
+		if epoch == "" || err != nil || seq <= lastSeq || got.ID != ev.LastEventID {
+			t.Errorf("event id %q (data id %q) after sequence %d: want <epoch>-<increasing sequence>", ev.LastEventID, got.ID, lastSeq)
+		}
+		lastSeq = seq
+		if (got.Type != "state_changed" && got.Type != "service_called") || (got.Domain != "light" && got.Domain != "switch") {
+			t.Errorf("event %s %s passed filter domain=light,switch&events=state_changed,call_service", got.Type, got.Domain)
+		}
+	}
+	if err := d.stop(); err != nil {
+		t.Errorf("demo ended with %v, want nil", err)
+	}
+	for ev := range events { // the stream must end with the demo
+		_ = ev
+	}
+}
+
+func TestDemoRefusesBadTokenAndServesHealth(t *testing.T) {
+	d := startDemo(t, nil)
+	resp, err := http.Get(d.base + "/subscribe_events?token=wrong")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Errorf("wrong token: %s, want 401", resp.Status)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(d.base + "/ready")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/ready still %s after 10s: the gateway never reached the simulator", resp.Status)
+		}
+		time.Sleep(50 * time.Millisecond) // polling a real server for readiness, not a timing assertion
+	}
+}
+
+func TestDemoAuthNoneNamedFormat(t *testing.T) {
+	d := startDemo(t, []string{"MCP_SSE_AUTH=none", "MCP_SSE_FORMAT=named"}, "--rate", "40")
+	if d.token != "" {
+		t.Errorf("demo under auth none printed token %q", d.token)
+	}
+	events := d.stream(t, "/subscribe_events")
+	if ev, _ := receive(t, events); ev.Type != "connected" {
+		t.Errorf("first event type %q, want connected", ev.Type)
+	}
+	ev, _ := receive(t, events)
+	var got map[string]any
+	if err := json.Unmarshal([]byte(ev.Data), &got); err != nil || got["event_type"] != ev.Type || ev.LastEventID == "" {
+		t.Errorf("named event %q id %q data %s: want event_type equal to the event name and an id", ev.Type, ev.LastEventID, ev.Data)
+	}
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bufio"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestSIGTERMEndsEveryStreamAndExitsZero runs the real binary with 100 open streams, sends it
+// SIGTERM, and checks that every stream got a retry hint and a disconnect event and that the
+// process exited 0 within the 10 s SPEC.md §4.7 allows.
+func TestSIGTERMEndsEveryStreamAndExitsZero(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "hasse")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "demo", "--rate", "20")
+	cmd.Env = append(os.Environ(), "MCP_HTTP_ADDR=127.0.0.1:0", "MCP_SSE_AUTH=none", "MCP_SSE_MAX_CLIENTS_PER_USER=200", "MCP_SSE_MAX_CLIENTS=200")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill() }()
+	var base string
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(lines.Text()), "health:"); ok {
+			base = strings.TrimSuffix(strings.TrimSpace(rest), "/health")
+			break
+		}
+	}
+	if base == "" {
+		t.Fatal("hasse demo printed no URL")
+	}
+
+	const streams = 100
+	var wg sync.WaitGroup
+	ends := make(chan string, streams)
+	opened := make(chan struct{}, streams)
+	for range streams {
+		wg.Go(func() {
+			resp, err := http.Get(base + "/subscribe_events")
+			if err != nil {
+				ends <- "open: " + err.Error()
+				opened <- struct{}{}
+				return
+			}
+			defer resp.Body.Close()
+			r := bufio.NewReader(resp.Body)
+			var retry bool
+			for first := true; ; first = false {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					ends <- "ended without a disconnect event"
+					return
+				}
+				if first {
+					opened <- struct{}{}
+				}
+				retry = retry || strings.HasPrefix(line, "retry: ")
+				if strings.Contains(line, `"type":"disconnect","reason":"server_shutdown"`) {
+					if !retry {
+						ends <- "disconnect without a retry hint"
+						return
+					}
+					ends <- ""
+					return
+				}
+			}
+		})
+	}
+	for range streams {
+		<-opened
+	}
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitErr := make(chan error, 1)
+	go func() { waitErr <- cmd.Wait() }()
+	select {
+	case err := <-waitErr:
+		if err != nil {
+			t.Errorf("hasse exited with %v after SIGTERM, want status 0", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("hasse still running 15 s after SIGTERM")
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("shutdown took %v, want under 10s", took)
+	}
+	wg.Wait()
+	close(ends)
+	failed := map[string]int{}
+	for e := range ends {
+		if e != "" {
+			failed[e]++
+		}
+	}
+	if len(failed) > 0 {
+		t.Errorf("streams that did not end well: %v", failed)
+	}
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"hasse/internal/simulator"
+)
+
+// simulate runs only the simulated Home Assistant.
+func simulate(ctx context.Context, s settings, stdout io.Writer, log *slog.Logger) error {
+	token := cmpOr(s.SimToken, newToken())
+	sim, ln, err := startSimulator(s, token, s.Addr, log)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "hasse simulate: a simulated Home Assistant %s\n", "is listening.")
+	fmt.Fprintf(stdout, "  websocket: ws://%s/api/websocket\n", ln.Addr())
+	fmt.Fprintf(stdout, "  token:     %s\n", token)
+	fmt.Fprintf(stdout, "  gateway:   HA_URL=http://%s HA_TOKEN=%s hasse serve\n", ln.Addr(), token)
+	return runSimulator(ctx, sim, ln)
+}
+
+// startSimulator makes a simulator and its listener.
+func startSimulator(s settings, token, addr string, log *slog.Logger) (*simulator.Simulator, net.Listener, error) {
+	rate := s.SimRate
+	if rate == 0 {
+		rate = -1 // no activity at all
+	}
+	seed := s.SimSeed
+	for seed == 0 {
+		seed = mrand.Int64() // 0 asks for a different home activity each run
+	}
+	sim, err := simulator.New(simulator.Config{Token: token, Seed: seed, Rate: rate}, log.With("part", "simulator"))
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, usageError{fmt.Errorf("simulator listen: %w", err)}
+	}
+	return sim, ln, nil
+}
+
+// runSimulator serves sim on ln until ctx ends.
+func runSimulator(ctx context.Context, sim *simulator.Simulator, ln net.Listener) error {
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.Go(func() error { return sim.Run(ctx) })
+	eg.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("simulator: %w", err)
+		}
+		return nil
+	})
+	eg.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			return srv.Close()
+		}
+		return nil
+	})
+	return eg.Wait()
+}
+
+// newToken returns 32 random bytes in hex.
+func newToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
