@@ -194,3 +194,45 @@ func TestDemoAuthNoneNamedFormat(t *testing.T) {
 		t.Errorf("named event %q id %q data %s: want event_type equal to the event name and an id", ev.Type, ev.LastEventID, ev.Data)
 	}
 }
+
+// TestDemoSnapshot asks for the lights' current states: they come from the simulator's
+// get_states through the gateway, then snapshot_complete counts them.
+func TestDemoSnapshot(t *testing.T) {
+	d := startDemo(t, nil, "--rate", "0")
+	deadline := time.Now().Add(10 * time.Second)
+	for { // the snapshot needs the link up: wait for /ready
+		resp, err := http.Get(d.base + "/ready")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == 200 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond) // polling a real server for readiness, not a timing assertion
+	}
+	events := d.stream(t, "/subscribe_events?snapshot=1&domain=light&format=named")
+	if ev, _ := receive(t, events); ev.Type != "connected" {
+		t.Fatalf("first event %q, want connected", ev.Type)
+	}
+	lights := 0
+	for {
+		ev, ok := receive(t, events)
+		if !ok {
+			t.Fatal("stream ended in the snapshot")
+		}
+		if ev.Type == "snapshot_complete" {
+			if want := `{"count":` + strconv.Itoa(lights) + `}`; ev.Data != want || lights < 3 {
+				t.Errorf("snapshot_complete %s after %d lights, want %s and at least 3 lights", ev.Data, lights, want)
+			}
+			return
+		}
+		var st struct {
+			EntityID string `json:"entity_id"`
+		}
+		if err := json.Unmarshal([]byte(ev.Data), &st); err != nil || ev.Type != "state" || !strings.HasPrefix(st.EntityID, "light.") {
+			t.Fatalf("snapshot event %q %s, want a light's state", ev.Type, ev.Data)
+		}
+		lights++
+	}
+}

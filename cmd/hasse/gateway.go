@@ -74,7 +74,7 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 func (g *gateway) run(ctx context.Context) error {
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.Go(func() error { return g.hub.Run(ctx) })
-	eg.Go(func() error { return g.ha.Run(ctx, g.hub.Publish) })
+	eg.Go(func() error { return g.ha.Run(ctx, g.hub) })
 	eg.Go(func() error { return g.http.Serve(ctx, g.listen) })
 	return eg.Wait()
 }

@@ -52,7 +52,7 @@ func BenchmarkIngest(b *testing.B) {
 			b.SetBytes(int64(len(frame)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := s.frame(context.Background(), frame, received, func(*Event) { published++ }); err != nil {
+				if err := s.frame(context.Background(), frame, received, sinkFunc(func(*Event) { published++ })); err != nil {
 					b.Fatal(err)
 				}
 			}

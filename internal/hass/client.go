@@ -99,16 +99,17 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 	return &Client{cfg: cfg, url: u, log: log, san: NewSanitizer(cfg.Redact), http: &http.Client{}}, nil
 }
 
-// Run connects to Home Assistant and keeps a connection until ctx ends, calling publish from
-// its read loop for every event, normalised and sanitised. publish must not block for long
-// (while it runs nothing is read from Home Assistant) and must return once ctx has ended. A
+// Run connects to Home Assistant and keeps a connection until ctx ends, handing sink, from its
+// read loop, every event (normalised and sanitised) and, after each connect, every entity's
+// state. The sink must not block for long (while it runs nothing is read from Home Assistant)
+// and must return once ctx has ended. A
 // lost connection is replaced after ReconnectDelay; a refused token, a configuration error, is
 // retried after AuthRetryDelay. A run of failures is logged once, then at debug level. Run
 // returns nil once ctx has ended and its goroutines have exited; it may not run twice at once.
-func (c *Client) Run(ctx context.Context, publish func(*Event)) error {
+func (c *Client) Run(ctx context.Context, sink Sink) error {
 	var logged string // the failure logged last, until a connection succeeds
 	for {
-		up, err := c.connect(ctx, publish)
+		up, err := c.connect(ctx, sink)
 		if ctx.Err() != nil {
 			c.link.down(nil)
 			return nil

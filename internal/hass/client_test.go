@@ -246,7 +246,7 @@ func TestClientUnreachable(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
-	go func() { done <- c.Run(ctx, func(*Event) {}) }()
+	go func() { done <- c.Run(ctx, sinkFunc(func(*Event) {})) }()
 
 	failures := 0
 	st := waitStatus(t, c, "five failures", func(st Status) bool {

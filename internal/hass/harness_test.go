@@ -94,7 +94,7 @@ func startClient(t *testing.T, ha *testHA, cfg Config, log *slog.Logger) (*Clien
 	events := make(chan *Event, 10_000)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
-	go func() { done <- c.Run(ctx, func(ev *Event) { events <- ev }) }()
+	go func() { done <- c.Run(ctx, sinkFunc(func(ev *Event) { events <- ev })) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -175,3 +175,17 @@ func (r *logRecorder) count(level slog.Level) int {
 	}
 	return n
 }
+
+// sinkFunc is a Sink that passes events to a func and drops states.
+type sinkFunc func(*Event)
+
+func (f sinkFunc) Publish(ev *Event)   { f(ev) }
+func (sinkFunc) ReplaceStates([]State) {}
+
+// recordingSink hands both events and states to channels, in the order the client delivers them.
+type recordingSink struct {
+	order chan any // *Event or []State
+}
+
+func (s recordingSink) Publish(ev *Event)            { s.order <- ev }
+func (s recordingSink) ReplaceStates(states []State) { s.order <- states }

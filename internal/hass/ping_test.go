@@ -28,7 +28,7 @@ func TestClientPing(t *testing.T) {
 		c.http = &http.Client{Transport: tr}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error)
-		go func() { done <- c.Run(ctx, func(*Event) {}) }()
+		go func() { done <- c.Run(ctx, sinkFunc(func(*Event) {})) }()
 		defer func() {
 			cancel()
 			if err := <-done; err != nil {

@@ -26,17 +26,18 @@ type session struct {
 	replies  chan message  // results and pongs, from the reader to the writer
 	stopped  chan struct{} // closed when the session ends
 	events   atomic.Int64  // id of the subscribe_events subscription, set by the writer
+	states   atomic.Int64  // id of the get_states that follows it, set by the writer
 }
 
 // connect makes one connection to Home Assistant and serves it until it is lost or ctx ends. up
 // reports that it was set up and served events.
-func (c *Client) connect(ctx context.Context, publish func(*Event)) (up bool, err error) {
+func (c *Client) connect(ctx context.Context, sink Sink) (up bool, err error) {
 	s, err := c.dial(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer s.ws.CloseNow()
-	return s.run(ctx, publish)
+	return s.run(ctx, sink)
 }
 
 // dial connects and authenticates (HA-PROTOCOL.md §2) within HandshakeTimeout.
@@ -102,10 +103,10 @@ func readHandshake(ctx context.Context, ws *websocket.Conn) (message, error) {
 
 // run serves the session: sets it up, then reads and writes until the connection fails or ctx
 // ends, and returns whether setup succeeded and why it ended once both goroutines have exited.
-func (s *session) run(ctx context.Context, publish func(*Event)) (up bool, err error) {
+func (s *session) run(ctx context.Context, sink Sink) (up bool, err error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { cancel(s.read(ctx, publish)) })
+	wg.Go(func() { cancel(s.read(ctx, sink)) })
 	wg.Go(func() { cancel(s.write(ctx)) })
 	if err := s.setup(ctx); err != nil {
 		cancel(err)
@@ -141,12 +142,43 @@ func (s *session) setup(ctx context.Context) error {
 	_, err = s.command(ctx, request{typ: "subscribe_events", body: []byte(`{"type":"subscribe_events"}`), sub: &s.events})
 	if ce := (*CommandError)(nil); errors.As(err, &ce) && ce.Code == "unauthorized" {
 		return fmt.Errorf("%w: %w", ErrAuthInvalid, err)
+	} else if err != nil {
+		return err
+	}
+	// The reader hands the states to the sink as it reads them (replaceStates).
+	_, err = s.command(ctx, request{typ: "get_states", body: []byte(`{"type":"get_states"}`), sub: &s.states})
+	if ce := (*CommandError)(nil); errors.As(err, &ce) {
+		s.c.log.LogAttrs(ctx, slog.LevelWarn, "home assistant gives no states; snapshots will hold only what events tell", slog.Any("err", err))
+		return nil
 	}
 	return err
 }
 
+// replaceStates hands the result of get_states to the sink, each state sanitised.
+func (s *session) replaceStates(ctx context.Context, result []byte, sink Sink) {
+	if len(result) == 0 || result[0] != '[' {
+		s.c.log.LogAttrs(ctx, slog.LevelWarn, "get_states result is not a list")
+		return
+	}
+	var states []State
+	for m := walk(result); ; {
+		_, b, ok := m.next()
+		if !ok {
+			break
+		}
+		b, _ = s.c.san.State(compact(b))
+		st, err := ParseState(b)
+		if err != nil {
+			s.c.log.LogAttrs(ctx, slog.LevelWarn, "malformed state from home assistant", slog.Any("err", err))
+			continue
+		}
+		states = append(states, st)
+	}
+	sink.ReplaceStates(states)
+}
+
 // read reads frames until the connection fails.
-func (s *session) read(ctx context.Context, publish func(*Event)) error {
+func (s *session) read(ctx context.Context, sink Sink) error {
 	var buf bytes.Buffer // reused: nothing read is kept (Normalize and replies copy)
 	for {
 		typ, r, err := s.ws.Reader(ctx)
@@ -160,7 +192,7 @@ func (s *session) read(ctx context.Context, publish func(*Event)) error {
 		if typ != websocket.MessageText {
 			continue // binary frames carry streams (voice) the gateway never asks for
 		}
-		if err := s.frame(ctx, buf.Bytes(), time.Now(), publish); err != nil {
+		if err := s.frame(ctx, buf.Bytes(), time.Now(), sink); err != nil {
 			return err
 		}
 		if buf.Cap() > 1<<20 { // do not keep a get_states-sized buffer
@@ -170,7 +202,7 @@ func (s *session) read(ctx context.Context, publish func(*Event)) error {
 }
 
 // frame handles one frame: a message, or an array of messages (HA-PROTOCOL.md §3).
-func (s *session) frame(ctx context.Context, b []byte, received time.Time, publish func(*Event)) error {
+func (s *session) frame(ctx context.Context, b []byte, received time.Time, sink Sink) error {
 	compact, err := validate(b)
 	if err != nil {
 		s.c.log.LogAttrs(ctx, slog.LevelWarn, "malformed frame from home assistant", slog.Any("err", err))
@@ -178,12 +210,12 @@ func (s *session) frame(ctx context.Context, b []byte, received time.Time, publi
 	}
 	i := skipSpace(b, 0)
 	if b[i] != '[' {
-		_, err := s.message(ctx, b, i, compact, received, publish)
+		_, err := s.message(ctx, b, i, compact, received, sink)
 		return err
 	}
 	w := walkAt(b, i)
 	for _, ok := w.key(); ok; _, ok = w.key() {
-		end, err := s.message(ctx, b, w.at(), compact, received, publish)
+		end, err := s.message(ctx, b, w.at(), compact, received, sink)
 		if err != nil {
 			return err
 		}
@@ -194,7 +226,7 @@ func (s *session) frame(ctx context.Context, b []byte, received time.Time, publi
 
 // message handles the message at b[i] and returns its end: an event is published, a reply goes
 // to the writer.
-func (s *session) message(ctx context.Context, b []byte, i int, compactFrame bool, received time.Time, publish func(*Event)) (int, error) {
+func (s *session) message(ctx context.Context, b []byte, i int, compactFrame bool, received time.Time, sink Sink) (int, error) {
 	var (
 		m     message
 		ev    *Event
@@ -224,9 +256,12 @@ func (s *session) message(ctx context.Context, b []byte, i int, compactFrame boo
 			s.c.log.LogAttrs(ctx, slog.LevelWarn, "malformed event from home assistant", slog.Any("err", evErr))
 		default:
 			s.c.lastEvent.Store(received.UnixNano())
-			publish(ev)
+			sink.Publish(ev)
 		}
 	case "result", "pong":
+		if m.typ == "result" && m.success && m.id == s.states.Load() {
+			s.replaceStates(ctx, m.result, sink) // here, in the read loop: in order with events
+		}
 		// The frame's buffer is reused: keep a copy of what the waiting command gets.
 		if compactFrame {
 			m.result = bytes.Clone(m.result)

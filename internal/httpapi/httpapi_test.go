@@ -97,6 +97,7 @@ func TestRefusalsHaveTheErrorShape(t *testing.T) {
 		{"bad throttle", "GET", "/subscribe_events?throttle=soon", bearer, "", "", 400, "INVALID_PARAMETER", "throttle"},
 		{"throttle too short", "GET", "/subscribe_events?throttle=10ms", bearer, "", "", 400, "INVALID_PARAMETER", "throttle"},
 		{"throttle too long", "GET", "/subscribe_events?throttle=2h", bearer, "", "", 400, "INVALID_PARAMETER", "throttle"},
+		{"bad snapshot", "GET", "/subscribe_events?snapshot=yes", bearer, "", "", 400, "INVALID_PARAMETER", "snapshot"},
 		{"bad changes", "GET", "/subscribe_events?changes=all", bearer, "", "", 400, "INVALID_PARAMETER", "changes"},
 		{"bad client id", "GET", "/subscribe_events?client_id=a%20b", bearer, "", "", 400, "INVALID_PARAMETER", "client_id"},
 		{"long value", "GET", "/subscribe_events?domain=" + strings.Repeat("a", 3000), bearer, "", "", 400, "INVALID_PARAMETER", "domain"},

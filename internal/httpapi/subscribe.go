@@ -19,9 +19,8 @@ import (
 )
 
 // streamParams are the parameters of SPEC.md §4.1 read here rather than by the filter. Names that
-// neither reads are listed back to the client as ignored (snapshot among them, until this
-// build acts on it).
-var streamParams = []string{"token", "auth", "access_token", "format", "client_id", "last_event_id", "throttle"}
+// neither reads are listed back to the client as ignored.
+var streamParams = []string{"token", "auth", "access_token", "format", "client_id", "last_event_id", "throttle", "snapshot"}
 
 const maxParamBytes = 2 << 10
 
@@ -133,6 +132,14 @@ func (s *Server) subscription(v url.Values, user auth.User) (hub.Subscription, [
 			return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", `invalid parameter "throttle": a duration from 100ms to 1h, like 500ms or 2s`)
 		}
 	}
+	var snapshot bool
+	switch v.Get("snapshot") {
+	case "", "0", "false":
+	case "1", "true":
+		snapshot = true
+	default:
+		return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", `invalid parameter "snapshot": use 1, true, 0 or false`)
+	}
 	clientID := v.Get("client_id")
 	switch {
 	case clientID == "":
@@ -148,6 +155,7 @@ func (s *Server) subscription(v url.Values, user auth.User) (hub.Subscription, [
 		Filter:         f,
 		Format:         kind,
 		Throttle:       throttle,
+		Snapshot:       snapshot,
 	}, ignored, nil
 }
 

@@ -36,11 +36,12 @@ type Client struct {
 	Resumed     bool   // a Last-Event-ID resume succeeded: Stream replays what was missed first
 	Gap         string // why a Last-Event-ID resume failed (a Gap… reason); "" otherwise
 
-	hub    *Hub
-	replay []*format.Frame // frames the resume owes the client, written before anything queued
-	q      *queue
-	done   chan struct{} // closed by the hub when it ends the client; err is set before
-	err    error
+	hub      *Hub
+	replay   []*format.Frame // frames the resume owes the client, written before anything queued
+	snapshot []byte          // the snapshot owed to the client, encoded, written first
+	q        *queue
+	done     chan struct{} // closed by the hub when it ends the client; err is set before
+	err      error
 	// Owned by Hub.Run.
 	seen    uint64             // index generation of the last lookup that considered this client
 	lastSeq uint64             // sequence of the newest event queued
@@ -85,6 +86,13 @@ func (c *Client) Stream(ctx context.Context, out Output) error {
 	cfg := c.hub.cfg
 	keepAlive := time.NewTimer(cfg.KeepAlive)
 	defer keepAlive.Stop()
+	if len(c.snapshot) > 0 {
+		err := write(out, c.snapshot, cfg.WriteTimeout)
+		c.snapshot = nil
+		if err != nil {
+			return err
+		}
+	}
 	var buf []byte
 	for len(c.replay) > 0 {
 		buf = c.takeReplay(buf[:0], replayBatch)

@@ -96,6 +96,7 @@ type Subscription struct {
 	Filter         *filter.Filter // nil: every event
 	Format         format.Kind
 	LastEventID    string        // resume after this event (SPEC.md §4.5); "" for a fresh stream
+	Snapshot       bool          // begin with the current state of every matching entity (SPEC.md §4.6)
 	Throttle       time.Duration // at most one state_changed per entity per Throttle; 0: all
 }
 
@@ -115,7 +116,7 @@ type Hub struct {
 	cfg Config
 	log *slog.Logger
 
-	events  chan *hass.Event
+	events  chan ingest
 	joins   chan join
 	leaves  chan *Client
 	stopped chan struct{} // closed when Run returns
@@ -126,6 +127,7 @@ type Hub struct {
 	// Owned by Run.
 	index   *index
 	ring    *ring
+	states  map[string]hass.State // every entity's current state, for snapshots
 	clients map[*Client]struct{}
 	perUser map[string]int
 	seq     uint64
@@ -143,12 +145,13 @@ func New(cfg Config, log *slog.Logger) (*Hub, error) {
 	return &Hub{
 		cfg:     cfg,
 		log:     log,
-		events:  make(chan *hass.Event, cfg.EventBuffer),
+		events:  make(chan ingest, cfg.EventBuffer),
 		joins:   make(chan join),
 		leaves:  make(chan *Client),
 		stopped: make(chan struct{}),
 		index:   newIndex(),
 		ring:    newRing(cfg.ReplaySize),
+		states:  make(map[string]hass.State),
 		clients: make(map[*Client]struct{}),
 		perUser: make(map[string]int),
 	}, nil
@@ -163,12 +166,24 @@ func (h *Hub) Clients() int { return int(h.count.Load()) }
 // Dropped returns how many clients were dropped for not keeping up.
 func (h *Hub) Dropped() int64 { return h.dropped.Load() }
 
+// ingest is what the Home Assistant link hands the hub: an event, or every entity's state.
+type ingest struct {
+	ev     *hass.Event
+	states []hass.State
+}
+
 // Publish hands ev to the hub, which gives it its id and fans it out; the caller must not touch
 // ev afterwards. Publish waits only while the hub is more than Config.EventBuffer events behind,
 // and returns at once when the hub has stopped.
-func (h *Hub) Publish(ev *hass.Event) {
+func (h *Hub) Publish(ev *hass.Event) { h.ingest(ingest{ev: ev}) }
+
+// ReplaceStates hands the hub the state of every entity, in order with the events published
+// around it: snapshots (SPEC.md §4.6) start from it. It waits like Publish.
+func (h *Hub) ReplaceStates(states []hass.State) { h.ingest(ingest{states: states}) }
+
+func (h *Hub) ingest(in ingest) {
 	select {
-	case h.events <- ev:
+	case h.events <- in:
 	case <-h.stopped:
 	}
 }
@@ -194,8 +209,12 @@ func (h *Hub) Run(ctx context.Context) error {
 	defer close(h.stopped)
 	for {
 		select {
-		case ev := <-h.events:
-			h.dispatch(ev)
+		case in := <-h.events:
+			if in.ev != nil {
+				h.dispatch(in.ev)
+			} else {
+				h.replaceStates(in.states)
+			}
 		case j := <-h.joins:
 			c, err := h.add(j.sub)
 			j.reply <- joinReply{c, err}
@@ -216,6 +235,11 @@ func (h *Hub) Run(ctx context.Context) error {
 }
 
 func (h *Hub) dispatch(ev *hass.Event) {
+	if st, ok := hass.StateOf(ev); ok {
+		h.states[st.EntityID] = st
+	} else if ev.Type == hass.TypeStateChanged && ev.EntityID != "" {
+		delete(h.states, ev.EntityID) // removed
+	}
 	h.seq++
 	ev.ID = h.cfg.Epoch + "-" + strconv.FormatUint(h.seq, 10)
 	fr := format.NewFrame(ev)
@@ -269,6 +293,9 @@ func (h *Hub) add(sub Subscription) (*Client, error) {
 	}
 	if sub.LastEventID != "" {
 		h.resume(c, sub.LastEventID)
+	}
+	if sub.Snapshot && !c.Resumed {
+		c.snapshot = h.snapshot(c)
 	}
 	h.clients[c] = struct{}{}
 	h.perUser[c.User]++

@@ -1,0 +1,74 @@
+package hass
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseState(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want State
+		ok   bool
+	}{
+		{`{"entity_id":"sensor.hall","state":"21.4","attributes":{"device_class":"temperature"}}`,
+			State{EntityID: "sensor.hall", Domain: "sensor", State: "21.4", DeviceClass: "temperature"}, true},
+		{`{"entity_id":"light.a","state":"on","attributes":{}}`, State{EntityID: "light.a", Domain: "light", State: "on"}, true},
+		{`{"entity_id":"light.a","state":"on","attributes":{"device_class":7}}`, State{EntityID: "light.a", Domain: "light", State: "on"}, true},
+		{`{"state":"on"}`, State{}, false},
+		{`[1]`, State{}, false},
+	} {
+		got, err := ParseState([]byte(tc.in))
+		if (err == nil) != tc.ok {
+			t.Errorf("ParseState(%s) error %v, want ok %v", tc.in, err, tc.ok)
+			continue
+		}
+		got.JSON = nil
+		if diff := cmp.Diff(tc.want, got); tc.ok && diff != "" {
+			t.Errorf("ParseState(%s) diff (-want +got):\n%s", tc.in, diff)
+		}
+	}
+}
+
+// TestStatesFollowTheSubscription checks that after connecting the client hands the sink every
+// state, sanitised, and that an event written after the states arrives after them.
+func TestStatesFollowTheSubscription(t *testing.T) {
+	ha := startHA(t)
+	c, err := New(Config{URL: ha.ts.URL, Token: "t", Redact: []string{"access_token"}}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := recordingSink{order: make(chan any, 1000)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx, sink) }()
+	defer func() { cancel(); <-done }()
+
+	var states []State
+	for states == nil {
+		if got, ok := (<-sink.order).([]State); ok {
+			states = got
+		}
+	}
+	if len(states) < 40 {
+		t.Errorf("got %d states, want the simulated home's 40 or more", len(states))
+	}
+	for _, st := range states {
+		if strings.HasPrefix(st.EntityID, "camera.") && (strings.Contains(string(st.JSON), "access_token") || !strings.Contains(string(st.JSON), "token=REDACTED")) {
+			t.Errorf("camera state not sanitised: %s", st.JSON)
+		}
+		if st.Domain == "" || st.JSON == nil {
+			t.Errorf("state %+v lacks its domain or JSON", st)
+		}
+	}
+	ha.sim.SetState("light.after_states", "on", nil)
+	for {
+		if ev, ok := (<-sink.order).(*Event); ok && ev.EntityID == "light.after_states" {
+			break
+		}
+	}
+}
