@@ -323,3 +323,5 @@ func TestConfigRefuses(t *testing.T) {
 		}
 	}
 }
+
+func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -1,0 +1,157 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"hasse/internal/hass"
+)
+
+// countingOutput counts the events written to it and signals each flush.
+type countingOutput struct {
+	events  atomic.Int64
+	flushed func()
+}
+
+func (o *countingOutput) Write(p []byte) (int, error) {
+	o.events.Add(int64(len(ids(string(p)))))
+	return len(p), nil
+}
+func (o *countingOutput) Flush() error                     { o.flushed(); return nil }
+func (o *countingOutput) SetWriteDeadline(time.Time) error { return nil }
+
+// TestOneStalledClientAmongAThousand publishes while 999 clients read at full speed and one reads
+// nothing: every reader gets every event, and the stalled one is dropped as a slow consumer
+// without its queue ever holding more than its bound.
+func TestOneStalledClientAmongAThousand(t *testing.T) {
+	const readers, events, bound = 999, 300, 16 << 10
+	h := startHub(t, Config{MaxClients: readers + 1, MaxClientsPerUser: readers + 1, QueueBytes: bound})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stalled, err := h.Subscribe(ctx, Subscription{ID: "stalled", User: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := make([]*countingOutput, readers)
+	var wg sync.WaitGroup
+	for i := range outs {
+		c, err := h.Subscribe(ctx, Subscription{ID: fmt.Sprint(i), User: "u"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs[i] = &countingOutput{flushed: func() {}}
+		wg.Go(func() { _ = c.Stream(ctx, outs[i]); c.Close() })
+	}
+	maxPending := 0
+	for i := range events {
+		h.Publish(stateEvent(fmt.Sprintf("sensor.s%d", i%7), fmt.Sprint(i)))
+		if p := stalled.q.pending(); p > maxPending {
+			maxPending = p
+		}
+	}
+	select {
+	case <-stalled.Done():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the stalled client was never dropped")
+	}
+	if !errors.Is(stalled.Err(), ErrSlowConsumer) {
+		t.Errorf("stalled client ended with %v, want ErrSlowConsumer", stalled.Err())
+	}
+	if maxPending > bound {
+		t.Errorf("stalled client's queue reached %d bytes, over its bound %d", maxPending, bound)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for i, o := range outs {
+		for o.events.Load() < events && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond) // real goroutines are writing; wait for them, not a timing assertion
+		}
+		if got := o.events.Load(); got != events {
+			t.Errorf("reader %d got %d events, want %d", i, got, events)
+		}
+	}
+	if h.Dropped() != 1 {
+		t.Errorf("Dropped() = %d, want 1: only the stalled client", h.Dropped())
+	}
+	cancel()
+	wg.Wait()
+}
+
+// blockingOutput accepts no bytes: each write waits for its deadline and fails, as a socket to a
+// client that stopped reading does.
+type blockingOutput struct{ deadline time.Time }
+
+func (o *blockingOutput) Write(p []byte) (int, error) {
+	time.Sleep(time.Until(o.deadline))
+	return 0, errors.New("i/o timeout")
+}
+func (o *blockingOutput) Flush() error                       { return nil }
+func (o *blockingOutput) SetWriteDeadline(t time.Time) error { o.deadline = t; return nil }
+
+func TestInactiveClientIsClosedAfterTheTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := startHub(t, Config{WriteTimeout: 5 * time.Minute, KeepAlive: time.Hour})
+		c, err := h.Subscribe(context.Background(), Subscription{ID: "a", User: "u"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		errc := make(chan error, 1)
+		go func() { errc <- c.Stream(context.Background(), &blockingOutput{}); c.Close() }()
+		time.Sleep(time.Minute)
+		start := time.Now()
+		h.Publish(stateEvent("light.a", "on"))
+		if err := <-errc; err == nil || time.Since(start) != 5*time.Minute {
+			t.Errorf("Stream ended with %v after %v, want an error 5m after data began to wait", err, time.Since(start))
+		}
+		synctest.Wait()
+		if h.Clients() != 0 {
+			t.Errorf("Clients() = %d after the stream ended, want 0", h.Clients())
+		}
+	})
+}
+
+// BenchmarkFanoutLatency measures how long one event takes to reach 999 reading clients, with
+// and without one more client that reads nothing (SPEC.md §4.7: a slow client hurts no other).
+func BenchmarkFanoutLatency(b *testing.B) {
+	for _, stalled := range []int{0, 1} {
+		b.Run(fmt.Sprintf("readers=999/stalled=%d", stalled), func(b *testing.B) {
+			h, err := New(Config{MaxClients: 1000, MaxClientsPerUser: 1000, QueueBytes: 64 << 10}, discardLog())
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			var run sync.WaitGroup
+			run.Go(func() { _ = h.Run(ctx) })
+			if stalled == 1 {
+				if _, err := h.Subscribe(ctx, Subscription{ID: "stalled", User: "u"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var pending sync.WaitGroup
+			for i := range 999 {
+				c, err := h.Subscribe(ctx, Subscription{ID: fmt.Sprint(i), User: "u"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				out := &countingOutput{}
+				out.flushed = func() { pending.Done() }
+				run.Go(func() { _ = c.Stream(ctx, out) })
+			}
+			ev := func(i int) *hass.Event { return stateEvent("sensor.s", fmt.Sprint(i)) }
+			i := 0
+			for b.Loop() {
+				pending.Add(999)
+				h.Publish(ev(i))
+				pending.Wait()
+				i++
+			}
+			cancel()
+			run.Wait()
+		})
+	}
+}
