@@ -40,6 +40,12 @@ func (f *Frame) Bytes(k Kind) []byte {
 	return f.envelope
 }
 
+// NewControl makes a Frame of a control event (SPEC.md §4.4) already encoded in each format, for
+// a hub that sends one to many clients; its Event is nil.
+func NewControl(envelope, named []byte) *Frame {
+	return &Frame{envelope: envelope, named: named}
+}
+
 // BytesWithoutID returns the Frame's message in format k without its id: line, for a delivery
 // that must not move the client's Last-Event-ID (a throttled state sent after newer events).
 func (f *Frame) BytesWithoutID(k Kind) []byte {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -25,8 +26,10 @@ type Config struct {
 	// ReadLimit is the largest frame read from Home Assistant, in bytes; default 64 MiB
 	// (get_states on a big home is several MiB in one frame).
 	ReadLimit int64
-	// ReconnectDelay is the wait before reconnecting after the connection is lost; default 1s.
-	ReconnectDelay time.Duration
+	// ReconnectMin and ReconnectMax bound the exponential backoff between connection attempts:
+	// the n-th attempt in a row waits a random time up to min(ReconnectMax, ReconnectMin·2ⁿ)
+	// (full jitter), so that many gateways do not reconnect in step; defaults 500ms and 30s.
+	ReconnectMin, ReconnectMax time.Duration
 	// AuthRetryDelay is the wait before trying again after Home Assistant refused the token
 	// (or, for a non-admin's token, the subscription to every event); default 1m.
 	AuthRetryDelay time.Duration
@@ -42,7 +45,7 @@ type Config struct {
 // LogValue keeps the token out of logs.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("url", c.URL), slog.Int64("read_limit", c.ReadLimit),
-		slog.Duration("reconnect_delay", c.ReconnectDelay), slog.Duration("ping_interval", c.PingInterval))
+		slog.Duration("reconnect_min", c.ReconnectMin), slog.Duration("reconnect_max", c.ReconnectMax), slog.Duration("ping_interval", c.PingInterval))
 }
 
 // Client holds hasse's one connection to Home Assistant's WebSocket API: it connects,
@@ -58,6 +61,7 @@ type Client struct {
 	live      atomic.Pointer[session] // the connection commands go to; nil while there is none
 	lastEvent atomic.Int64            // Unix nanoseconds of the last event read; 0 before any
 	link      link                    // for Status
+	announced atomic.Bool             // the sink was told of the current connection
 }
 
 // New returns a Client for cfg, or an error naming the setting that is wrong. It starts
@@ -74,7 +78,8 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 		v   *time.Duration
 		def time.Duration
 	}{
-		{&cfg.ReconnectDelay, time.Second},
+		{&cfg.ReconnectMin, 500 * time.Millisecond},
+		{&cfg.ReconnectMax, 30 * time.Second},
 		{&cfg.AuthRetryDelay, time.Minute},
 		{&cfg.HandshakeTimeout, 10 * time.Second},
 		{&cfg.PingInterval, 20 * time.Second},
@@ -100,25 +105,31 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 }
 
 // Run connects to Home Assistant and keeps a connection until ctx ends, handing sink, from its
-// read loop, every event (normalised and sanitised) and, after each connect, every entity's
-// state. The sink must not block for long (while it runs nothing is read from Home Assistant)
-// and must return once ctx has ended. A
-// lost connection is replaced after ReconnectDelay; a refused token, a configuration error, is
-// retried after AuthRetryDelay. A run of failures is logged once, then at debug level. Run
-// returns nil once ctx has ended and its goroutines have exited; it may not run twice at once.
+// read loop, every event (normalised and sanitised), every entity's state after each connect,
+// and the end of each connection. The sink must not block for long (while it runs nothing is
+// read from Home Assistant) and must return once ctx has ended. A lost connection is replaced
+// after an exponential backoff with full jitter (ReconnectMin to ReconnectMax); a refused token,
+// a configuration error, is retried after AuthRetryDelay. A run of failures is logged once, then
+// at debug level. Run returns nil once ctx has ended and its goroutines have exited; it may not
+// run twice at once.
 func (c *Client) Run(ctx context.Context, sink Sink) error {
 	var logged string // the failure logged last, until a connection succeeds
+	attempt := 0      // failed attempts since the last connection that was up
 	for {
 		up, err := c.connect(ctx, sink)
+		if c.announced.Swap(false) {
+			sink.Disconnected()
+		}
 		if ctx.Err() != nil {
 			c.link.down(nil)
 			return nil
 		}
 		c.link.down(err)
 		if up {
-			logged = ""
+			logged, attempt = "", 0
 		}
-		delay, level, msg := c.cfg.ReconnectDelay, slog.LevelWarn, "home assistant connection lost"
+		delay, level, msg := c.backoff(attempt), slog.LevelWarn, "home assistant connection lost"
+		attempt++
 		if !up {
 			msg = "cannot connect to home assistant"
 		}
@@ -140,6 +151,15 @@ func (c *Client) Run(ctx context.Context, sink Sink) error {
 			return nil
 		}
 	}
+}
+
+// backoff returns a random wait of up to min(ReconnectMax, ReconnectMin·2^attempt).
+func (c *Client) backoff(attempt int) time.Duration {
+	ceiling := c.cfg.ReconnectMax
+	if attempt < 32 {
+		ceiling = min(ceiling, c.cfg.ReconnectMin<<attempt)
+	}
+	return rand.N(ceiling + 1)
 }
 
 // GetStates returns the current state of every entity (get_states), each a compact JSON object

@@ -140,7 +140,7 @@ func TestClientLargeFrames(t *testing.T) {
 
 func TestClientReconnects(t *testing.T) {
 	ha := startHA(t)
-	c, events := startClient(t, ha, Config{ReconnectDelay: time.Millisecond}, nil)
+	c, events := startClient(t, ha, Config{ReconnectMin: time.Millisecond}, nil)
 	waitStatus(t, c, "a connection", connected)
 
 	ha.drop()
@@ -163,7 +163,7 @@ func TestClientAuthInvalid(t *testing.T) {
 	ha := startHA(t)
 	const retry = 50 * time.Millisecond
 	var log logRecorder
-	c, _ := startClient(t, ha, Config{Token: "wrong", AuthRetryDelay: retry, ReconnectDelay: time.Nanosecond}, slog.New(&log))
+	c, _ := startClient(t, ha, Config{Token: "wrong", AuthRetryDelay: retry, ReconnectMin: time.Nanosecond}, slog.New(&log))
 
 	refusals := 0
 	waitStatus(t, c, "three refusals", func(st Status) bool {
@@ -240,7 +240,7 @@ func TestClientUnreachable(t *testing.T) {
 	url := ts.URL
 	ts.Close() // nothing listens there any more
 	var log logRecorder
-	c, err := New(Config{URL: url, Token: "t", ReconnectDelay: time.Millisecond}, slog.New(&log))
+	c, err := New(Config{URL: url, Token: "t", ReconnectMin: time.Millisecond}, slog.New(&log))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -179,13 +179,17 @@ func (r *logRecorder) count(level slog.Level) int {
 // sinkFunc is a Sink that passes events to a func and drops states.
 type sinkFunc func(*Event)
 
-func (f sinkFunc) Publish(ev *Event)   { f(ev) }
-func (sinkFunc) ReplaceStates([]State) {}
+func (f sinkFunc) Publish(ev *Event) { f(ev) }
+func (sinkFunc) Connected([]State)   {}
+func (sinkFunc) Disconnected()       {}
 
-// recordingSink hands both events and states to channels, in the order the client delivers them.
+// recordingSink hands everything the client delivers to one channel, in order.
 type recordingSink struct {
-	order chan any // *Event or []State
+	order chan any // *Event, []State, or disconnected{}
 }
 
-func (s recordingSink) Publish(ev *Event)            { s.order <- ev }
-func (s recordingSink) ReplaceStates(states []State) { s.order <- states }
+type disconnected struct{}
+
+func (s recordingSink) Publish(ev *Event)        { s.order <- ev }
+func (s recordingSink) Connected(states []State) { s.order <- states }
+func (s recordingSink) Disconnected()            { s.order <- disconnected{} }

@@ -108,7 +108,7 @@ func (s *session) run(ctx context.Context, sink Sink) (up bool, err error) {
 	var wg sync.WaitGroup
 	wg.Go(func() { cancel(s.read(ctx, sink)) })
 	wg.Go(func() { cancel(s.write(ctx)) })
-	if err := s.setup(ctx); err != nil {
+	if err := s.setup(ctx, sink); err != nil {
 		cancel(err)
 	} else {
 		up = true
@@ -129,7 +129,7 @@ func (s *session) run(ctx context.Context, sink Sink) (up bool, err error) {
 // error result to supported_features (an older Home Assistant) is no reason to give up; one to
 // subscribe_events is a configuration error, returned as a *CommandError, which also wraps
 // ErrAuthInvalid when it is unauthorized (the token is not an admin's).
-func (s *session) setup(ctx context.Context) error {
+func (s *session) setup(ctx context.Context, sink Sink) error {
 	ctx, cancel := context.WithTimeout(ctx, s.c.cfg.HandshakeTimeout)
 	defer cancel()
 	_, err := s.command(ctx, request{typ: "supported_features",
@@ -149,6 +149,8 @@ func (s *session) setup(ctx context.Context) error {
 	_, err = s.command(ctx, request{typ: "get_states", body: []byte(`{"type":"get_states"}`), sub: &s.states})
 	if ce := (*CommandError)(nil); errors.As(err, &ce) {
 		s.c.log.LogAttrs(ctx, slog.LevelWarn, "home assistant gives no states; snapshots will hold only what events tell", slog.Any("err", err))
+		s.c.announced.Store(true)
+		sink.Connected(nil)
 		return nil
 	}
 	return err
@@ -174,7 +176,8 @@ func (s *session) replaceStates(ctx context.Context, result []byte, sink Sink) {
 		}
 		states = append(states, st)
 	}
-	sink.ReplaceStates(states)
+	s.c.announced.Store(true)
+	sink.Connected(states)
 }
 
 // read reads frames until the connection fails.

@@ -51,8 +51,10 @@ func StateOf(ev *Event) (State, bool) {
 type Sink interface {
 	// Publish takes an event; the sink owns it from then on.
 	Publish(ev *Event)
-	// ReplaceStates takes the state of every entity, read after each (re)connect once the
-	// subscription to events is in place: events published before it are older, events
-	// published after it newer.
-	ReplaceStates(states []State)
+	// Connected marks a new connection, subscribed to every event. states is every entity's
+	// state, read right after subscribing (events published before it are older, events after
+	// it newer), or nil when Home Assistant would not give them.
+	Connected(states []State)
+	// Disconnected marks the end of a connection that was Connected.
+	Disconnected()
 }

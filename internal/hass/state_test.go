@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -38,7 +39,7 @@ func TestParseState(t *testing.T) {
 // state, sanitised, and that an event written after the states arrives after them.
 func TestStatesFollowTheSubscription(t *testing.T) {
 	ha := startHA(t)
-	c, err := New(Config{URL: ha.ts.URL, Token: "t", Redact: []string{"access_token"}}, slog.New(slog.DiscardHandler))
+	c, err := New(Config{URL: ha.ts.URL, Token: "t", Redact: []string{"access_token"}, ReconnectMin: time.Millisecond}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,5 +71,14 @@ func TestStatesFollowTheSubscription(t *testing.T) {
 		if ev, ok := (<-sink.order).(*Event); ok && ev.EntityID == "light.after_states" {
 			break
 		}
+	}
+
+	// A lost connection is reported, and the next one brings the states again.
+	ha.drop()
+	if got := <-sink.order; got != (disconnected{}) {
+		t.Fatalf("after the drop the sink got %T, want Disconnected", got)
+	}
+	if got, ok := (<-sink.order).([]State); !ok || len(got) != len(states)+1 {
+		t.Errorf("after reconnecting the sink got %T (%d states), want the %d states again", got, len(got), len(states)+1)
 	}
 }

@@ -135,6 +135,7 @@ type Hub struct {
 
 	windowEnds  windowEnds // open throttle windows, earliest first
 	windowTimer *time.Timer
+	link        linkState
 }
 
 // New returns a Hub that is not yet running.
@@ -166,20 +167,25 @@ func (h *Hub) Clients() int { return int(h.count.Load()) }
 // Dropped returns how many clients were dropped for not keeping up.
 func (h *Hub) Dropped() int64 { return h.dropped.Load() }
 
-// ingest is what the Home Assistant link hands the hub: an event, or every entity's state.
+// ingest is what the Home Assistant link hands the hub, in the order it happened.
 type ingest struct {
-	ev     *hass.Event
-	states []hass.State
+	kind   ingestKind
+	ev     *hass.Event  // an event
+	states []hass.State // linkUp: every entity's state, or nil
 }
+
+type ingestKind uint8
+
+const (
+	event ingestKind = iota
+	linkUp
+	linkDown
+)
 
 // Publish hands ev to the hub, which gives it its id and fans it out; the caller must not touch
 // ev afterwards. Publish waits only while the hub is more than Config.EventBuffer events behind,
 // and returns at once when the hub has stopped.
 func (h *Hub) Publish(ev *hass.Event) { h.ingest(ingest{ev: ev}) }
-
-// ReplaceStates hands the hub the state of every entity, in order with the events published
-// around it: snapshots (SPEC.md §4.6) start from it. It waits like Publish.
-func (h *Hub) ReplaceStates(states []hass.State) { h.ingest(ingest{states: states}) }
 
 func (h *Hub) ingest(in ingest) {
 	select {
@@ -210,10 +216,13 @@ func (h *Hub) Run(ctx context.Context) error {
 	for {
 		select {
 		case in := <-h.events:
-			if in.ev != nil {
+			switch in.kind {
+			case event:
 				h.dispatch(in.ev)
-			} else {
-				h.replaceStates(in.states)
+			case linkUp:
+				h.linkUp(in.states)
+			case linkDown:
+				h.linkDown()
 			}
 		case j := <-h.joins:
 			c, err := h.add(j.sub)
@@ -261,9 +270,13 @@ func (h *Hub) deliver(c *Client, fr *format.Frame, seq uint64) {
 	if withID {
 		c.lastSeq = seq
 	}
-	if c.q.push(fr, withID) {
-		return
+	if !c.q.push(fr, withID) {
+		h.drop(c)
 	}
+}
+
+// drop ends c, whose queue is full.
+func (h *Hub) drop(c *Client) {
 	h.dropped.Add(1)
 	h.log.LogAttrs(context.Background(), slog.LevelWarn, "slow client dropped",
 		slog.String("client_id", c.ClientID), slog.Int("queued_bytes", c.q.pending()))
@@ -296,6 +309,9 @@ func (h *Hub) add(sub Subscription) (*Client, error) {
 	}
 	if sub.Snapshot && !c.Resumed {
 		c.snapshot = h.snapshot(c)
+	}
+	if h.link.down {
+		c.q.push(h.link.downFrame, true)
 	}
 	h.clients[c] = struct{}{}
 	h.perUser[c.User]++

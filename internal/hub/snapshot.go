@@ -7,14 +7,6 @@ import (
 	"hasse/internal/hass"
 )
 
-// replaceStates takes the states Home Assistant reported after a (re)connect as the truth.
-func (h *Hub) replaceStates(states []hass.State) {
-	clear(h.states)
-	for _, st := range states {
-		h.states[st.EntityID] = st
-	}
-}
-
 // snapshot encodes, for c, the current state of every entity its filter matches (as a
 // state_changed of that entity would), in entity id order, then snapshot_complete. It runs in the
 // step that registers c, so the live events queued after it are all newer.

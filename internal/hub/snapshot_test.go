@@ -70,7 +70,7 @@ func TestSnapshotThenLiveHasNoHole(t *testing.T) {
 		id := fmt.Sprintf("light.l%d", i)
 		initial = append(initial, hass.State{EntityID: id, Domain: "light", State: "s0", JSON: []byte(`{"entity_id":"` + id + `","state":"s0"}`)})
 	}
-	h.ReplaceStates(initial)
+	h.Connected(initial)
 	truth := view{}
 	for _, st := range initial {
 		truth[st.EntityID] = st.State
@@ -139,7 +139,7 @@ func TestSnapshotThenLiveHasNoHole(t *testing.T) {
 
 func TestSnapshotFiltersAndFormats(t *testing.T) {
 	h := startHub(t, Config{Epoch: "e"})
-	h.ReplaceStates([]hass.State{
+	h.Connected([]hass.State{
 		{EntityID: "light.b", Domain: "light", State: "on", JSON: []byte(`{"entity_id":"light.b","state":"on"}`)},
 		{EntityID: "light.a", Domain: "light", State: "off", JSON: []byte(`{"entity_id":"light.a","state":"off"}`)},
 		{EntityID: "binary_sensor.door", Domain: "binary_sensor", State: "on", DeviceClass: "door", JSON: []byte(`{"entity_id":"binary_sensor.door","state":"on"}`)},

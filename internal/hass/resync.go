@@ -1,0 +1,77 @@
+package hass
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"time"
+)
+
+// SameState reports whether a and b, two states of one entity, agree on state and attributes:
+// whether a subscriber who knows a knows b. Timestamps and context do not count (last_reported
+// moves on every write).
+func SameState(a, b State) bool {
+	if a.State != b.State {
+		return false
+	}
+	var x, y struct {
+		Attributes json.RawMessage `json:"attributes"`
+	}
+	if json.Unmarshal(a.JSON, &x) != nil || json.Unmarshal(b.JSON, &y) != nil {
+		return bytes.Equal(a.JSON, b.JSON)
+	}
+	return bytes.Equal(x.Attributes, y.Attributes)
+}
+
+// Resync makes the state_changed event that takes a subscriber from one state to another (SPEC.md §2),
+// marked with origin resync. A zero from means the entity appeared, a zero to that it
+// disappeared; they must not both be zero.
+func Resync(from, to State, at time.Time) *Event {
+	st := to
+	if st.EntityID == "" {
+		st = from
+	}
+	ev := &Event{
+		Type:         TypeStateChanged,
+		Origin:       OriginResync,
+		TimeFired:    at.UTC().Format("2006-01-02T15:04:05.000000+00:00"),
+		Context:      resyncContext(),
+		EntityID:     st.EntityID,
+		Domain:       st.Domain,
+		Entities:     []string{st.EntityID},
+		OldState:     from.JSON,
+		NewState:     to.JSON,
+		State:        to.State,
+		StateChanged: from.EntityID == "" || to.EntityID == "" || from.State != to.State,
+		DeviceClass:  st.DeviceClass,
+		Received:     at,
+	}
+	data := append([]byte(`{"entity_id":`), quote(st.EntityID)...)
+	data = append(append(data, `,"old_state":`...), orNull(from.JSON)...)
+	data = append(append(data, `,"new_state":`...), orNull(to.JSON)...)
+	ev.Data = append(data, '}')
+	return ev
+}
+
+func quote(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
+}
+
+func orNull(b json.RawMessage) []byte {
+	if len(b) == 0 {
+		return []byte("null")
+	}
+	return b
+}
+
+// resyncContext returns a fresh context object, its id a random 26-character ULID-like string.
+func resyncContext() json.RawMessage {
+	const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	var b [26]byte
+	_, _ = rand.Read(b[:])
+	for i := range b {
+		b[i] = crockford[b[i]&31]
+	}
+	return json.RawMessage(`{"id":"` + string(b[:]) + `","parent_id":null,"user_id":null}`)
+}

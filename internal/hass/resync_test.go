@@ -1,0 +1,63 @@
+package hass
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+func mustState(t *testing.T, js string) State {
+	t.Helper()
+	st, err := ParseState([]byte(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestSameState(t *testing.T) {
+	base := `{"entity_id":"light.a","state":"on","attributes":{"brightness":200},"last_changed":"2025-03-14T09:00:00+00:00","last_reported":"2025-03-14T09:00:00+00:00"}`
+	for _, tc := range []struct {
+		other string
+		same  bool
+	}{
+		{base, true},
+		{`{"entity_id":"light.a","state":"on","attributes":{"brightness":200},"last_changed":"2025-03-14T09:00:00+00:00","last_reported":"2025-03-14T10:00:00+00:00"}`, true},
+		{`{"entity_id":"light.a","state":"off","attributes":{"brightness":200}}`, false},
+		{`{"entity_id":"light.a","state":"on","attributes":{"brightness":100}}`, false},
+	} {
+		if got := SameState(mustState(t, base), mustState(t, tc.other)); got != tc.same {
+			t.Errorf("SameState(base, %s) = %v, want %v", tc.other, got, tc.same)
+		}
+	}
+}
+
+func TestResync(t *testing.T) {
+	on := mustState(t, `{"entity_id":"light.a","state":"on","attributes":{"device_class":"x"}}`)
+	off := mustState(t, `{"entity_id":"light.a","state":"off","attributes":{}}`)
+	at := time.Date(2025, 3, 14, 9, 31, 40, 120567000, time.UTC)
+	for _, tc := range []struct {
+		name        string
+		old, new    State
+		wantData    string
+		wantState   string
+		wantChanged bool
+	}{
+		{"changed", off, on, `{"entity_id":"light.a","old_state":` + string(off.JSON) + `,"new_state":` + string(on.JSON) + `}`, "on", true},
+		{"appeared", State{}, on, `{"entity_id":"light.a","old_state":null,"new_state":` + string(on.JSON) + `}`, "on", true},
+		{"disappeared", off, State{}, `{"entity_id":"light.a","old_state":` + string(off.JSON) + `,"new_state":null}`, "", true},
+		{"attributes only", on, mustState(t, `{"entity_id":"light.a","state":"on","attributes":{"device_class":"y"}}`), "", "on", false},
+	} {
+		ev := Resync(tc.old, tc.new, at)
+		if tc.wantData != "" && string(ev.Data) != tc.wantData {
+			t.Errorf("%s: Data %s, want %s", tc.name, ev.Data, tc.wantData)
+		}
+		if !json.Valid(ev.Data) || !json.Valid(ev.Context) {
+			t.Errorf("%s: invalid JSON in %s or %s", tc.name, ev.Data, ev.Context)
+		}
+		if ev.Origin != OriginResync || ev.Type != TypeStateChanged || ev.EntityID != "light.a" || ev.Domain != "light" ||
+			ev.State != tc.wantState || ev.StateChanged != tc.wantChanged || ev.TimeFired != "2025-03-14T09:31:40.120567+00:00" {
+			t.Errorf("%s: %+v", tc.name, ev)
+		}
+	}
+}

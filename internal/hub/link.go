@@ -1,0 +1,112 @@
+package hub
+
+import (
+	"cmp"
+	"context"
+	"log/slog"
+	"slices"
+	"strconv"
+	"time"
+
+	"hasse/internal/format"
+	"hasse/internal/hass"
+)
+
+// The Home Assistant link reports to the hub through [Hub.Connected] and [Hub.Disconnected], in
+// order with its events. While a link that was up is down, every client (and every client that
+// joins) has an error ha_disconnected; when it is back, every client gets one gap
+// (ha_reconnected, SPEC.md §4.4) and then a state_changed, marked origin resync, for every
+// entity that changed, appeared or disappeared meanwhile (SPEC.md §2).
+
+// Connected tells the hub that the link to Home Assistant is up, with every entity's state (nil
+// when Home Assistant gave none). It waits like Publish.
+func (h *Hub) Connected(states []hass.State) { h.ingest(ingest{kind: linkUp, states: states}) }
+
+// Disconnected tells the hub that the link to Home Assistant is down. It waits like Publish.
+func (h *Hub) Disconnected() { h.ingest(ingest{kind: linkDown}) }
+
+// linkState is what Run knows of the link.
+type linkState struct {
+	down       bool          // a link that was up is down
+	since      string        // id of the last event before it went down; "" when none
+	downFrame  *format.Frame // the ha_disconnected error, for clients that join while down
+	haveStates bool          // h.states holds a get_states, so a reconnect can be diffed
+}
+
+func (h *Hub) linkDown() {
+	if h.link.down {
+		return
+	}
+	h.link.down = true
+	if h.seq > 0 {
+		h.link.since = h.cfg.Epoch + "-" + strconv.FormatUint(h.seq, 10)
+	}
+	now := time.Now()
+	const code, msg = "ha_disconnected", "the connection to Home Assistant is lost; reconnecting"
+	h.link.downFrame = format.NewControl(
+		format.AppendError(nil, format.Envelope, code, msg, now),
+		format.AppendError(nil, format.Named, code, msg, now))
+	h.broadcast(h.link.downFrame)
+	h.log.LogAttrs(context.Background(), slog.LevelInfo, "home assistant link down", slog.Int("clients", len(h.clients)))
+}
+
+func (h *Hub) linkUp(states []hass.State) {
+	if h.link.down {
+		now := time.Now()
+		h.broadcast(format.NewControl(
+			format.AppendGap(nil, format.Envelope, "ha_reconnected", h.link.since, now),
+			format.AppendGap(nil, format.Named, "ha_reconnected", h.link.since, now)))
+		if states != nil && h.link.haveStates {
+			h.resync(states, now)
+		}
+		h.link = linkState{haveStates: h.link.haveStates}
+	}
+	if states != nil {
+		clear(h.states)
+		for _, st := range states {
+			h.states[st.EntityID] = st
+		}
+		h.link.haveStates = true
+	}
+}
+
+// resync dispatches, in entity id order, an event for every entity whose state differs between
+// what the hub knows and states.
+func (h *Hub) resync(states []hass.State, now time.Time) {
+	truth := make(map[string]hass.State, len(states))
+	for _, st := range states {
+		truth[st.EntityID] = st
+	}
+	var events []*hass.Event
+	for id, known := range h.states {
+		if st, ok := truth[id]; !ok {
+			events = append(events, hass.Resync(known, hass.State{}, now))
+		} else if !hass.SameState(known, st) {
+			events = append(events, hass.Resync(known, st, now))
+		}
+	}
+	for id, st := range truth {
+		if _, ok := h.states[id]; !ok {
+			events = append(events, hass.Resync(hass.State{}, st, now))
+		}
+	}
+	slices.SortFunc(events, func(a, b *hass.Event) int { return cmp.Compare(a.EntityID, b.EntityID) })
+	for _, ev := range events {
+		h.dispatch(ev)
+	}
+	h.log.LogAttrs(context.Background(), slog.LevelInfo, "home assistant link back", slog.Int("resynced", len(events)))
+}
+
+// broadcast queues a control frame for every client.
+func (h *Hub) broadcast(fr *format.Frame) {
+	for c := range h.clients {
+		h.control(c, fr)
+	}
+}
+
+// control queues a control frame for c, dropping c when its queue is full.
+func (h *Hub) control(c *Client, fr *format.Frame) {
+	if !c.q.push(fr, true) {
+		h.drop(c)
+	}
+}
