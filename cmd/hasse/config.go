@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"reflect"
 	"slices"
 	"strconv"
@@ -47,6 +48,8 @@ type settings struct {
 	RedisURL          string        `env:"MCP_REDIS_URL"`
 	LogLevel          string        `env:"MCP_LOG_LEVEL" envDefault:"info"`
 	LogFormat         string        `env:"MCP_LOG_FORMAT" envDefault:"text"`
+
+	trustedProxies []netip.Prefix // TrustedProxies, parsed
 
 	// Simulator settings, for demo and simulate.
 	SimToken string
@@ -151,6 +154,21 @@ func (s *settings) validate(cmd string) error {
 		return errors.New("HA_TOKEN: required: a long-lived access token (Home Assistant → Profile → Security)")
 	case s.SimRate < 0 || s.SimRate > 10000:
 		return errors.New("-rate: must be between 0 and 10000 steps per second")
+	case s.RateLimitEnabled && (s.RateLimitMax < 1 || s.RateLimitPerUser < 1):
+		return errors.New("MCP_RATE_LIMIT_MAX_REQUESTS, MCP_RATE_LIMIT_PER_USER: must be at least 1 (or MCP_RATE_LIMIT_ENABLED=false)")
+	case s.RateLimitEnabled && s.RateLimitWindowMS < 1:
+		return errors.New("MCP_RATE_LIMIT_WINDOW_MS: must be at least 1")
+	}
+	for _, cidr := range s.TrustedProxies {
+		p, err := netip.ParsePrefix(strings.TrimSpace(cidr))
+		if err != nil {
+			addr, aerr := netip.ParseAddr(strings.TrimSpace(cidr))
+			if aerr != nil {
+				return fmt.Errorf("MCP_HTTP_TRUSTED_PROXIES: %q is not a CIDR (10.0.0.0/8) or an address", cidr)
+			}
+			p = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		s.trustedProxies = append(s.trustedProxies, p.Masked())
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -15,6 +16,7 @@ import (
 	"hasse/internal/hass"
 	"hasse/internal/httpapi"
 	"hasse/internal/hub"
+	"hasse/internal/limit"
 )
 
 // gateway is the gateway's parts, wired from settings: the hub, the Home Assistant client that
@@ -52,13 +54,22 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 	if s.AllowCORS {
 		origins = s.AllowedOrigins
 	}
+	var ipLimit, userLimit limit.Config
+	if s.RateLimitEnabled {
+		window := time.Duration(s.RateLimitWindowMS) * time.Millisecond
+		ipLimit = limit.Config{Requests: s.RateLimitMax, Window: window}
+		userLimit = limit.Config{Requests: s.RateLimitPerUser, Window: window}
+	}
 	srv, err := httpapi.New(httpapi.Config{
-		EventsPath:    s.EventsPath,
-		DisableEvents: !s.EventsEnabled,
-		DefaultFormat: kind,
-		Auth:          s.Auth,
-		Version:       versionLine(),
-		CORSOrigins:   origins,
+		EventsPath:     s.EventsPath,
+		DisableEvents:  !s.EventsEnabled,
+		DefaultFormat:  kind,
+		Auth:           s.Auth,
+		Version:        versionLine(),
+		CORSOrigins:    origins,
+		IPLimit:        ipLimit,
+		UserLimit:      userLimit,
+		TrustedProxies: s.trustedProxies,
 	}, h, authn, linkStatus(ha), log.With("part", "http"))
 	if err != nil {
 		return nil, err

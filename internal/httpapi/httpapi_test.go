@@ -26,6 +26,7 @@ const adminToken = "admin-secret"
 
 type testEnv struct {
 	ts   *httptest.Server
+	srv  *Server
 	hub  *hub.Hub
 	link LinkStatus
 }
@@ -55,6 +56,7 @@ func newTestEnv(t *testing.T, cfg Config, hcfg hub.Config) *testEnv {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = h.Run(ctx); close(done) }()
+	env.srv = s
 	env.ts = httptest.NewServer(s.Handler())
 	t.Cleanup(func() { cancel(); <-done; env.ts.Close() })
 	return env

@@ -18,7 +18,7 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(s.cfg.EventsPath, s.methods(s.subscribe, http.MethodGet, http.MethodPost))
 	}
 	mux.Handle("/", s.methods(s.notFound))
-	var h http.Handler = mux
+	var h http.Handler = s.limitIP(mux)
 	if len(s.cfg.CORSOrigins) > 0 {
 		h = cors.New(cors.Options{
 			AllowedOrigins: s.cfg.CORSOrigins,

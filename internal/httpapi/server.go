@@ -7,12 +7,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"hasse/internal/auth"
 	"hasse/internal/format"
 	"hasse/internal/hub"
+	"hasse/internal/limit"
 )
 
 // Auth modes (SPEC.md §5.1).
@@ -23,18 +26,21 @@ const (
 
 // Config tunes a Server. Zero fields take the defaults shown.
 type Config struct {
-	EventsPath        string        // path of the SSE endpoint; default "/subscribe_events"
-	DisableEvents     bool          // serve no SSE endpoint at all
-	DefaultFormat     format.Kind   // wire format when a request names none
-	Auth              string        // AuthNone or AuthTokens; required
-	Version           string        // reported by /health
-	MaxBodyBytes      int64         // largest POST body; default 64 KiB
-	RetryHint         time.Duration // the retry: hint sent first on every stream, ±20 %; default 3s
-	ReadHeaderTimeout time.Duration // default 10s
-	IdleTimeout       time.Duration // default 120s
-	MaxHeaderBytes    int           // default 16 KiB
-	ShutdownGrace     time.Duration // longest a shutdown waits for open requests; default 10s
-	CORSOrigins       []string      // origins browsers may call from ("*" = any); nil: no CORS headers
+	EventsPath        string         // path of the SSE endpoint; default "/subscribe_events"
+	DisableEvents     bool           // serve no SSE endpoint at all
+	DefaultFormat     format.Kind    // wire format when a request names none
+	Auth              string         // AuthNone or AuthTokens; required
+	Version           string         // reported by /health
+	MaxBodyBytes      int64          // largest POST body; default 64 KiB
+	RetryHint         time.Duration  // the retry: hint sent first on every stream, ±20 %; default 3s
+	ReadHeaderTimeout time.Duration  // default 10s
+	IdleTimeout       time.Duration  // default 120s
+	MaxHeaderBytes    int            // default 16 KiB
+	ShutdownGrace     time.Duration  // longest a shutdown waits for open requests; default 10s
+	CORSOrigins       []string       // origins browsers may call from ("*" = any); nil: no CORS headers
+	IPLimit           limit.Config   // requests per window per client IP; zero Requests: no limit
+	UserLimit         limit.Config   // requests per window per user or token; zero Requests: no limit
+	TrustedProxies    []netip.Prefix // peers whose X-Forwarded-For is believed
 }
 
 // LinkStatus is the state of the event source, for /health and /ready.
@@ -57,6 +63,9 @@ type Server struct {
 	authn Authenticator
 	link  func() LinkStatus
 	log   *slog.Logger
+
+	ipLimit, userLimit *limit.Limiter // nil: no limit
+	rateLimited        atomic.Int64   // requests refused as over a rate limit
 }
 
 // New returns a Server for h. authn is required under AuthTokens and ignored under AuthNone;
@@ -77,8 +86,23 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 	case cfg.Auth != AuthNone && cfg.Auth != AuthTokens:
 		return nil, fmt.Errorf("auth mode %q is not served", cfg.Auth)
 	}
-	return &Server{cfg: cfg, hub: h, authn: authn, link: link, log: log}, nil
+	for _, l := range []limit.Config{cfg.IPLimit, cfg.UserLimit} {
+		if l.Requests < 0 || l.Requests > 0 && l.Window <= 0 {
+			return nil, fmt.Errorf("rate limit of %d requests per %v: need a positive count and window", l.Requests, l.Window)
+		}
+	}
+	s := &Server{cfg: cfg, hub: h, authn: authn, link: link, log: log}
+	if cfg.IPLimit.Requests > 0 {
+		s.ipLimit = limit.New(cfg.IPLimit)
+	}
+	if cfg.UserLimit.Requests > 0 {
+		s.userLimit = limit.New(cfg.UserLimit)
+	}
+	return s, nil
 }
+
+// RateLimited returns how many requests were refused as over a rate limit.
+func (s *Server) RateLimited() int64 { return s.rateLimited.Load() }
 
 func cmpOr[T comparable](v, def T) T {
 	var zero T

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	mrand "math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -87,14 +86,16 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 // authenticate returns who the request comes from. Under auth none everyone is an admin named
 // after their address.
 func (s *Server) authenticate(r *http.Request, v url.Values) (auth.User, error) {
+	var u auth.User
 	if s.cfg.Auth == AuthNone {
-		return auth.User{Name: clientIP(r), Admin: true}, nil
+		u = auth.User{Name: s.clientIP(r), Admin: true}
+	} else {
+		var err error
+		if u, err = s.authn.Authenticate(auth.FromRequest(r, v)); err != nil {
+			return auth.User{}, errorf(http.StatusUnauthorized, "UNAUTHORIZED", "a valid token is required: Authorization: Bearer <token>, or the token query parameter")
+		}
 	}
-	u, err := s.authn.Authenticate(auth.FromRequest(r, v))
-	if err != nil {
-		return auth.User{}, errorf(http.StatusUnauthorized, "UNAUTHORIZED", "a valid token is required: Authorization: Bearer <token>, or the token query parameter")
-	}
-	return u, nil
+	return u, s.limitUser(u.Name)
 }
 
 // subscription reads the stream's parameters.
@@ -188,15 +189,6 @@ func randomHex(n int) string {
 // jitter returns d give or take up to 20 %.
 func jitter(d time.Duration) time.Duration {
 	return d + time.Duration((mrand.Float64()*0.4-0.2)*float64(d))
-}
-
-// clientIP is the TCP peer's address.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // output is a stream's response as hub.Client.Stream writes it.

@@ -1,0 +1,38 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+)
+
+// limitIP refuses requests from a client IP over its rate limit (SPEC.md §5.4), before anything
+// else is done for them. An open stream is one request, counted when it was made.
+func (s *Server) limitIP(next http.Handler) http.Handler {
+	if s.ipLimit == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ok, retry := s.ipLimit.Allow(s.clientIP(r), time.Now()); !ok {
+			s.rateLimited.Add(1)
+			writeError(w, rateLimited(retry))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitUser counts a request of an authenticated user against the per-user limit.
+func (s *Server) limitUser(user string) error {
+	if s.userLimit == nil {
+		return nil
+	}
+	if ok, retry := s.userLimit.Allow(user, time.Now()); !ok {
+		s.rateLimited.Add(1)
+		return rateLimited(retry)
+	}
+	return nil
+}
+
+func rateLimited(retry time.Duration) *apiError {
+	return &apiError{http.StatusTooManyRequests, "RATE_LIMITED", "too many requests; try again in " + retry.Round(time.Second).String(), max(retry, time.Second)}
+}
