@@ -1,23 +1,59 @@
 package auth
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"net/url"
 	"os"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"hasse/internal/filter"
 )
 
 // Entry is one token of a tokens file (SPEC.md §5.1).
 type Entry struct {
-	Name           string         `yaml:"name" json:"name"`
-	Token          string         `yaml:"token" json:"token"`               // the token itself, or
-	TokenSHA256    string         `yaml:"token_sha256" json:"token_sha256"` // its SHA-256, hex
-	Admin          bool           `yaml:"admin" json:"admin"`
-	MaxConnections int            `yaml:"max_connections" json:"max_connections"`
-	Scopes         map[string]any `yaml:"scopes" json:"scopes"` // not supported yet: refused
+	Name           string  `yaml:"name" json:"name"`
+	Token          string  `yaml:"token" json:"token"`               // the token itself, or
+	TokenSHA256    string  `yaml:"token_sha256" json:"token_sha256"` // its SHA-256, hex
+	Admin          bool    `yaml:"admin" json:"admin"`
+	MaxConnections int     `yaml:"max_connections" json:"max_connections"`
+	Scopes         *Scopes `yaml:"scopes" json:"scopes"` // nil: everything
+}
+
+// Scopes limit what a token sees (SPEC.md §5.2), with the matching rule of the filters: an event
+// must have one of EventTypes (when given), and be about one of Entities or one of Domains (when
+// either is given). Patterns (light.*) are allowed.
+type Scopes struct {
+	Domains    []string `yaml:"domains" json:"domains"`
+	Entities   []string `yaml:"entities" json:"entities"`
+	EventTypes []string `yaml:"event_types" json:"event_types"`
+}
+
+// compile turns scopes into the filter every event of the token must pass.
+func (sc *Scopes) compile() (*filter.Filter, error) {
+	if sc == nil {
+		return nil, nil
+	}
+	v := url.Values{}
+	for name, list := range map[string][]string{"domain": sc.Domains, "entity_id": sc.Entities, "event_types": sc.EventTypes} {
+		if len(list) > 0 {
+			v.Set(name, strings.Join(list, ","))
+		}
+	}
+	if len(v) == 0 {
+		return nil, errors.New("scopes name nothing: leave them out to see everything")
+	}
+	f, err := filter.Parse(v)
+	if err != nil {
+		return nil, fmt.Errorf("scopes: %w", err)
+	}
+	return f, nil
 }
 
 type staticEntry struct {
@@ -42,8 +78,6 @@ func NewStatic(entries []Entry) (*Static, error) {
 			return nil, fmt.Errorf("token %d: name missing", i+1)
 		case names[e.Name]:
 			return nil, fmt.Errorf("token %q: name used twice", e.Name)
-		case e.Scopes != nil:
-			return nil, fmt.Errorf("token %q: scopes are not supported yet; remove them or the token would see everything", e.Name)
 		case e.MaxConnections < 0:
 			return nil, fmt.Errorf("token %q: max_connections is negative", e.Name)
 		case (e.Token == "") == (e.TokenSHA256 == ""):
@@ -57,8 +91,12 @@ func NewStatic(entries []Entry) (*Static, error) {
 			}
 			copy(sum[:], b)
 		}
+		scope, err := e.Scopes.compile()
+		if err != nil {
+			return nil, fmt.Errorf("token %q: %w", e.Name, err)
+		}
 		names[e.Name] = true
-		s.entries = append(s.entries, staticEntry{sum: sum, user: User{Name: e.Name, Admin: e.Admin, MaxConnections: e.MaxConnections}})
+		s.entries = append(s.entries, staticEntry{sum: sum, user: User{Name: e.Name, Admin: e.Admin, MaxConnections: e.MaxConnections, Scope: scope}})
 	}
 	return s, nil
 }
@@ -73,8 +111,8 @@ func LoadStatic(path string) (*Static, error) {
 		Tokens []Entry `yaml:"tokens"`
 	}
 	var list []Entry
-	if err := yaml.Unmarshal(b, &list); err != nil {
-		if err2 := yaml.Unmarshal(b, &doc); err2 != nil {
+	if err := strictYAML(b, &list); err != nil {
+		if err2 := strictYAML(b, &doc); err2 != nil {
 			return nil, fmt.Errorf("parse tokens file %s: %w", path, err2)
 		}
 		list = doc.Tokens
@@ -87,6 +125,14 @@ func LoadStatic(path string) (*Static, error) {
 		return nil, fmt.Errorf("tokens file %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// strictYAML decodes YAML (or JSON) refusing unknown keys: a misspelt "scope" must not give a
+// token everything.
+func strictYAML(b []byte, v any) error {
+	d := yaml.NewDecoder(bytes.NewReader(b))
+	d.KnownFields(true)
+	return d.Decode(v)
 }
 
 // Authenticate returns the user tok belongs to, or [ErrUnauthorized]. Every entry is compared,

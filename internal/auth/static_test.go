@@ -50,7 +50,8 @@ func TestNewStaticRefuses(t *testing.T) {
 		{"neither", []Entry{{Name: "a"}}, "exactly one of token and token_sha256"},
 		{"both", []Entry{{Name: "a", Token: "x", TokenSHA256: strings.Repeat("0", 64)}}, "exactly one"},
 		{"bad hash", []Entry{{Name: "a", TokenSHA256: "abc"}}, "64 hex digits"},
-		{"scopes", []Entry{{Name: "a", Token: "x", Scopes: map[string]any{"domains": []any{"light"}}}}, "scopes are not supported"},
+		{"empty scopes", []Entry{{Name: "a", Token: "x", Scopes: &Scopes{}}}, "scopes name nothing"},
+		{"bad scope", []Entry{{Name: "a", Token: "x", Scopes: &Scopes{Entities: []string{"light"}}}}, "entity_id"},
 		{"negative", []Entry{{Name: "a", Token: "x", MaxConnections: -1}}, "negative"},
 	} {
 		_, err := NewStatic(tc.entries)
@@ -91,5 +92,32 @@ func TestLoadStatic(t *testing.T) {
 	}
 	if _, err := LoadStatic(filepath.Join(dir, "missing.yaml")); err == nil {
 		t.Error("LoadStatic of a missing file succeeded")
+	}
+}
+
+func TestScopesFromFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "tokens.yaml")
+	text := "tokens:\n  - name: wall\n    token: w\n    scopes:\n      domains: [light, switch]\n      event_types: [state_changed]\n"
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := LoadStatic(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.Authenticate("w")
+	if err != nil || u.Scope == nil {
+		t.Fatalf("Authenticate = %+v, %v; want a scoped user", u, err)
+	}
+	if got, _ := u.Scope.MarshalJSON(); string(got) != `{"event_types":["state_changed"],"domain":["light","switch"]}` {
+		t.Errorf("scope %s", got)
+	}
+	typo := filepath.Join(dir, "typo.yaml")
+	if err := os.WriteFile(typo, []byte("tokens:\n  - name: wall\n    token: w\n    scope:\n      domains: [light]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadStatic(typo); err == nil || !strings.Contains(err.Error(), "scope") {
+		t.Errorf("a misspelt scopes key: %v, want an error naming it", err)
 	}
 }

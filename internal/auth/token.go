@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"hasse/internal/filter"
 )
 
 // ErrUnauthorized means the request carried no token, or one nobody knows.
@@ -25,6 +27,8 @@ type User struct {
 	Name           string // user or token name; shown in statistics as user_id
 	Admin          bool   // may use the statistics tool
 	MaxConnections int    // this user's own concurrent stream limit; 0 = the server's
+	// Scope limits the events the user may see; nil: all (SPEC.md §5.2).
+	Scope *filter.Filter
 }
 
 // TokenParams are the request parameters that may carry a token, in the order they are tried.

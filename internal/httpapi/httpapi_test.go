@@ -43,6 +43,7 @@ func newTestEnv(t *testing.T, cfg Config, hcfg hub.Config) *testEnv {
 	tokens, err := auth.NewStatic([]auth.Entry{
 		{Name: "admin", Token: adminToken, Admin: true},
 		{Name: "wall", Token: "wall-secret", MaxConnections: 1},
+		{Name: "scoped", Token: "scoped-secret", Scopes: &auth.Scopes{Domains: []string{"light"}, EventTypes: []string{"state_changed"}}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -100,6 +101,9 @@ func TestRefusalsHaveTheErrorShape(t *testing.T) {
 		{"throttle too short", "GET", "/subscribe_events?throttle=10ms", bearer, "", "", 400, "INVALID_PARAMETER", "throttle"},
 		{"throttle too long", "GET", "/subscribe_events?throttle=2h", bearer, "", "", 400, "INVALID_PARAMETER", "throttle"},
 		{"bad snapshot", "GET", "/subscribe_events?snapshot=yes", bearer, "", "", 400, "INVALID_PARAMETER", "snapshot"},
+		{"scope: type", "GET", "/subscribe_events?token=scoped-secret&events=call_service", "", "", "", 403, "FORBIDDEN", "call_service"},
+		{"scope: entity", "GET", "/subscribe_events?token=scoped-secret&entity_id=lock.front_door", "", "", "", 403, "FORBIDDEN", "lock.front_door"},
+		{"scope: domain", "GET", "/subscribe_events?token=scoped-secret&domain=lock", "", "", "", 403, "FORBIDDEN", "lock"},
 		{"bad changes", "GET", "/subscribe_events?changes=all", bearer, "", "", 400, "INVALID_PARAMETER", "changes"},
 		{"bad client id", "GET", "/subscribe_events?client_id=a%20b", bearer, "", "", 400, "INVALID_PARAMETER", "client_id"},
 		{"long value", "GET", "/subscribe_events?domain=" + strings.Repeat("a", 3000), bearer, "", "", 400, "INVALID_PARAMETER", "domain"},
@@ -371,5 +375,21 @@ func TestResumeOverHTTP(t *testing.T) {
 	}
 	if ev := next(t, gap); !strings.Contains(ev.Data, `"type":"gap","reason":"epoch_changed","since":"old1-7"`) || ev.LastEventID != "" {
 		t.Errorf("after a foreign id: %q (id %q), want an epoch_changed gap without an id", ev.Data, ev.LastEventID)
+	}
+}
+
+func TestScopedTokenSeesOnlyItsScope(t *testing.T) {
+	env := newTestEnv(t, Config{}, hub.Config{Epoch: "ep"})
+	for _, query := range []string{"", "&entity_id=lock.*,light.*&events=state_*"} { // nothing asked; patterns: narrowed
+		req, _ := http.NewRequest("GET", env.ts.URL+"/subscribe_events?token=scoped-secret"+query, nil)
+		_, events := openStream(t, req)
+		next(t, events)
+		env.hub.Publish(stateEvent("lock.front_door", "unlocked"))
+		env.hub.Publish(&hass.Event{Type: hass.TypeCallService, Domain: "light", Entities: []string{"light.a"}, Data: []byte(`{"domain":"light"}`)})
+		env.hub.Publish(stateEvent("light.a", "on"))
+		ev := next(t, events)
+		if !strings.Contains(ev.Data, `"entity_id":"light.a"`) || !strings.Contains(ev.Data, `"type":"state_changed"`) {
+			t.Errorf("scoped token with %q got %s first, want light.a's state_changed only", query, ev.Data)
+		}
 	}
 }

@@ -120,6 +120,9 @@ func (s *Server) subscription(v url.Values, user auth.User) (hub.Subscription, [
 	case err != nil:
 		return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", "invalid filter")
 	}
+	if param, value, refused := user.Scope.Refuses(f); refused {
+		return hub.Subscription{}, nil, errorf(http.StatusForbidden, "FORBIDDEN", strconv.Quote(value)+" (parameter "+strconv.Quote(param)+") is outside what this token may see")
+	}
 	kind := s.cfg.DefaultFormat
 	if name := v.Get("format"); name != "" {
 		if kind, err = format.ParseKind(name); err != nil {
@@ -154,6 +157,7 @@ func (s *Server) subscription(v url.Values, user auth.User) (hub.Subscription, [
 		User:           user.Name,
 		MaxConnections: user.MaxConnections,
 		Filter:         f,
+		Scope:          user.Scope,
 		Format:         kind,
 		Throttle:       throttle,
 		Snapshot:       snapshot,

@@ -8,6 +8,7 @@ import (
 
 	"hasse/internal/filter"
 	"hasse/internal/format"
+	"hasse/internal/hass"
 )
 
 // Gap reasons (SPEC.md §4.4): why a resume could not replay what the client missed.
@@ -30,6 +31,7 @@ type Client struct {
 	ClientID    string         // the label the client chose, or one made for it
 	User        string         // the user or token name the client authenticated as
 	Filter      *filter.Filter // nil: every event
+	Scope       *filter.Filter // what the user may see at all; nil: everything
 	Format      format.Kind
 	Throttle    time.Duration // at most one state_changed per entity per Throttle; 0: all
 	ConnectedAt time.Time
@@ -46,6 +48,12 @@ type Client struct {
 	seen    uint64             // index generation of the last lookup that considered this client
 	lastSeq uint64             // sequence of the newest event queued
 	windows map[string]*window // open throttle windows by entity
+}
+
+// wants reports whether ev passes the client's filter and its scope. The index finds candidates
+// by the filter alone, so a scope costs only on those.
+func (c *Client) wants(ev *hass.Event) bool {
+	return c.Filter.Match(ev) && c.Scope.Match(ev)
 }
 
 // Done is closed when the hub has ended the client (it was too slow, or the hub is stopping).

@@ -94,6 +94,7 @@ type Subscription struct {
 	User           string         // user or token name, for the per-user limit
 	MaxConnections int            // this user's own limit; 0 = Config.MaxClientsPerUser
 	Filter         *filter.Filter // nil: every event
+	Scope          *filter.Filter // what the user may see at all (SPEC.md §5.2); nil: everything
 	Format         format.Kind
 	LastEventID    string        // resume after this event (SPEC.md §4.5); "" for a fresh stream
 	Snapshot       bool          // begin with the current state of every matching entity (SPEC.md §4.6)
@@ -297,6 +298,7 @@ func (h *Hub) add(sub Subscription) (*Client, error) {
 		ClientID:    sub.ClientID,
 		User:        sub.User,
 		Filter:      sub.Filter,
+		Scope:       sub.Scope,
 		Format:      sub.Format,
 		Throttle:    sub.Throttle,
 		ConnectedAt: time.Now(),
@@ -356,8 +358,6 @@ func (h *Hub) resume(c *Client, lastID string) {
 		c.Gap = GapReplayWindowExceeded
 	default:
 		c.Resumed = true
-		c.replay = h.ring.appendAfter(nil, seq, func(fr *format.Frame) bool {
-			return c.Filter == nil || c.Filter.Match(fr.Event)
-		})
+		c.replay = h.ring.appendAfter(nil, seq, func(fr *format.Frame) bool { return c.wants(fr.Event) })
 	}
 }

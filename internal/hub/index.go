@@ -114,7 +114,7 @@ func (x *index) check(dst, candidates []*Client, ev *hass.Event) []*Client {
 			continue
 		}
 		c.seen = x.gen
-		if c.Filter == nil || c.Filter.Match(ev) {
+		if c.wants(ev) {
 			dst = append(dst, c)
 		}
 	}

@@ -22,7 +22,7 @@ func (h *Hub) snapshot(c *Client) []byte {
 		st := h.states[id]
 		probe := hass.Event{Type: hass.TypeStateChanged, EntityID: st.EntityID, Domain: st.Domain,
 			Entities: []string{st.EntityID}, State: st.State, StateChanged: true, DeviceClass: st.DeviceClass}
-		if c.Filter != nil && !c.Filter.Match(&probe) {
+		if !c.wants(&probe) {
 			continue
 		}
 		buf = format.AppendState(buf, c.Format, st.EntityID, st.Domain, st.State, st.JSON)
