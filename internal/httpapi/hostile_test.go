@@ -46,7 +46,7 @@ func hostileRequests() []string {
 	}
 	reqs = append(reqs,
 		get("/subscribe_events?"+strings.Repeat("domain=a&", 10_000)), // 10,000 repeats: over the header limit
-		get("/subscribe_events?domain="+strings.Repeat("a", 1<<20)),    // a 1 MiB query
+		get("/subscribe_events?domain="+strings.Repeat("a", 1<<20)),   // a 1 MiB query
 		get("/%FF%FE"), get("/api/sse/%00"),
 		get("/subscribe_events/../../etc/passwd"), // 307: ServeMux cleans the path; nothing is served
 		"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: "+strings.Repeat("h", 32<<10)+"\r\n\r\n",
