@@ -144,8 +144,8 @@ func (s *settings) validate(cmd string) error {
 		return fmt.Errorf("MCP_LOG_LEVEL: %q is not a level; use debug, info, warn or error", s.LogLevel)
 	case s.LogFormat != "text" && s.LogFormat != "json":
 		return fmt.Errorf("MCP_LOG_FORMAT: %q is not a log format; use text or json", s.LogFormat)
-	case s.TLSCert != "" || s.TLSKey != "":
-		return errors.New("MCP_HTTP_TLS_CERT: TLS is not available in this build yet; put a TLS-terminating proxy in front")
+	case (s.TLSCert == "") != (s.TLSKey == ""):
+		return errors.New("MCP_HTTP_TLS_CERT, MCP_HTTP_TLS_KEY: give both, or neither")
 	case s.RedisURL != "":
 		return errors.New("MCP_REDIS_URL: multi-instance mode is not available in this build yet")
 	case cmd == "serve" && s.HAURL == "":

@@ -26,6 +26,7 @@ type gateway struct {
 	ha     *hass.Client
 	http   *httpapi.Server
 	listen net.Listener
+	tls    bool
 }
 
 // newGateway wires a gateway that reads Home Assistant at haURL with haToken. authn may be nil
@@ -70,6 +71,8 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 		IPLimit:        ipLimit,
 		UserLimit:      userLimit,
 		TrustedProxies: s.trustedProxies,
+		TLSCert:        s.TLSCert,
+		TLSKey:         s.TLSKey,
 	}, h, authn, linkStatus(ha), log.With("part", "http"))
 	if err != nil {
 		return nil, err
@@ -78,7 +81,7 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 	if err != nil {
 		return nil, fmt.Errorf("MCP_HTTP_ADDR: %w", err)
 	}
-	return &gateway{hub: h, ha: ha, http: srv, listen: ln}, nil
+	return &gateway{hub: h, ha: ha, http: srv, listen: ln, tls: s.TLSCert != ""}, nil
 }
 
 // run runs every part until ctx ends or one fails.
@@ -92,6 +95,9 @@ func (g *gateway) run(ctx context.Context) error {
 
 // url is the gateway's base URL as a local client reaches it.
 func (g *gateway) url() string {
+	if g.tls {
+		return "https://" + g.listen.Addr().String()
+	}
 	return "http://" + g.listen.Addr().String()
 }
 

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -41,6 +42,7 @@ type Config struct {
 	IPLimit           limit.Config   // requests per window per client IP; zero Requests: no limit
 	UserLimit         limit.Config   // requests per window per user or token; zero Requests: no limit
 	TrustedProxies    []netip.Prefix // peers whose X-Forwarded-For is believed
+	TLSCert, TLSKey   string         // PEM files; when set, HTTPS with HTTP/2 (SPEC.md §5.4)
 }
 
 // LinkStatus is the state of the event source, for /health and /ready.
@@ -86,6 +88,14 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 	case cfg.Auth != AuthNone && cfg.Auth != AuthTokens:
 		return nil, fmt.Errorf("auth mode %q is not served", cfg.Auth)
 	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return nil, errors.New("TLS needs both a certificate and its key")
+	}
+	if cfg.TLSCert != "" {
+		if _, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey); err != nil {
+			return nil, fmt.Errorf("TLS certificate: %w", err)
+		}
+	}
 	for _, l := range []limit.Config{cfg.IPLimit, cfg.UserLimit} {
 		if l.Requests < 0 || l.Requests > 0 && l.Window <= 0 {
 			return nil, fmt.Errorf("rate limit of %d requests per %v: need a positive count and window", l.Requests, l.Window)
@@ -124,7 +134,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if s.cfg.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, s.cfg.TLSCert, s.cfg.TLSKey) // HTTP/2 by ALPN, as net/http does by default
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve http: %w", err)

@@ -1,0 +1,148 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	sse "github.com/tmaxmax/go-sse"
+
+	"hasse/internal/hub"
+)
+
+// selfSigned writes a certificate for 127.0.0.1 and its key into dir and returns their paths
+// and a pool that trusts the certificate.
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "hasse test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
+}
+
+// TestHTTP2ManyStreamsOneConnection serves HTTPS and opens ten streams over one HTTP/2
+// connection, more than the six HTTP/1.1 streams a browser allows per origin; each gets its
+// events.
+func TestHTTP2ManyStreamsOneConnection(t *testing.T) {
+	certFile, keyFile, pool := selfSigned(t, t.TempDir())
+	log := slog.New(slog.DiscardHandler)
+	h, err := hub.New(hub.Config{Epoch: "tls"}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Config{Auth: AuthNone, TLSCert: certFile, TLSKey: keyFile}, h, nil, func() LinkStatus { return LinkStatus{Connected: true} }, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = h.Run(ctx) })
+	wg.Go(func() { _ = srv.Serve(ctx, ln) })
+	defer func() { cancel(); wg.Wait() }()
+
+	var conns sync.Map // the connections the client made
+	client := &http.Client{Transport: &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: pool},
+		ForceAttemptHTTP2: true,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if err == nil {
+				conns.Store(c, true)
+			}
+			return c, err
+		},
+	}}
+	defer client.CloseIdleConnections()
+	const streams = 10
+	events := make([]<-chan sse.Event, streams)
+	for i := range streams {
+		req, _ := http.NewRequest("GET", "https://"+ln.Addr().String()+"/subscribe_events?client_id="+fmt.Sprint("s", i), nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.ProtoMajor != 2 || resp.StatusCode != 200 {
+			t.Fatalf("stream %d: %s %s, want HTTP/2 200", i, resp.Proto, resp.Status)
+		}
+		ch := make(chan sse.Event, 8)
+		events[i] = ch
+		wg.Go(func() {
+			defer close(ch)
+			defer resp.Body.Close()
+			for ev, err := range sse.Read(resp.Body, nil) {
+				if err != nil {
+					return
+				}
+				ch <- ev
+			}
+		})
+		next(t, ch) // the connection event
+	}
+	h.Publish(stateEvent("light.a", "on"))
+	for i, ch := range events {
+		if ev := next(t, ch); ev.LastEventID != "tls-1" {
+			t.Errorf("stream %d got %q, want tls-1", i, ev.LastEventID)
+		}
+	}
+	n := 0
+	conns.Range(func(any, any) bool { n++; return true })
+	if n != 1 {
+		t.Errorf("%d streams used %d connections, want 1", streams, n)
+	}
+}
+
+func TestTLSMisconfigured(t *testing.T) {
+	h, _ := hub.New(hub.Config{}, slog.New(slog.DiscardHandler))
+	for _, cfg := range []Config{
+		{Auth: AuthNone, TLSCert: "/nonexistent/cert.pem", TLSKey: "/nonexistent/key.pem"},
+		{Auth: AuthNone, TLSCert: "/nonexistent/cert.pem"},
+	} {
+		if _, err := New(cfg, h, nil, nil, slog.New(slog.DiscardHandler)); err == nil {
+			t.Errorf("New with TLS %q/%q succeeded", cfg.TLSCert, cfg.TLSKey)
+		}
+	}
+}
