@@ -20,9 +20,10 @@ vet:
 unit:
 	$(GO) test -race ./...
 
-# The seed documents' example clients (Node, eventsource@2 and @4) and curl against `hasse demo`.
+# The seed documents' example clients (Node with eventsource@2 and @4, and their browser snippets in
+# headless Chromium) and curl against `hasse demo`; a screenshot lands in build/.
 e2e:
-	$(GO) test -race -tags e2e -run 'Seed|Curl' ./cmd/hasse/
+	$(GO) test -race -tags e2e -run 'Seed|Curl|Browser' ./cmd/hasse/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
