@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"hasse/internal/auth"
@@ -38,6 +39,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sub.LastEventID = cmpOr(r.Header.Get("Last-Event-ID"), v.Get("last_event_id")) // the header wins
+	sub.RemoteAddr, sub.UserAgent = s.clientIP(r), clipTo(r.UserAgent(), 256)
 	c, err := s.hub.Subscribe(r.Context(), sub)
 	switch {
 	case errors.Is(err, hub.ErrFull):
@@ -177,9 +179,11 @@ func validID(s string) bool {
 }
 
 // clip shortens a client-chosen string before it goes into a message.
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
+func clip(s string) string { return clipTo(s, 64) }
+
+func clipTo(s string, n int) string {
+	if len(s) > n {
+		return strings.ToValidUTF8(s[:n], "") + "…"
 	}
 	return s
 }

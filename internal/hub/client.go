@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"hasse/internal/filter"
@@ -20,9 +21,17 @@ const (
 
 // Why the hub ended a client's stream; [Client.Err] returns one of these.
 var (
-	ErrSlowConsumer = errors.New("hub: client queue overflowed")
-	ErrShutdown     = errors.New("hub: shutting down")
+	ErrSlowConsumer  = errors.New("hub: client queue overflowed")
+	ErrShutdown      = errors.New("hub: shutting down")
+	ErrClosedByAdmin = errors.New("hub: closed by an administrator")
 )
+
+// Meter is told of every delivery: received holds the time hasse read each event that one write
+// to one client carried, flushed at now. It is called from the clients' writers, concurrently,
+// and must neither block nor allocate.
+type Meter interface {
+	Delivered(now time.Time, received []time.Time)
+}
 
 // Client is one subscriber: its filter, its wire format and the bounded queue the hub fills.
 // The exported fields are set at [Hub.Subscribe] and read-only afterwards.
@@ -35,10 +44,14 @@ type Client struct {
 	Format      format.Kind
 	Throttle    time.Duration // at most one state_changed per entity per Throttle; 0: all
 	ConnectedAt time.Time
+	RemoteAddr  string // the client's address, for the statistics tool
+	UserAgent   string
 	Resumed     bool   // a Last-Event-ID resume succeeded: Stream replays what was missed first
 	Gap         string // why a Last-Event-ID resume failed (a Gap… reason); "" otherwise
 
 	hub      *Hub
+	sent     atomic.Int64    // events written to the client
+	lastSent atomic.Int64    // when the last of them was flushed, Unix ns; 0 before one
 	replay   []*format.Frame // frames the resume owes the client, written before anything queued
 	snapshot []byte          // the snapshot owed to the client, encoded, written first
 	q        *queue
@@ -56,10 +69,25 @@ func (c *Client) wants(ev *hass.Event) bool {
 	return c.Filter.Match(ev) && c.Scope.Match(ev)
 }
 
+// EventsSent returns how many events have been written to the client.
+func (c *Client) EventsSent() int64 { return c.sent.Load() }
+
+// LastEventAt returns when the last event written to the client was flushed; zero before one.
+func (c *Client) LastEventAt() time.Time {
+	if ns := c.lastSent.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
+}
+
+// QueuedBytes returns the bytes waiting in the client's queue.
+func (c *Client) QueuedBytes() int { return c.q.pending() }
+
 // Done is closed when the hub has ended the client (it was too slow, or the hub is stopping).
 func (c *Client) Done() <-chan struct{} { return c.done }
 
-// Err says why the hub ended the client: [ErrSlowConsumer] or [ErrShutdown]; nil before Done.
+// Err says why the hub ended the client: [ErrSlowConsumer], [ErrShutdown] or
+// [ErrClosedByAdmin]; nil before Done.
 func (c *Client) Err() error {
 	select {
 	case <-c.done:
@@ -103,11 +131,14 @@ func (c *Client) Stream(ctx context.Context, out Output) error {
 	}
 	var buf []byte
 	for len(c.replay) > 0 {
-		buf = c.takeReplay(buf[:0], replayBatch)
+		var n int
+		buf, n = c.takeReplay(buf[:0], replayBatch)
 		if err := write(out, buf, cfg.WriteTimeout); err != nil {
 			return err
 		}
+		c.delivered(time.Now(), n, nil)
 	}
+	var received []time.Time // of the events in buf
 	for {
 		select {
 		case <-c.done: // before anything queued: a dropped client gets its error, not its backlog
@@ -116,9 +147,9 @@ func (c *Client) Stream(ctx context.Context, out Output) error {
 		}
 		select {
 		case <-c.q.ready:
-			buf = c.q.take(buf[:0])
+			buf, received = c.q.take(buf[:0], received[:0])
 		case <-keepAlive.C:
-			buf = format.AppendKeepAlive(buf[:0], c.Format, time.Now())
+			buf, received = format.AppendKeepAlive(buf[:0], c.Format, time.Now()), received[:0]
 		case <-c.done:
 			return c.finish(out, buf[:0])
 		case <-ctx.Done():
@@ -130,15 +161,28 @@ func (c *Client) Stream(ctx context.Context, out Output) error {
 		if err := write(out, buf, cfg.WriteTimeout); err != nil {
 			return err
 		}
+		if len(received) > 0 {
+			c.delivered(time.Now(), len(received), received)
+		}
 		keepAlive.Reset(cfg.KeepAlive)
+	}
+}
+
+// delivered counts n events flushed to the client at now; received, when known, holds when each
+// was read from Home Assistant.
+func (c *Client) delivered(now time.Time, n int, received []time.Time) {
+	c.sent.Add(int64(n))
+	c.lastSent.Store(now.UnixNano())
+	if m := c.hub.cfg.Meter; m != nil && len(received) > 0 {
+		m.Delivered(now, received)
 	}
 }
 
 // replayBatch is about how many bytes of a replay go out in one write.
 const replayBatch = 64 << 10
 
-// takeReplay moves about limit bytes of the replay into dst.
-func (c *Client) takeReplay(dst []byte, limit int) []byte {
+// takeReplay moves about limit bytes of the replay into dst and says how many events it took.
+func (c *Client) takeReplay(dst []byte, limit int) ([]byte, int) {
 	n := 0
 	for n < len(c.replay) && len(dst) < limit {
 		dst = append(dst, c.replay[n].Bytes(c.Format)...)
@@ -146,11 +190,12 @@ func (c *Client) takeReplay(dst []byte, limit int) []byte {
 		n++
 	}
 	c.replay = c.replay[n:]
-	return dst
+	return dst, n
 }
 
-// finish writes what the client is owed after the hub ended it: when the hub is stopping, the
-// frames still queued, a retry hint and a disconnect event; an error event when it was too slow (its queue is dropped:
+// finish writes what the client is owed after the hub ended it: when the hub is stopping or an
+// administrator closed it, the frames still queued, a retry hint and a disconnect event; an
+// error event when it was too slow (its queue is dropped:
 // it holds a megabyte the client is not reading).
 func (c *Client) finish(out Output, buf []byte) error {
 	now := time.Now()
@@ -159,9 +204,13 @@ func (c *Client) finish(out Output, buf []byte) error {
 		_ = write(out, buf, c.hub.cfg.FinalWriteTimeout)
 		return nil
 	}
-	buf = c.q.take(buf)
+	reason := "server_shutdown"
+	if errors.Is(c.err, ErrClosedByAdmin) {
+		reason = "closed_by_admin"
+	}
+	buf, _ = c.q.take(buf, nil)
 	buf = format.AppendRetry(buf, jitter(c.hub.cfg.ShutdownRetry))
-	buf = format.AppendDisconnect(buf, c.Format, "server_shutdown", now)
+	buf = format.AppendDisconnect(buf, c.Format, reason, now)
 	_ = write(out, buf, c.hub.cfg.FinalWriteTimeout)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -35,6 +36,7 @@ type Config struct {
 	EventBuffer       int           // events accepted ahead of dispatch; default 4096
 	ReplaySize        int           // events kept for Last-Event-ID resume; default 10000, negative: none
 	ShutdownRetry     time.Duration // the retry hint sent on shutdown, ±20 % (SPEC.md §4.7); default 3s
+	Meter             Meter         // told of every delivery; nil: nobody
 }
 
 func (c *Config) setDefaults() error {
@@ -99,6 +101,8 @@ type Subscription struct {
 	LastEventID    string        // resume after this event (SPEC.md §4.5); "" for a fresh stream
 	Snapshot       bool          // begin with the current state of every matching entity (SPEC.md §4.6)
 	Throttle       time.Duration // at most one state_changed per entity per Throttle; 0: all
+	RemoteAddr     string        // the client's address, for the statistics tool
+	UserAgent      string
 }
 
 type join struct {
@@ -120,10 +124,12 @@ type Hub struct {
 	events  chan ingest
 	joins   chan join
 	leaves  chan *Client
+	queries chan func()   // run by Run, for readers of its state
 	stopped chan struct{} // closed when Run returns
 
-	count   atomic.Int64 // open clients, for readers outside Run
-	dropped atomic.Int64 // clients dropped as slow consumers
+	count      atomic.Int64 // open clients, for readers outside Run
+	dropped    atomic.Int64 // clients dropped as slow consumers
+	dispatched atomic.Int64 // events dispatched
 
 	// Owned by Run.
 	index   *index
@@ -150,6 +156,7 @@ func New(cfg Config, log *slog.Logger) (*Hub, error) {
 		events:  make(chan ingest, cfg.EventBuffer),
 		joins:   make(chan join),
 		leaves:  make(chan *Client),
+		queries: make(chan func()),
 		stopped: make(chan struct{}),
 		index:   newIndex(),
 		ring:    newRing(cfg.ReplaySize),
@@ -167,6 +174,53 @@ func (h *Hub) Clients() int { return int(h.count.Load()) }
 
 // Dropped returns how many clients were dropped for not keeping up.
 func (h *Hub) Dropped() int64 { return h.dropped.Load() }
+
+// Dispatched returns how many events the hub has fanned out.
+func (h *Hub) Dispatched() int64 { return h.dispatched.Load() }
+
+// query runs q on Run's goroutine and waits for it; false when the hub is not running.
+func (h *Hub) query(ctx context.Context, q func()) bool {
+	done := make(chan struct{})
+	select {
+	case h.queries <- func() { q(); close(done) }:
+	case <-h.stopped:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+	<-done
+	return true
+}
+
+// List returns the open clients, oldest first. Their exported fields and counters may be read
+// from any goroutine.
+func (h *Hub) List(ctx context.Context) []*Client {
+	var list []*Client
+	h.query(ctx, func() {
+		list = make([]*Client, 0, len(h.clients))
+		for c := range h.clients {
+			list = append(list, c)
+		}
+	})
+	slices.SortFunc(list, func(a, b *Client) int { return a.ConnectedAt.Compare(b.ConnectedAt) })
+	return list
+}
+
+// Disconnect ends the client with connection id id, which gets a disconnect event
+// (closed_by_admin). It reports whether there was such a client.
+func (h *Hub) Disconnect(ctx context.Context, id string) bool {
+	found := false
+	h.query(ctx, func() {
+		for c := range h.clients {
+			if c.ID == id {
+				h.end(c, ErrClosedByAdmin)
+				found = true
+				return
+			}
+		}
+	})
+	return found
+}
 
 // ingest is what the Home Assistant link hands the hub, in the order it happened.
 type ingest struct {
@@ -230,6 +284,8 @@ func (h *Hub) Run(ctx context.Context) error {
 			j.reply <- joinReply{c, err}
 		case c := <-h.leaves:
 			h.remove(c)
+		case q := <-h.queries:
+			q()
 		case now := <-h.windowTimerC():
 			h.closeWindows(now)
 		case <-ctx.Done():
@@ -251,6 +307,7 @@ func (h *Hub) dispatch(ev *hass.Event) {
 		delete(h.states, ev.EntityID) // removed
 	}
 	h.seq++
+	h.dispatched.Add(1)
 	ev.ID = h.cfg.Epoch + "-" + strconv.FormatUint(h.seq, 10)
 	fr := format.NewFrame(ev)
 	h.ring.put(fr, h.seq)
@@ -301,6 +358,8 @@ func (h *Hub) add(sub Subscription) (*Client, error) {
 		Scope:       sub.Scope,
 		Format:      sub.Format,
 		Throttle:    sub.Throttle,
+		RemoteAddr:  sub.RemoteAddr,
+		UserAgent:   sub.UserAgent,
 		ConnectedAt: time.Now(),
 		hub:         h,
 		q:           newQueue(sub.Format, h.cfg.QueueBytes),

@@ -31,7 +31,7 @@ func benchHub(b *testing.B, n, matching int) *Hub {
 func drain(h *Hub) {
 	var buf []byte
 	for c := range h.clients {
-		buf = c.q.take(buf[:0])
+		buf, _ = c.q.take(buf[:0], nil)
 		select {
 		case <-c.q.ready:
 		default:

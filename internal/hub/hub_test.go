@@ -325,3 +325,68 @@ func TestConfigRefuses(t *testing.T) {
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// meterRecorder is a Meter that keeps what it is told.
+type meterRecorder struct {
+	mu        sync.Mutex
+	latencies []time.Duration
+}
+
+func (m *meterRecorder) Delivered(now time.Time, received []time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range received {
+		m.latencies = append(m.latencies, now.Sub(r))
+	}
+}
+
+func TestCountersListAndDisconnect(t *testing.T) {
+	meter := &meterRecorder{}
+	h := startHub(t, Config{Meter: meter})
+	ctx := context.Background()
+	a, err := h.Subscribe(ctx, Subscription{ID: "a", User: "u", RemoteAddr: "192.0.2.1", UserAgent: "curl/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := h.Subscribe(ctx, Subscription{ID: "b", User: "u", Filter: mustFilter(t, "domain=switch")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, errc := stream(t, a)
+	before := time.Now()
+	for _, e := range []string{"light.a", "light.b"} {
+		ev := stateEvent(e, "on")
+		ev.Received = before
+		h.Publish(ev)
+	}
+	for got := 0; got < 2; {
+		got += len(ids(<-rec.flushes))
+	}
+	if a.EventsSent() != 2 || a.LastEventAt().Before(before) || b.EventsSent() != 0 || !b.LastEventAt().IsZero() {
+		t.Errorf("EventsSent a=%d b=%d, LastEventAt a=%v b=%v", a.EventsSent(), b.EventsSent(), a.LastEventAt(), b.LastEventAt())
+	}
+	meter.mu.Lock()
+	if len(meter.latencies) != 2 || meter.latencies[0] < 0 {
+		t.Errorf("meter saw latencies %v, want two", meter.latencies)
+	}
+	meter.mu.Unlock()
+	list := h.List(ctx)
+	if len(list) != 2 || list[0] != a || list[1] != b || list[0].RemoteAddr != "192.0.2.1" || list[0].UserAgent != "curl/8" {
+		t.Errorf("List = %v, want a then b with their address and agent", list)
+	}
+	if h.Disconnect(ctx, "nope") {
+		t.Error("Disconnect of an unknown id reported true")
+	}
+	if !h.Disconnect(ctx, "a") {
+		t.Error("Disconnect(a) = false")
+	}
+	if err := <-errc; err != nil || !errors.Is(a.Err(), ErrClosedByAdmin) {
+		t.Errorf("after Disconnect: Stream %v, Err %v; want nil, ErrClosedByAdmin", err, a.Err())
+	}
+	if last := <-rec.flushes; !strings.Contains(last, `"type":"disconnect","reason":"closed_by_admin"`) {
+		t.Errorf("last write %q, want a closed_by_admin disconnect", last)
+	}
+	if got := h.List(ctx); len(got) != 1 || got[0] != b {
+		t.Errorf("List after Disconnect = %v, want b", got)
+	}
+}

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"sync"
+	"time"
 
 	"hasse/internal/format"
 )
@@ -60,14 +61,18 @@ func (q *queue) push(fr *format.Frame, withID bool) bool {
 	return true
 }
 
-// take appends the bytes of every waiting frame to dst and empties the queue.
-func (q *queue) take(dst []byte) []byte {
+// take appends the bytes of every waiting frame to dst, and the receive time of every event
+// among them to received, and empties the queue.
+func (q *queue) take(dst []byte, received []time.Time) ([]byte, []time.Time) {
 	q.mu.Lock()
 	frames := q.frames
 	q.frames, q.bytes = nil, 0
 	q.mu.Unlock()
 	for i, e := range frames {
 		dst = append(dst, e.bytes(q.kind)...)
+		if e.fr.Event != nil {
+			received = append(received, e.fr.Event.Received)
+		}
 		frames[i] = queued{}
 	}
 	q.mu.Lock()
@@ -75,7 +80,7 @@ func (q *queue) take(dst []byte) []byte {
 		q.spare = frames[:0]
 	}
 	q.mu.Unlock()
-	return dst
+	return dst, received
 }
 
 // pending reports the bytes waiting.
