@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -137,7 +138,7 @@ func strictYAML(b []byte, v any) error {
 
 // Authenticate returns the user tok belongs to, or [ErrUnauthorized]. Every entry is compared,
 // in constant time, whatever matches.
-func (s *Static) Authenticate(tok Token) (User, error) {
+func (s *Static) Authenticate(_ context.Context, tok Token) (User, error) {
 	if tok == "" {
 		return User{}, ErrUnauthorized
 	}

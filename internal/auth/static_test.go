@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -32,7 +33,7 @@ func TestStaticAuthenticate(t *testing.T) {
 		{"", User{}, ErrUnauthorized},
 		{Token(hex.EncodeToString(sum[:])), User{}, ErrUnauthorized}, // the hash is not the token
 	} {
-		got, err := s.Authenticate(tc.tok)
+		got, err := s.Authenticate(context.Background(), tc.tok)
 		if !errors.Is(err, tc.wantErr) || got != tc.want {
 			t.Errorf("Authenticate(%q) = %+v, %v; want %+v, %v", string(tc.tok), got, err, tc.want, tc.wantErr)
 		}
@@ -78,7 +79,7 @@ func TestLoadStatic(t *testing.T) {
 			t.Errorf("LoadStatic(%s): %v", tc.name, err)
 			continue
 		}
-		got, err := s.Authenticate("s3cret")
+		got, err := s.Authenticate(context.Background(), "s3cret")
 		if diff := cmp.Diff(User{Name: "admin", Admin: true}, got); err != nil || diff != "" {
 			t.Errorf("LoadStatic(%s) then Authenticate: %v, diff (-want +got):\n%s", tc.name, err, diff)
 		}
@@ -106,7 +107,7 @@ func TestScopesFromFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := s.Authenticate("w")
+	u, err := s.Authenticate(context.Background(), "w")
 	if err != nil || u.Scope == nil {
 		t.Fatalf("Authenticate = %+v, %v; want a scoped user", u, err)
 	}

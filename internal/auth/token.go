@@ -25,6 +25,7 @@ func (Token) String() string { return "[redacted]" }
 // User is who a request authenticated as.
 type User struct {
 	Name           string // user or token name; shown in statistics as user_id
+	ID             string // Home Assistant's user id under auth mode ha; "" otherwise
 	Admin          bool   // may use the statistics tool
 	MaxConnections int    // this user's own concurrent stream limit; 0 = the server's
 	// Scope limits the events the user may see; nil: all (SPEC.md §5.2).

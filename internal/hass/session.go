@@ -32,7 +32,7 @@ type session struct {
 // connect makes one connection to Home Assistant and serves it until it is lost or ctx ends. up
 // reports that it was set up and served events.
 func (c *Client) connect(ctx context.Context, sink Sink) (up bool, err error) {
-	s, err := c.dial(ctx)
+	s, err := c.dial(ctx, c.cfg.Token)
 	if err != nil {
 		return false, err
 	}
@@ -40,8 +40,8 @@ func (c *Client) connect(ctx context.Context, sink Sink) (up bool, err error) {
 	return s.run(ctx, sink)
 }
 
-// dial connects and authenticates (HA-PROTOCOL.md §2) within HandshakeTimeout.
-func (c *Client) dial(ctx context.Context) (_ *session, err error) {
+// dial connects and authenticates with token (HA-PROTOCOL.md §2) within HandshakeTimeout.
+func (c *Client) dial(ctx context.Context, token string) (_ *session, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.HandshakeTimeout)
 	defer cancel()
 	ws, _, err := websocket.Dial(ctx, c.url, &websocket.DialOptions{HTTPClient: c.http})
@@ -63,7 +63,7 @@ func (c *Client) dial(ctx context.Context) (_ *session, err error) {
 	auth, err := json.Marshal(struct {
 		Type  string `json:"type"`
 		Token string `json:"access_token"`
-	}{"auth", c.cfg.Token})
+	}{"auth", token})
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,7 @@ import (
 const (
 	AuthNone   = "none"
 	AuthTokens = "tokens"
+	AuthHA     = "ha"
 )
 
 // Config tunes a Server. Zero fields take the defaults shown.
@@ -53,9 +54,10 @@ type LinkStatus struct {
 	Problem     string    // why the link is down, in plain words; empty when it is up
 }
 
-// Authenticator tells who a token belongs to; [auth.Static] is one.
+// Authenticator tells who a token belongs to; [auth.Static] and [auth.HA] are two. It fails with
+// auth.ErrUnauthorized for a bad token and auth.ErrUnavailable when it cannot tell.
 type Authenticator interface {
-	Authenticate(tok auth.Token) (auth.User, error)
+	Authenticate(ctx context.Context, tok auth.Token) (auth.User, error)
 }
 
 // Server serves hasse's HTTP API. Create it with [New]; [Server.Serve] runs it.
@@ -83,9 +85,9 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 	switch {
 	case !strings.HasPrefix(cfg.EventsPath, "/") || strings.ContainsAny(cfg.EventsPath, " {}?#"):
 		return nil, fmt.Errorf("events path %q: must start with / and hold no spaces, braces, ? or #", cfg.EventsPath)
-	case cfg.Auth == AuthTokens && authn == nil:
-		return nil, errors.New("auth mode tokens needs tokens")
-	case cfg.Auth != AuthNone && cfg.Auth != AuthTokens:
+	case cfg.Auth != AuthNone && authn == nil:
+		return nil, fmt.Errorf("auth mode %s needs an authenticator", cfg.Auth)
+	case cfg.Auth != AuthNone && cfg.Auth != AuthTokens && cfg.Auth != AuthHA:
 		return nil, fmt.Errorf("auth mode %q is not served", cfg.Auth)
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {

@@ -93,7 +93,11 @@ func (s *Server) authenticate(r *http.Request, v url.Values) (auth.User, error) 
 		u = auth.User{Name: s.clientIP(r), Admin: true}
 	} else {
 		var err error
-		if u, err = s.authn.Authenticate(auth.FromRequest(r, v)); err != nil {
+		u, err = s.authn.Authenticate(r.Context(), auth.FromRequest(r, v))
+		switch {
+		case errors.Is(err, auth.ErrUnavailable):
+			return auth.User{}, &apiError{http.StatusServiceUnavailable, "AUTH_UNAVAILABLE", "Home Assistant cannot be asked about the token right now; try again shortly", 5 * time.Second}
+		case err != nil:
 			return auth.User{}, errorf(http.StatusUnauthorized, "UNAUTHORIZED", "a valid token is required: Authorization: Bearer <token>, or the token query parameter")
 		}
 	}

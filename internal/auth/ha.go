@@ -1,0 +1,151 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"hasse/internal/filter"
+	"hasse/internal/hass"
+)
+
+// ErrUnavailable means Home Assistant could not be asked about a token and nothing is cached:
+// the request is answered 503 AUTH_UNAVAILABLE.
+var ErrUnavailable = errors.New("auth: home assistant cannot be asked")
+
+// HAConfig tunes an HA authenticator. Zero fields take the defaults shown.
+type HAConfig struct {
+	ValidFor    time.Duration // how long an accepted token is believed; default 5m
+	RejectedFor time.Duration // how long a refused token stays refused; default 10s
+	Timeout     time.Duration // longest one validation may take; default 10s
+}
+
+// UserLookup asks Home Assistant whose token it is; [hass.Client] is one. Errors wrapping
+// hass.ErrAuthInvalid mean the token is refused; any other means HA could not be asked.
+type UserLookup interface {
+	CurrentUser(ctx context.Context, token string) (hass.User, error)
+}
+
+// HA authenticates clients by their own Home Assistant tokens (SPEC.md §5.1 auth mode ha).
+// Results are cached by the token's hash; concurrent validations of one token are made once. It
+// is safe for concurrent use; its mutex guards only the cache map.
+type HA struct {
+	cfg    HAConfig
+	lookup UserLookup
+	now    func() time.Time
+	group  singleflight.Group
+
+	mu    sync.Mutex
+	cache map[[sha256.Size]byte]verdict
+}
+
+type verdict struct {
+	user    User
+	refused bool
+	until   time.Time
+}
+
+// NewHA returns an HA authenticator asking lookup.
+func NewHA(cfg HAConfig, lookup UserLookup) *HA {
+	if cfg.ValidFor == 0 {
+		cfg.ValidFor = 5 * time.Minute
+	}
+	if cfg.RejectedFor == 0 {
+		cfg.RejectedFor = 10 * time.Second
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	return &HA{cfg: cfg, lookup: lookup, now: time.Now, cache: make(map[[sha256.Size]byte]verdict)}
+}
+
+// Authenticate returns the Home Assistant user tok belongs to: [ErrUnauthorized] when HA refuses
+// it, [ErrUnavailable] when HA cannot be asked and no valid result is cached. A non-admin user
+// is scoped to the event types Home Assistant itself lets it subscribe to (SPEC.md §5.2).
+func (a *HA) Authenticate(ctx context.Context, tok Token) (User, error) {
+	if tok == "" {
+		return User{}, ErrUnauthorized
+	}
+	key := sha256.Sum256([]byte(tok))
+	now := a.now()
+	a.mu.Lock()
+	v, ok := a.cache[key]
+	a.mu.Unlock()
+	if ok && now.Before(v.until) {
+		return v.answer()
+	}
+	res, err, _ := a.group.Do(string(key[:]), func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.Timeout)
+		defer cancel()
+		u, err := a.lookup.CurrentUser(ctx, string(tok))
+		switch {
+		case errors.Is(err, hass.ErrAuthInvalid):
+			v = verdict{refused: true, until: a.now().Add(a.cfg.RejectedFor)}
+		case err != nil:
+			return nil, err
+		default:
+			v = verdict{user: userOf(u), until: a.now().Add(a.cfg.ValidFor)}
+		}
+		a.mu.Lock()
+		a.sweep(now)
+		a.cache[key] = v
+		a.mu.Unlock()
+		return v, nil
+	})
+	if err != nil {
+		if ok && !v.refused { // an expired acceptance still stands while HA cannot be asked
+			return v.user, nil
+		}
+		return User{}, ErrUnavailable
+	}
+	return res.(verdict).answer()
+}
+
+// Expires returns when the cached result for tok runs out (zero when none is cached), so that an
+// open stream can be checked again then (SPEC.md §5.1).
+func (a *HA) Expires(tok Token) time.Time {
+	key := sha256.Sum256([]byte(tok))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.cache[key].until
+}
+
+func (v verdict) answer() (User, error) {
+	if v.refused {
+		return User{}, ErrUnauthorized
+	}
+	return v.user, nil
+}
+
+// sweep drops expired results; a.mu is held. Accepted tokens are kept a while past their expiry
+// for the outage fallback above.
+func (a *HA) sweep(now time.Time) {
+	for k, v := range a.cache {
+		if now.Sub(v.until) > a.cfg.ValidFor {
+			delete(a.cache, k)
+		}
+	}
+}
+
+// nonAdminTypes are the event types Home Assistant lets a non-admin user subscribe to
+// (HA-PROTOCOL.md §6); call_service is not among them.
+var nonAdminTypes = []string{
+	"area_registry_updated", "category_registry_updated", "component_loaded", "core_config_updated",
+	"device_registry_updated", "entity_registry_updated", "floor_registry_updated", "label_registry_updated",
+	"lovelace_updated", "panels_updated", "recorder_5min_statistics_generated",
+	"recorder_hourly_statistics_generated", "repairs_issue_registry_updated", "service_registered",
+	"service_removed", "shopping_list_updated", "state_changed", "themes_updated",
+}
+
+func userOf(u hass.User) User {
+	user := User{Name: u.Name, ID: u.ID, Admin: u.IsAdmin}
+	if !u.IsAdmin {
+		user.Scope, _ = filter.Parse(map[string][]string{"event_types": {strings.Join(nonAdminTypes, ",")}})
+	}
+	return user
+}

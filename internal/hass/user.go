@@ -1,0 +1,49 @@
+package hass
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+)
+
+// User is a Home Assistant user, as auth/current_user describes it (HA-PROTOCOL.md §14).
+type User struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	IsAdmin bool   `json:"is_admin"`
+}
+
+// CurrentUser asks Home Assistant whose token is: it authenticates a short connection of its
+// own with token and sends auth/current_user. A refused token gives an error wrapping
+// [ErrAuthInvalid]; any other error means Home Assistant could not be asked.
+func (c *Client) CurrentUser(ctx context.Context, token string) (User, error) {
+	s, err := c.dial(ctx, token)
+	if err != nil {
+		return User{}, err
+	}
+	defer s.ws.CloseNow()
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.HandshakeTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	ctx, stop := context.WithCancelCause(ctx)
+	defer func() { stop(nil); s.ws.CloseNow(); close(s.stopped); wg.Wait() }()
+	wg.Go(func() { stop(s.read(ctx, discard{})) })
+	wg.Go(func() { stop(s.write(ctx)) })
+	res, err := s.command(ctx, request{typ: "auth/current_user", body: []byte(`{"type":"auth/current_user"}`)})
+	if err != nil {
+		return User{}, err
+	}
+	var u User
+	if err := json.Unmarshal(res, &u); err != nil || u.ID == "" {
+		return User{}, fmt.Errorf("auth/current_user: unexpected result %.200s", res)
+	}
+	return u, nil
+}
+
+// discard is a Sink for a session that subscribes to nothing.
+type discard struct{}
+
+func (discard) Publish(*Event)    {}
+func (discard) Connected([]State) {}
+func (discard) Disconnected()     {}
