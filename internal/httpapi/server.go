@@ -52,6 +52,7 @@ type LinkStatus struct {
 	Version     string    // Home Assistant's version, once known
 	LastEventAt time.Time // zero before the first event
 	Problem     string    // why the link is down, in plain words; empty when it is up
+	Registry    string    // why area and label filters cannot work; empty when they can
 }
 
 // Authenticator tells who a token belongs to; [auth.Static] and [auth.HA] are two. It fails with

@@ -113,7 +113,7 @@ func (s *Simulator) checkAuth(msg any) (*user, string) {
 		}
 	}
 	token, _ := m["access_token"].(string)
-	if u := s.userByToken(token); u != nil && token != "" {
+	if u := s.userByToken(token); u != nil && token != "" && !s.refuseAuth.Load() {
 		return u, ""
 	}
 	return nil, "Invalid access token or password"

@@ -10,16 +10,16 @@ func (h *home) runTriggered(prev *State, ns State) {
 	}
 	for _, a := range h.automations[ns.EntityID] {
 		if a.trigger.to == ns.State && h.states[a.id].State == "on" {
-			h.runAutomation(a, ns.Context)
+			h.runAutomation(a, ns.Context, "state of "+a.trigger.entity)
 		}
 	}
 }
 
 // runAutomation runs an automation as HA does (HA-PROTOCOL.md §16): a new context whose parent is
-// the trigger's, automation_triggered, the automation's own state (last_triggered, current 1), its
-// actions' call_service and state_changed events, and its state again when the run ends
-// (current 0), all in that context.
-func (h *home) runAutomation(a *automationSpec, trigger Context) {
+// the trigger's, automation_triggered (with source, the trigger's description, unless it is ""),
+// the automation's own state (last_triggered, current 1), its actions' call_service and
+// state_changed events, and its state again when the run ends (current 0), all in that context.
+func (h *home) runAutomation(a *automationSpec, trigger Context, source string) {
 	if h.running[a.id] {
 		h.log.Debug("automation already running", "entity_id", a.id)
 		return
@@ -29,9 +29,11 @@ func (h *home) runAutomation(a *automationSpec, trigger Context) {
 
 	ctx := h.newContext(trigger.ID, "")
 	now := h.now()
-	h.fire("automation_triggered", object{
-		{"name", a.name}, {"entity_id", a.id}, {"source", "state of " + a.trigger.entity},
-	}, ctx, now)
+	data := object{{"name", a.name}, {"entity_id", a.id}}
+	if source != "" {
+		data = append(data, member{"source", source})
+	}
+	h.fire("automation_triggered", data, ctx, now)
 	h.writeAttrs(a.id, map[string]any{"last_triggered": isoformat(now), "current": 1}, ctx)
 	h.runActions(a.actions, ctx)
 	h.writeAttrs(a.id, map[string]any{"current": 0}, ctx)

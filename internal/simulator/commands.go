@@ -7,23 +7,28 @@ import (
 
 // HA's error codes (HA-PROTOCOL.md §5).
 const (
-	codeIDReuse        = "id_reuse"
-	codeInvalidFormat  = "invalid_format"
-	codeNotFound       = "not_found"
-	codeUnknownCommand = "unknown_command"
-	codeUnknownError   = "unknown_error"
-	codeUnauthorized   = "unauthorized"
+	codeIDReuse            = "id_reuse"
+	codeInvalidFormat      = "invalid_format"
+	codeNotFound           = "not_found"
+	codeUnknownCommand     = "unknown_command"
+	codeUnknownError       = "unknown_error"
+	codeUnauthorized       = "unauthorized"
+	codeHomeAssistantError = "home_assistant_error"
+	codeServiceValidation  = "service_validation_error"
 )
 
-// haError is an error a command handler fails with: HA's error code and message.
+// haError is an error a command handler fails with: HA's error code and message, and the
+// translation HA attaches to errors raised with a translation key (key "" = none).
 type haError struct {
 	code, message string
+	tDomain, tKey string
+	tPlaceholders object // nil = null
 }
 
 func (e *haError) Error() string { return e.code + ": " + e.message }
 
 // errUnauthorized is HA's Unauthorized exception, as the generic handler reports it.
-var errUnauthorized = &haError{codeUnauthorized, "Unauthorized"}
+var errUnauthorized = &haError{code: codeUnauthorized, message: "Unauthorized"}
 
 // command is one entry of the command table: the keys its messages may carry besides id and type,
 // and its handler. Handlers run on Run's goroutine and answer through h.send.
@@ -47,15 +52,42 @@ func commands() map[string]command {
 			fields: []field{{key: "subscription", required: true, check: isPositiveInt}},
 			handle: handleUnsubscribeEvents,
 		},
-		"get_states": {handle: handleGetStates},
-		"get_config": {handle: handleGetConfig},
-		"ping":       {handle: handlePing},
+		"get_states":   {handle: handleGetStates},
+		"get_config":   {handle: handleGetConfig},
+		"ping":         {handle: handlePing},
+		"get_services": {handle: handleGetServices},
+		"call_service": {
+			fields: []field{
+				{key: "domain", required: true, check: isString},
+				{key: "service", required: true, check: isString},
+				{key: "target", check: isTarget},
+				{key: "service_data", check: isDict},
+				{key: "return_response", check: isBool},
+			},
+			handle: handleCallService,
+		},
+		"subscribe_entities": {
+			fields: []field{{key: "entity_ids", check: isEntityIDs}},
+			handle: handleSubscribeEntities,
+		},
+		"fire_event": {
+			fields: []field{{key: "event_type", required: true, check: isString}, {key: "event_data", check: isDict}},
+			handle: handleFireEvent,
+		},
+		"auth/current_user":           {handle: handleCurrentUser},
+		"config/area_registry/list":   {handle: handleAreaList},
+		"config/device_registry/list": {handle: handleDeviceList},
+		"config/entity_registry/list": {handle: handleEntityList},
 	}
 }
 
-// handleFrame handles the commands of one client frame in order, within one turn, as HA does.
+// handleFrame handles the commands of one client frame in order, within one turn, as HA does. A
+// connection a fault has cut off handles nothing more.
 func (h *home) handleFrame(c *conn, msgs []any) {
 	for _, msg := range msgs {
+		if c.dropped {
+			return
+		}
 		h.handleMessage(c, msg)
 	}
 }
@@ -90,9 +122,9 @@ func (h *home) handleMessage(c *conn, msg any) {
 	} else if err := cmd.handle(h, c, id, m); err != nil {
 		var he *haError
 		if !errors.As(err, &he) {
-			he = &haError{codeUnknownError, "Unknown error"}
+			he = &haError{code: codeUnknownError, message: "Unknown error"}
 		}
-		h.send(c, errorMessage(id, he.code, he.message))
+		h.send(c, he.reply(id))
 	}
 	c.lastID = id
 }
@@ -104,10 +136,22 @@ func resultMessage(id int64, result any) []byte {
 
 // errorMessage is a failed result. id is whatever the client sent (it may not be an integer).
 func errorMessage(id any, code, message string) []byte {
-	return appendJSON(nil, object{
-		{"id", id}, {"type", "result"}, {"success", false},
-		{"error", object{{"code", code}, {"message", message}}},
-	})
+	return (&haError{code: code, message: message}).reply(id)
+}
+
+// reply is the failed result of command id: HA's error object, with the translation keys when
+// the error has one.
+func (e *haError) reply(id any) []byte {
+	body := object{{"code", e.code}, {"message", e.message}}
+	if e.tKey != "" {
+		var placeholders any
+		if e.tPlaceholders != nil {
+			placeholders = e.tPlaceholders
+		}
+		body = append(body, member{"translation_key", e.tKey}, member{"translation_placeholders", placeholders},
+			member{"translation_domain", e.tDomain})
+	}
+	return appendJSON(nil, object{{"id", id}, {"type", "result"}, {"success", false}, {"error", body}})
 }
 
 func handleSupportedFeatures(h *home, c *conn, id int64, m map[string]any) error {
@@ -142,7 +186,7 @@ func handleSubscribeEvents(h *home, c *conn, id int64, m map[string]any) error {
 		return errUnauthorized
 	}
 	if eventType == "state_reported" {
-		return &haError{codeUnknownError, "Event filter is required for event state_reported"}
+		return &haError{code: codeUnknownError, message: "Event filter is required for event state_reported"}
 	}
 	s := &subscription{c: c, id: id, eventType: eventType}
 	c.subs[id] = s

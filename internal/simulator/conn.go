@@ -26,17 +26,22 @@ type conn struct {
 	log    *slog.Logger
 	cancel context.CancelFunc // ends the connection; safe from any goroutine
 	user   *user              // set once, by the reader, before the first command reaches Run
+	wire   *wire              // the socket, for faults; safe from any goroutine
 
 	// Owned by Run's goroutine.
 	lastID  int64                   // the last command id accepted
 	subs    map[int64]*subscription // by the id of the command that made them
-	turn    [][]byte                // messages queued during the current turn
-	dropped bool                    // dropped as too slow
+	turn    []message               // messages queued during the current turn
+	dropped bool                    // dropped as too slow, or cut off by a fault: gets nothing more
+	saidBye bool                    // bye is closed
 
-	// Shared by Run's goroutine and the writer.
-	out      chan [][]byte // batches for the writer; never full while pending < maxPending
-	pending  atomic.Int64  // messages handed to the writer and not yet written
-	coalesce atomic.Bool   // the client sent supported_features with coalesce_messages
+	// Shared by Run's goroutine and the connection's goroutines.
+	out      chan []message // batches for the writer; never full while pending < maxPending
+	pending  atomic.Int64   // messages handed to the writer and not yet written
+	coalesce atomic.Bool    // the client sent supported_features with coalesce_messages
+	commands atomic.Bool    // authenticated: in the command phase
+	bye      chan struct{}  // closed by Run: the writer ends the connection with a normal close
+	activity chan struct{}  // a frame came in (for the heartbeat); holds at most one
 }
 
 // serveWebSocket runs one client connection at /api/websocket until it ends, Run stops, or the
@@ -49,7 +54,11 @@ func (s *Simulator) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		log:    s.log.With(slog.String("remote_addr", r.RemoteAddr)),
 		cancel: cancel,
 		subs:   make(map[int64]*subscription),
-		out:    make(chan [][]byte, maxPending),
+		out:    make(chan []message, maxPending),
+		wire:   newWire(),
+
+		bye:      make(chan struct{}),
+		activity: make(chan struct{}, 1),
 	}
 	if !s.do(ctx, func(h *home) { h.join(c) }) {
 		plainError(w, http.StatusServiceUnavailable, "503: Service Unavailable")
@@ -59,7 +68,7 @@ func (s *Simulator) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	defer s.do(context.Background(), func(h *home) { h.leave(c) })
 
 	// Home Assistant checks no Origin: browsers on any page may connect, as to HA itself.
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
+	ws, err := websocket.Accept(hijacker{w, c.wire}, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
 		return // Accept has answered the request
 	}
@@ -68,7 +77,8 @@ func (s *Simulator) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	c.serve(ctx)
 }
 
-// serve authenticates the client, then reads its commands while the writer goroutine sends.
+// serve authenticates the client, then reads its commands while the writer goroutine sends and
+// the heartbeat goroutine pings a quiet client.
 func (c *conn) serve(ctx context.Context) {
 	u, ok := c.authenticate(ctx)
 	if !ok {
@@ -77,10 +87,12 @@ func (c *conn) serve(ctx context.Context) {
 	c.user = u
 	c.log = c.log.With(slog.String("user", u.name))
 	c.log.Debug("client authenticated")
+	c.commands.Store(true)
 
 	wctx, stopWriter := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() { c.writeLoop(wctx) })
+	wg.Go(func() { c.heartbeat(wctx, c.sim.heartbeat) })
 	graceful := c.readLoop(ctx)
 	stopWriter()
 	wg.Wait()
@@ -100,6 +112,10 @@ func (c *conn) readLoop(ctx context.Context) (graceful bool) {
 		typ, data, err := c.ws.Read(ctx)
 		if err != nil {
 			return false
+		}
+		select {
+		case c.activity <- struct{}{}:
+		default:
 		}
 		if typ == websocket.MessageBinary {
 			continue // HA routes binary frames to streaming handlers; the simulator has none

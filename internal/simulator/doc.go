@@ -4,17 +4,27 @@
 // /api/websocket, plus GET /api/. It is what `hasse demo` streams from, what `hasse simulate`
 // serves on :8123, and what the gateway's tests connect to. HA-PROTOCOL.md is the reference it
 // follows: auth, supported_features and coalesced array frames, command ids, result and error
-// shapes, subscribe_events, get_states, get_config, ping.
+// shapes (with translation keys), subscribe_events (with HA's allowlist for non-admins),
+// subscribe_entities with compressed states, get_states, get_config, get_services,
+// call_service, fire_event (admins), auth/current_user, the area, device and entity registry
+// lists and their update events, ping, and HA's protocol-level heartbeat.
+//
+// Faults (faults.go, restart.go) make it misbehave on demand as a real Home Assistant can:
+// dropped connections, half-open stalls, refused auth, restarts with changed state, oversized
+// and malformed frames. Config starts some of them (FailAuth, DropEvery, RestartEvery).
 //
 // Goroutines. [Simulator.Run] is the home's only long-lived goroutine and owns everything with
-// invariants: states, subscriptions, each connection's command state, the activity's randomness.
-// Connections and the exported methods send it requests (closures) and wait for them, so a client
-// command, a test's SetState and an activity step are serialised like turns of HA's event loop.
-// Run never blocks on a connection: the messages of one turn are handed to each connection's
-// writer in one non-blocking send, and a client with 4096 messages pending is dropped.
+// invariants: states, registries, subscriptions, each connection's command state, the
+// activity's randomness. Connections and the exported methods send it requests (closures) and
+// wait for them, so a client command, a test's SetState and an activity step are serialised like
+// turns of HA's event loop. Run never blocks on a connection: the messages of one turn are
+// handed to each connection's writer in one non-blocking send, and a client with 4096 messages
+// pending is dropped.
 //
-// Each WebSocket connection runs on its ServeHTTP goroutine (auth, then reading commands) plus one
-// writer goroutine, which that ServeHTTP call starts and waits for. When Run's ctx ends, Run stops
-// taking requests, ends every connection and returns after their goroutines have exited; later
-// connections are refused with 503.
+// Each WebSocket connection runs on its ServeHTTP goroutine (auth, then reading commands) plus a
+// writer goroutine and a heartbeat goroutine (a WebSocket ping after 55 s without a frame from
+// the client; no pong within 27.5 s closes it), both started and waited for by that ServeHTTP
+// call. Its socket is wrapped (wire.go) so that faults can hold or reset it below the WebSocket
+// library. When Run's ctx ends, Run stops taking requests, ends every connection and returns
+// after their goroutines have exited; later connections are refused with 503.
 package simulator

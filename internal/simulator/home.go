@@ -91,7 +91,8 @@ type homeSpec struct {
 	scripts     []scriptSpec
 }
 
-// builtinHome is the home every Simulator simulates: 64 entities in eight areas.
+// builtinHome is the home every Simulator simulates: 65 entities in eight areas (the devices
+// that hold them and their registry entries are in registry_data.go).
 func builtinHome() homeSpec {
 	return homeSpec{
 		lights: []lightSpec{
@@ -99,7 +100,7 @@ func builtinHome() homeSpec {
 			{id: "light.living_room_lamp", name: "Living room lamp", area: "living_room", modes: []string{"brightness"}, features: 32, brightness: 120},
 			{id: "light.kitchen", name: "Kitchen", area: "kitchen", modes: []string{"brightness"}, features: 32, brightness: 204},
 			{id: "light.kitchen_island", name: "Kitchen island", area: "kitchen", modes: []string{"color_temp"}, features: 32, brightness: 255, kelvin: 4000},
-			{id: "light.hall", name: "Hall", area: "hall", modes: []string{"brightness"}, features: 32, brightness: 150},
+			{id: "light.hall", name: "Hall", area: "hallway", modes: []string{"brightness"}, features: 32, brightness: 150},
 			{id: "light.bedroom", name: "Bedroom", area: "bedroom", modes: []string{"color_temp", "hs"}, features: 32, brightness: 90, kelvin: 2700},
 			{id: "light.bathroom", name: "Bathroom", area: "bathroom", modes: []string{"brightness"}, features: 32, brightness: 230},
 			{id: "light.office_desk", name: "Office desk lamp", area: "office", modes: []string{"color_temp"}, features: 32, on: true, brightness: 255, kelvin: 5000},
@@ -136,6 +137,7 @@ func builtinHome() homeSpec {
 			measurement("sensor.bedroom_temperature", "Bedroom temperature", "bedroom", "19.2", "°C", "temperature"),
 			measurement("sensor.bathroom_temperature", "Bathroom temperature", "bathroom", "23.0", "°C", "temperature"),
 			measurement("sensor.office_temperature", "Office temperature", "office", "20.6", "°C", "temperature"),
+			measurement("sensor.garage_temperature", "Garage temperature", "garage", "7.9", "°C", "temperature"),
 			measurement("sensor.outdoor_temperature", "Outdoor temperature", "garden", "9.8", "°C", "temperature"),
 			measurement("sensor.living_room_humidity", "Living room humidity", "living_room", "45", "%", "humidity"),
 			measurement("sensor.bedroom_humidity", "Bedroom humidity", "bedroom", "51", "%", "humidity"),
@@ -146,12 +148,12 @@ func builtinHome() homeSpec {
 			measurement("sensor.office_desk_power", "Office desk power", "office", "112.7", "W", "power"),
 			measurement("sensor.home_power", "Home power", "", "742.9", "W", "power"),
 
-			binarySensor("binary_sensor.hall_motion", "Hall motion", "hall", "off", "motion"),
+			binarySensor("binary_sensor.hall_motion", "Hall motion", "hallway", "off", "motion"),
 			binarySensor("binary_sensor.kitchen_motion", "Kitchen motion", "kitchen", "off", "motion"),
 			binarySensor("binary_sensor.living_room_motion", "Living room motion", "living_room", "on", "motion"),
 			binarySensor("binary_sensor.garage_motion", "Garage motion", "garage", "off", "motion"),
 			binarySensor("binary_sensor.garden_motion", "Garden motion", "garden", "off", "motion"),
-			binarySensor("binary_sensor.front_door", "Front door", "hall", "off", "door"),
+			binarySensor("binary_sensor.front_door", "Front door", "hallway", "off", "door"),
 			binarySensor("binary_sensor.back_door", "Back door", "kitchen", "off", "door"),
 			binarySensor("binary_sensor.bedroom_window", "Bedroom window", "bedroom", "off", "window"),
 
@@ -170,7 +172,7 @@ func builtinHome() homeSpec {
 			cover("cover.living_room_curtains", "Living room curtains", "living_room", "open", 100, "curtain"),
 			cover("cover.garage_door", "Garage door", "garage", "closed", 0, "garage"),
 
-			{id: "lock.front_door", area: "hall", state: "locked", attrs: map[string]any{"friendly_name": "Front door lock", "supported_features": 0}},
+			{id: "lock.front_door", area: "hallway", state: "locked", attrs: map[string]any{"friendly_name": "Front door lock", "supported_features": 0}},
 			{id: "lock.back_door", area: "kitchen", state: "unlocked", attrs: map[string]any{"friendly_name": "Back door lock", "supported_features": 0}},
 
 			{id: "sensor.dana_phone_battery", area: "", state: "76", attrs: map[string]any{"state_class": "measurement", "unit_of_measurement": "%", "device_class": "battery", "friendly_name": "Dana's phone battery"}},

@@ -27,7 +27,7 @@ func (s *Simulator) routes() *http.ServeMux {
 // valid bearer token, 401 otherwise.
 func (s *Simulator) serveAPIRoot(w http.ResponseWriter, r *http.Request) {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || s.userByToken(token) == nil {
+	if !ok || s.userByToken(token) == nil || s.refuseAuth.Load() {
 		plainError(w, http.StatusUnauthorized, "401: Unauthorized")
 		return
 	}

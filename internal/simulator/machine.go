@@ -15,8 +15,9 @@ type home struct {
 	sim      *Simulator
 	log      *slog.Logger
 	commands map[string]command
-	services map[string]map[string]service
+	services map[string]map[string]*serviceDef
 	spec     homeSpec
+	reg      *registry // areas, devices and the entity registry
 
 	states   map[string]State
 	bus      bus
@@ -34,6 +35,8 @@ type home struct {
 	running     map[string]bool // automations and scripts now running (mode single)
 	last        time.Time       // the last time now returned
 	components  []string
+	oversize    int // pad the next event message to this many bytes (SendOversized); 0 = off
+	restarts    int // restarts so far (Restart)
 }
 
 // mediaPlayer is what a media player is doing, beyond its state.
@@ -53,7 +56,6 @@ func newHome(s *Simulator, start time.Time, identity, activity, ids *rand.Rand) 
 		sim:         s,
 		log:         s.log,
 		commands:    commands(),
-		services:    services(),
 		spec:        builtinHome(),
 		states:      make(map[string]State),
 		conns:       make(map[*conn]struct{}),
@@ -109,6 +111,8 @@ func newHome(s *Simulator, start time.Time, identity, activity, ids *rand.Rand) 
 	}
 	state, attrs := sunAttrs(start)
 	put("sun.sun", state, attrs)
+	h.services = serviceRegistry(h.spec.scripts)
+	h.reg = newRegistry(h, start, identity)
 
 	domains := baseComponents()
 	for id := range h.states {
@@ -195,7 +199,8 @@ func (h *home) write(entityID, state string, attrs map[string]any, ctx Context) 
 		}
 	}
 	h.states[entityID] = ns
-	h.fire("state_changed", object{{"entity_id", entityID}, {"old_state", prev}, {"new_state", &ns}}, ctx, now)
+	h.publish(&event{eventType: "state_changed", data: object{{"entity_id", entityID}, {"old_state", prev}, {"new_state", &ns}},
+		ctx: ctx, at: now, origin: "LOCAL", change: &stateChange{entityID: entityID, old: prev, new: &ns}})
 	h.runTriggered(prev, ns)
 }
 
@@ -218,7 +223,8 @@ func (h *home) remove(entityID string) {
 	}
 	delete(h.states, entityID)
 	ctx := h.newContext("", "")
-	h.fire("state_changed", object{{"entity_id", entityID}, {"old_state", &old}, {"new_state", nil}}, ctx, h.now())
+	h.publish(&event{eventType: "state_changed", data: object{{"entity_id", entityID}, {"old_state", &old}, {"new_state", nil}},
+		ctx: ctx, at: h.now(), origin: "LOCAL", change: &stateChange{entityID: entityID, old: &old}})
 }
 
 // sortedEntityIDs lists every entity id in order.

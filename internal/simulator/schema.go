@@ -14,12 +14,13 @@ type field struct {
 	check    func(v any) *invalid // nil when v is valid
 }
 
-// invalid is a value that failed its check: voluptuous's message ("expected str"), the path below
-// the field's key, and the offending value.
+// invalid is a value that failed its check: voluptuous's message ("expected str") and the path
+// below the field's key (strings are keys, ints are list indexes). plain marks an error
+// voluptuous writes without " for dictionary value" (errors deeper than the key's own value).
 type invalid struct {
-	msg  string
-	path []string
-	got  any
+	msg   string
+	path  []any
+	plain bool
 }
 
 // validate checks a message against its schema's fields (the keys "id" and "type" of commands are
@@ -43,7 +44,7 @@ func validate(msg any, fields []field) string {
 			problems = append(problems, "required key not provided @ "+dataPath(f.key)+". Got None")
 		case ok && f.check != nil:
 			if bad := f.check(v); bad != nil {
-				problems = append(problems, bad.msg+" for dictionary value @ "+dataPath(f.key, bad.path...)+". Got "+pyRepr(bad.got))
+				problems = append(problems, bad.String(f.key)+". Got "+pyRepr(nestedGet(v, bad.path)))
 			}
 		}
 	}
@@ -51,14 +52,55 @@ func validate(msg any, fields []field) string {
 	return strings.Join(problems, "\n")
 }
 
-// dataPath writes a voluptuous path: data['features']['coalesce_messages'].
-func dataPath(key string, below ...string) string {
+// String writes the error as voluptuous's str() does for a value below key:
+// "expected int for dictionary value @ data['features']['coalesce_messages']".
+func (e *invalid) String(key string) string {
+	if e.plain {
+		return e.msg + " @ " + dataPath(key, e.path...)
+	}
+	return e.msg + " for dictionary value @ " + dataPath(key, e.path...)
+}
+
+// dataPath writes a voluptuous path: data['features']['coalesce_messages'], data['ids'][0].
+func dataPath(key string, below ...any) string {
 	var b strings.Builder
 	b.WriteString("data")
-	for _, k := range append([]string{key}, below...) {
+	for _, k := range append([]any{key}, below...) {
 		b.WriteString("[" + pyRepr(k) + "]")
 	}
 	return b.String()
+}
+
+// nestedGet is voluptuous's _nested_getitem, which humanize_error uses for "Got …": v indexed by
+// path as Python would index it (a string by character), or None when that fails.
+func nestedGet(v any, path []any) any {
+	for _, k := range path {
+		switch x := v.(type) {
+		case map[string]any:
+			s, _ := k.(string)
+			e, ok := x[s]
+			if !ok {
+				return nil
+			}
+			v = e
+		case []any:
+			i, ok := k.(int)
+			if !ok || i < 0 || i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		case string:
+			i, ok := k.(int)
+			r := []rune(x)
+			if !ok || i < 0 || i >= len(r) {
+				return nil
+			}
+			v = string(r[i])
+		default:
+			return nil
+		}
+	}
+	return v
 }
 
 // anyValue accepts any value (the id and type keys, checked before the schema).
@@ -66,7 +108,7 @@ func anyValue(any) *invalid { return nil }
 
 func isString(v any) *invalid {
 	if _, ok := v.(string); !ok {
-		return &invalid{msg: "expected str", got: v}
+		return &invalid{msg: "expected str"}
 	}
 	return nil
 }
@@ -75,7 +117,7 @@ func isString(v any) *invalid {
 func isLiteral(want string) func(any) *invalid {
 	return func(v any) *invalid {
 		if s, ok := v.(string); !ok || s != want {
-			return &invalid{msg: "not a valid value", got: v}
+			return &invalid{msg: "not a valid value"}
 		}
 		return nil
 	}
@@ -84,10 +126,10 @@ func isLiteral(want string) func(any) *invalid {
 // isPositiveInt is HA's cv.positive_int: anything int() accepts (numbers, numeric strings), ≥ 0.
 func isPositiveInt(v any) *invalid {
 	if _, ok := coerceInt(v); !ok {
-		return &invalid{msg: "expected int", got: v}
+		return &invalid{msg: "expected int"}
 	}
 	if n, _ := coerceInt(v); n < 0 {
-		return &invalid{msg: "value must be at least 0", got: v}
+		return &invalid{msg: "value must be at least 0"}
 	}
 	return nil
 }
@@ -119,7 +161,7 @@ func coerceInt(v any) (int64, bool) {
 func isIntMap(v any) *invalid {
 	m, ok := v.(map[string]any)
 	if !ok {
-		return &invalid{msg: "expected a dictionary", got: v}
+		return &invalid{msg: "expected a dictionary"}
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -135,7 +177,7 @@ func isIntMap(v any) *invalid {
 				continue
 			}
 		}
-		return &invalid{msg: "expected int", path: []string{k}, got: m[k]}
+		return &invalid{msg: "expected int", path: []any{k}}
 	}
 	return nil
 }

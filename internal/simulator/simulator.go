@@ -21,6 +21,11 @@ type Config struct {
 	Version   string  // ha_version reported; default "2025.7.2"
 	Seed      int64   // random seed of the home's activity; a fixed seed gives the same sequence of events (only sun.sun follows the real clock)
 	Rate      float64 // mean activity steps per second driven by Run; 0 = default 2; negative = no automatic activity (tests drive it with Step/SetState)
+
+	// Faults from the start, for demos and `hasse simulate` (faults.go has the methods tests use).
+	FailAuth     bool          // refuse every token with auth_invalid until RefuseAuth(false), as a revoked token would
+	DropEvery    time.Duration // > 0: Run drops every connection this often (DropConnections: TCP reset, no close frame)
+	RestartEvery time.Duration // > 0: Run restarts Home Assistant this often (Restart: close, some states change)
 }
 
 // DefaultVersion is the Home Assistant version a Simulator reports unless told otherwise.
@@ -44,6 +49,8 @@ type Simulator struct {
 	timing  *rand.Rand     // Run's step intervals, apart from the activity's randomness
 
 	authTimeout time.Duration // how long a client has to authenticate; tests shorten it
+	heartbeat   time.Duration // quiet time before HA's protocol ping; tests may change it
+	refuseAuth  atomic.Bool   // RefuseAuth: every token is refused
 }
 
 // New returns a Simulator of the built-in home, ready to serve once [Simulator.Run] runs. It starts
@@ -64,6 +71,9 @@ func New(cfg Config, log *slog.Logger) (*Simulator, error) {
 	if cfg.Rate == 0 {
 		cfg.Rate = 2
 	}
+	if cfg.DropEvery < 0 || cfg.RestartEvery < 0 {
+		return nil, errors.New("simulator: config: DropEvery and RestartEvery must not be negative")
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -78,7 +88,9 @@ func New(cfg Config, log *slog.Logger) (*Simulator, error) {
 		timing:  rand.New(rand.NewPCG(seed, 3)),
 
 		authTimeout: authTimeout,
+		heartbeat:   heartbeat,
 	}
+	s.refuseAuth.Store(cfg.FailAuth)
 	s.home = newHome(s, time.Now(), identity, rand.New(rand.NewPCG(seed, 2)), rand.New(rand.NewChaCha8(randomSeed())))
 	s.mux = s.routes()
 	return s, nil
@@ -92,9 +104,10 @@ func randomSeed() [32]byte {
 }
 
 // Run is the home's clock and its only goroutine: it serves the requests of connections and of
-// the methods below and takes activity steps at cfg.Rate until ctx ends. Then it closes every
-// WebSocket connection and returns nil once their goroutines have exited. Calls made before Run
-// starts wait for it; calls made after it returned do nothing. Run may be called once.
+// the methods below, takes activity steps at cfg.Rate, and drops or restarts every connection
+// every cfg.DropEvery or cfg.RestartEvery, until ctx ends. Then it closes every WebSocket
+// connection and returns nil once their goroutines have exited. Calls made before Run starts
+// wait for it; calls made after it returned do nothing. Run may be called once.
 func (s *Simulator) Run(ctx context.Context) error {
 	if !s.ran.CompareAndSwap(false, true) {
 		return errors.New("simulator: Run called twice")
@@ -107,21 +120,39 @@ func (s *Simulator) Run(ctx context.Context) error {
 		defer timer.Stop()
 		tick = timer.C
 	}
+	drops, dropsStop := every(s.cfg.DropEvery)
+	defer dropsStop()
+	restarts, restartsStop := every(s.cfg.RestartEvery)
+	defer restartsStop()
 	for {
 		select {
 		case r := <-s.reqs:
 			r.f(h)
 			h.flush()
 			close(r.done)
+			continue
 		case <-tick:
 			h.step()
-			h.flush()
 			timer.Reset(s.nextStep())
+		case <-drops:
+			h.dropConnections()
+		case <-restarts:
+			h.restart()
 		case <-ctx.Done():
 			s.stop(h)
 			return nil
 		}
+		h.flush()
 	}
+}
+
+// every ticks every d; never when d is 0.
+func every(d time.Duration) (<-chan time.Time, func()) {
+	if d <= 0 {
+		return nil, func() {}
+	}
+	t := time.NewTicker(d)
+	return t.C, t.Stop
 }
 
 // stop ends serving: no request is taken any more, every connection is told to end, and stop

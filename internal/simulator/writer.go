@@ -7,6 +7,13 @@ import (
 	"github.com/coder/websocket"
 )
 
+// message is one message for a client. alone ones are never coalesced with others (the junk of
+// SendMalformed must spoil no other message).
+type message struct {
+	b     []byte
+	alone bool
+}
+
 // maxPending is how many messages may wait for a connection's writer before the client is
 // dropped as too slow (HA's MAX_PENDING_MSG, HA-PROTOCOL.md §18).
 const maxPending = 4096
@@ -43,9 +50,13 @@ func (c *conn) drop(pending int64) {
 // client asked for coalesce_messages and there is more than one message, else one frame each.
 func (c *conn) writeLoop(ctx context.Context) {
 	for {
-		var batch [][]byte
+		var batch []message
 		select {
 		case <-ctx.Done():
+			return
+		case <-c.bye: // HA going down: a normal close, whatever is still queued
+			_ = c.ws.Close(websocket.StatusNormalClosure, "")
+			c.cancel()
 			return
 		case batch = <-c.out:
 		}
@@ -67,27 +78,41 @@ func (c *conn) writeLoop(ctx context.Context) {
 	}
 }
 
-func (c *conn) write(ctx context.Context, batch [][]byte) error {
-	if len(batch) > 1 && c.coalesce.Load() {
-		size := len(batch) + 1
-		for _, m := range batch {
-			size += len(m)
-		}
-		frame := make([]byte, 0, size)
-		frame = append(frame, '[')
-		for i, m := range batch {
-			if i > 0 {
-				frame = append(frame, ',')
+// write writes a batch: all as one array frame when the client asked for coalescing (but alone
+// messages, each in a frame of its own), else one frame each.
+func (c *conn) write(ctx context.Context, batch []message) error {
+	for len(batch) > 0 {
+		n := 1
+		if c.coalesce.Load() && !batch[0].alone {
+			for n < len(batch) && !batch[n].alone {
+				n++
 			}
-			frame = append(frame, m...)
 		}
-		frame = append(frame, ']')
-		return c.ws.Write(ctx, websocket.MessageText, frame)
-	}
-	for _, m := range batch {
-		if err := c.ws.Write(ctx, websocket.MessageText, m); err != nil {
+		if err := c.writeFrame(ctx, batch[:n]); err != nil {
 			return err
 		}
+		batch = batch[n:]
 	}
 	return nil
+}
+
+// writeFrame writes one message as it is, or several as one JSON array frame.
+func (c *conn) writeFrame(ctx context.Context, msgs []message) error {
+	if len(msgs) == 1 {
+		return c.ws.Write(ctx, websocket.MessageText, msgs[0].b)
+	}
+	size := len(msgs) + 1
+	for _, m := range msgs {
+		size += len(m.b)
+	}
+	frame := make([]byte, 0, size)
+	frame = append(frame, '[')
+	for i, m := range msgs {
+		if i > 0 {
+			frame = append(frame, ',')
+		}
+		frame = append(frame, m.b...)
+	}
+	frame = append(frame, ']')
+	return c.ws.Write(ctx, websocket.MessageText, frame)
 }

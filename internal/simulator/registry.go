@@ -1,0 +1,288 @@
+package simulator
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"time"
+)
+
+// Registries is a copy of the home's area, device and entity registries, each in the order its
+// config/*_registry/list command returns it (entities sorted by entity id). Each entry marshals
+// to the JSON object HA's list command writes for it (HA-PROTOCOL.md §15).
+type Registries struct {
+	Areas    []AreaEntry
+	Devices  []DeviceEntry
+	Entities []EntityEntry
+}
+
+// AreaEntry is an area of HA's area registry. Empty strings marshal as null.
+type AreaEntry struct {
+	AreaID              string // a slug of the name: "living_room"
+	Name                string
+	FloorID             string
+	Icon                string
+	Picture             string
+	Aliases             []string
+	Labels              []string
+	TemperatureEntityID string
+	HumidityEntityID    string
+	MotionEntityID      string
+	CreatedAt           time.Time
+	ModifiedAt          time.Time
+}
+
+// DeviceEntry is a device of HA's device registry. Empty strings marshal as null.
+type DeviceEntry struct {
+	ID                 string // 32 hex characters
+	Name               string
+	NameByUser         string
+	Manufacturer       string
+	Model              string
+	ModelID            string
+	AreaID             string
+	ConfigEntries      []string // config entry ids (ULIDs)
+	PrimaryConfigEntry string
+	Connections        [][2]string // ["mac", "aa:bb:…"], ["zigbee", "00:15:…"]
+	Identifiers        [][2]string // [integration, id]
+	Labels             []string
+	EntryType          string // "" or "service"
+	ConfigurationURL   string
+	DisabledBy         string
+	HWVersion          string
+	SWVersion          string
+	SerialNumber       string
+	ViaDeviceID        string
+	CreatedAt          time.Time
+	ModifiedAt         time.Time
+}
+
+// EntityEntry is an entity of HA's entity registry. Empty strings marshal as null; an empty
+// AreaID means the entity is in its device's area.
+type EntityEntry struct {
+	EntityID         string
+	ID               string // 32 hex characters
+	UniqueID         string
+	Platform         string // the integration: "hue", "zha", "automation", …
+	ConfigEntryID    string
+	ConfigSubentryID string
+	DeviceID         string
+	AreaID           string
+	Labels           []string
+	Name             string // the user's name for it; "" = its own name
+	OriginalName     string
+	HasEntityName    bool
+	Icon             string
+	EntityCategory   string // "", "config" or "diagnostic"
+	DisabledBy       string
+	HiddenBy         string
+	TranslationKey   string
+	CreatedAt        time.Time
+	ModifiedAt       time.Time
+}
+
+func strs(v []string) []any {
+	if v == nil {
+		return []any{}
+	}
+	return toAny(v)
+}
+
+func pairs(v [][2]string) []any {
+	out := make([]any, len(v))
+	for i, p := range v {
+		out[i] = []any{p[0], p[1]}
+	}
+	return out
+}
+
+// MarshalJSON writes the area as config/area_registry/list does.
+func (a AreaEntry) MarshalJSON() ([]byte, error) {
+	return appendJSON(nil, object{
+		{"aliases", strs(a.Aliases)}, {"area_id", a.AreaID}, {"floor_id", nullable(a.FloorID)},
+		{"humidity_entity_id", nullable(a.HumidityEntityID)}, {"icon", nullable(a.Icon)}, {"labels", strs(a.Labels)},
+		{"motion_entity_id", nullable(a.MotionEntityID)}, {"name", a.Name}, {"picture", nullable(a.Picture)},
+		{"temperature_entity_id", nullable(a.TemperatureEntityID)},
+		{"created_at", epoch(a.CreatedAt)}, {"modified_at", epoch(a.ModifiedAt)},
+	}), nil
+}
+
+// MarshalJSON writes the device as config/device_registry/list does.
+func (d DeviceEntry) MarshalJSON() ([]byte, error) {
+	sub := object{}
+	for _, e := range d.ConfigEntries {
+		sub = append(sub, member{e, []any{nil}})
+	}
+	return appendJSON(nil, object{
+		{"area_id", nullable(d.AreaID)}, {"configuration_url", nullable(d.ConfigurationURL)},
+		{"config_entries", strs(d.ConfigEntries)}, {"config_entries_subentries", sub},
+		{"connections", pairs(d.Connections)}, {"created_at", epoch(d.CreatedAt)},
+		{"disabled_by", nullable(d.DisabledBy)}, {"entry_type", nullable(d.EntryType)},
+		{"hw_version", nullable(d.HWVersion)}, {"id", d.ID}, {"identifiers", pairs(d.Identifiers)},
+		{"labels", strs(d.Labels)}, {"manufacturer", nullable(d.Manufacturer)}, {"model", nullable(d.Model)},
+		{"model_id", nullable(d.ModelID)}, {"modified_at", epoch(d.ModifiedAt)},
+		{"name_by_user", nullable(d.NameByUser)}, {"name", nullable(d.Name)},
+		{"primary_config_entry", nullable(d.PrimaryConfigEntry)}, {"serial_number", nullable(d.SerialNumber)},
+		{"sw_version", nullable(d.SWVersion)}, {"via_device_id", nullable(d.ViaDeviceID)},
+	}), nil
+}
+
+// MarshalJSON writes the entity as config/entity_registry/list does.
+func (e EntityEntry) MarshalJSON() ([]byte, error) {
+	return appendJSON(nil, object{
+		{"area_id", nullable(e.AreaID)}, {"categories", object{}}, {"config_entry_id", nullable(e.ConfigEntryID)},
+		{"config_subentry_id", nullable(e.ConfigSubentryID)}, {"created_at", epoch(e.CreatedAt)},
+		{"device_id", nullable(e.DeviceID)}, {"disabled_by", nullable(e.DisabledBy)},
+		{"entity_category", nullable(e.EntityCategory)}, {"entity_id", e.EntityID},
+		{"has_entity_name", e.HasEntityName}, {"hidden_by", nullable(e.HiddenBy)}, {"icon", nullable(e.Icon)},
+		{"id", e.ID}, {"labels", strs(e.Labels)}, {"modified_at", epoch(e.ModifiedAt)}, {"name", nullable(e.Name)},
+		{"options", object{}}, {"original_name", nullable(e.OriginalName)}, {"platform", e.Platform},
+		{"translation_key", nullable(e.TranslationKey)}, {"unique_id", e.UniqueID},
+	}), nil
+}
+
+// registry is the home's registries. It belongs to Run's goroutine; entries are replaced, never
+// changed in place, so copies handed out stay true.
+type registry struct {
+	areas    []*AreaEntry
+	devices  []*DeviceEntry
+	entities map[string]*EntityEntry
+
+	ids           registryIDs       // draws ids for new entries
+	configEntries map[string]string // integration → its config entry id
+}
+
+func (r *registry) area(id string) *AreaEntry {
+	i := slices.IndexFunc(r.areas, func(a *AreaEntry) bool { return a.AreaID == id })
+	if i < 0 {
+		return nil
+	}
+	return r.areas[i]
+}
+
+func (r *registry) device(id string) *DeviceEntry {
+	i := slices.IndexFunc(r.devices, func(d *DeviceEntry) bool { return d.ID == id })
+	if i < 0 {
+		return nil
+	}
+	return r.devices[i]
+}
+
+// snapshot copies the registries.
+func (r *registry) snapshot() Registries {
+	var out Registries
+	for _, a := range r.areas {
+		c := *a
+		c.Aliases, c.Labels = slices.Clone(a.Aliases), slices.Clone(a.Labels)
+		out.Areas = append(out.Areas, c)
+	}
+	for _, d := range r.devices {
+		c := *d
+		c.ConfigEntries, c.Labels = slices.Clone(d.ConfigEntries), slices.Clone(d.Labels)
+		c.Connections, c.Identifiers = slices.Clone(d.Connections), slices.Clone(d.Identifiers)
+		out.Devices = append(out.Devices, c)
+	}
+	for _, id := range slices.Sorted(maps.Keys(r.entities)) {
+		c := *r.entities[id]
+		c.Labels = slices.Clone(c.Labels)
+		out.Entities = append(out.Entities, c)
+	}
+	return out
+}
+
+func handleAreaList(h *home, c *conn, id int64, _ map[string]any) error {
+	h.send(c, resultMessage(id, h.reg.snapshot().Areas))
+	return nil
+}
+
+func handleDeviceList(h *home, c *conn, id int64, _ map[string]any) error {
+	h.send(c, resultMessage(id, h.reg.snapshot().Devices))
+	return nil
+}
+
+func handleEntityList(h *home, c *conn, id int64, _ map[string]any) error {
+	h.send(c, resultMessage(id, h.reg.snapshot().Entities))
+	return nil
+}
+
+// ensureArea returns areaID, creating the area (named after its id, area_registry_updated
+// create) when it does not exist, as typing a new area's name in HA's UI does.
+func (h *home) ensureArea(areaID string) {
+	if areaID == "" || h.reg.area(areaID) != nil {
+		return
+	}
+	now := h.now()
+	h.reg.areas = append(h.reg.areas, &AreaEntry{AreaID: areaID, Name: titleOf(areaID), CreatedAt: now, ModifiedAt: now})
+	h.fire("area_registry_updated", object{{"action", "create"}, {"area_id", areaID}}, h.newContext("", ""), now)
+}
+
+// updateEntity replaces an entity's registry entry with next and fires entity_registry_updated
+// with the old values of what changed. It does nothing when nothing changed.
+func (h *home) updateEntity(old *EntityEntry, next EntityEntry, changes object) {
+	if len(changes) == 0 {
+		return
+	}
+	next.ModifiedAt = h.now()
+	h.reg.entities[old.EntityID] = &next
+	h.fire("entity_registry_updated", object{{"action", "update"}, {"entity_id", old.EntityID}, {"changes", changes}},
+		h.newContext("", ""), next.ModifiedAt)
+}
+
+// SetEntityArea puts an entity in an area of its own ("" = back to its device's area), as
+// editing it in HA does: entity_registry_updated with changes {"area_id": <old>}. An area that
+// does not exist is created first (area_registry_updated). Entities without a registry entry
+// (those only SetState made) are left alone.
+func (s *Simulator) SetEntityArea(entityID, areaID string) {
+	s.do(context.Background(), func(h *home) {
+		e := h.reg.entities[entityID]
+		if e == nil || e.AreaID == areaID {
+			return
+		}
+		h.ensureArea(areaID)
+		next := *e
+		next.AreaID = areaID
+		h.updateEntity(e, next, object{{"area_id", nullable(e.AreaID)}})
+	})
+}
+
+// SetEntityLabels sets an entity's labels (label ids, e.g. "outdoor"): entity_registry_updated
+// with changes {"labels": <old labels>}. Order does not matter; the same set changes nothing.
+func (s *Simulator) SetEntityLabels(entityID string, labels []string) {
+	labels = slices.Sorted(slices.Values(labels))
+	labels = slices.Compact(labels)
+	s.do(context.Background(), func(h *home) {
+		e := h.reg.entities[entityID]
+		if e == nil || slices.Equal(slices.Sorted(slices.Values(e.Labels)), labels) {
+			return
+		}
+		next := *e
+		next.Labels = labels
+		h.updateEntity(e, next, object{{"labels", strs(e.Labels)}})
+	})
+}
+
+// SetDeviceArea moves a device to an area ("" = none): device_registry_updated with changes
+// {"area_id": <old>}. Its entities without an area of their own move with it; no entity event
+// fires for them, as in HA. An area that does not exist is created first.
+func (s *Simulator) SetDeviceArea(deviceID, areaID string) {
+	s.do(context.Background(), func(h *home) {
+		d := h.reg.device(deviceID)
+		if d == nil || d.AreaID == areaID {
+			return
+		}
+		h.ensureArea(areaID)
+		next := *d
+		next.AreaID, next.ModifiedAt = areaID, h.now()
+		h.reg.devices[slices.Index(h.reg.devices, d)] = &next
+		h.fire("device_registry_updated", object{{"action", "update"}, {"device_id", deviceID},
+			{"changes", object{{"area_id", nullable(d.AreaID)}}}}, h.newContext("", ""), next.ModifiedAt)
+	})
+}
+
+// Registries returns copies of the current area, device and entity registries, as the list
+// commands return them. After Run has returned it returns the zero value.
+func (s *Simulator) Registries() Registries {
+	var out Registries
+	s.do(context.Background(), func(h *home) { out = h.reg.snapshot() })
+	return out
+}

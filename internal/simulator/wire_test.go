@@ -1,0 +1,226 @@
+package simulator
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// These tests run the simulator over in-memory connections inside a synctest bubble, so that
+// stalls, heartbeats and periodic faults run at their real durations on a fake clock.
+
+// pipeListener accepts the server ends of net.Pipe connections.
+type pipeListener struct {
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func (l *pipeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *pipeListener) Close() error   { l.once.Do(func() { close(l.done) }); return nil }
+func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
+
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "pipe" }
+func (pipeAddr) String() string  { return "ha.test:8123" }
+
+// startPipeSim runs a simulator (no activity) served over pipes until the test ends, and returns
+// it with a function that logs a client in with token.
+func startPipeSim(t *testing.T, cfg Config) (*Simulator, func(token string, opts *websocket.DialOptions) *client) {
+	cfg.Token, cfg.UserToken, cfg.Rate = adminToken, userToken, -1
+	s, err := New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
+	srv := &http.Server{Handler: s}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = s.Run(ctx) })
+	wg.Go(func() { _ = srv.Serve(l) })
+	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		cli, server := net.Pipe()
+		select {
+		case l.conns <- server:
+			return cli, nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}}
+	t.Cleanup(func() {
+		cancel()
+		_ = srv.Close()
+		wg.Wait()
+		tr.CloseIdleConnections()
+	})
+	return s, func(token string, opts *websocket.DialOptions) *client {
+		t.Helper()
+		if opts == nil {
+			opts = &websocket.DialOptions{}
+		}
+		opts.HTTPClient = &http.Client{Transport: tr}
+		ws, _, err := websocket.Dial(context.Background(), "ws://ha.test:8123/api/websocket", opts)
+		if err != nil {
+			t.Fatalf("dial: %v", err)
+		}
+		t.Cleanup(func() { _ = ws.CloseNow() })
+		c := &client{t: t, ws: ws}
+		c.next() // auth_required
+		c.sendJSON(map[string]any{"type": "auth", "access_token": token})
+		if got := c.next(); got["type"] != "auth_ok" {
+			t.Fatalf("auth: %v", got)
+		}
+		return c
+	}
+}
+
+// readAll reads c in the background (so that pings are answered) until it fails; the channel
+// gets each message, then is closed; errc gets the final error.
+func readAll(c *client) (msgs <-chan []byte, errc <-chan error) {
+	out, ec := make(chan []byte, 64), make(chan error, 1)
+	go func() {
+		defer close(out)
+		for {
+			_, data, err := c.ws.Read(context.Background())
+			if err != nil {
+				ec <- err
+				return
+			}
+			out <- data
+		}
+	}()
+	return out, ec
+}
+
+// TestStall checks a half-open connection: nothing is answered for the stall's length, not a
+// command, not a protocol ping, and everything flows again after it, in order.
+func TestStall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, login := startPipeSim(t, Config{})
+		c := login(adminToken, nil)
+		c.subscribe(1, "state_changed")
+		other := login(userToken, nil)
+		_ = other.ws.CloseRead(context.Background()) // reads in the background: pongs reach Ping
+
+		s.Stall(8 * time.Second)
+		start := time.Now()
+		c.send(`{"id":2,"type":"ping"}`)
+		s.SetState("sensor.during_stall", "1", nil)
+		pctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		err := other.ws.Ping(pctx)
+		cancel()
+		if err == nil || time.Since(start) != 3*time.Second {
+			t.Errorf("protocol ping during the stall: %v after %v, want no pong within 3s", err, time.Since(start))
+		}
+		ev := c.next()
+		if got := time.Since(start); got != 8*time.Second || ev["type"] != "event" {
+			t.Errorf("first message %v after %v, want the event after the 8s stall", ev, got)
+		}
+		if pong := c.next(); pong["type"] != "pong" {
+			t.Errorf("then %v, want the pong", pong)
+		}
+		pctx, cancel = context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		if err := other.ws.Ping(pctx); err != nil {
+			t.Errorf("protocol ping after the stall: %v", err)
+		}
+
+		s.Stall(0) // for good: Run's end must still end the connections and their goroutines
+		c.send(`{"id":3,"type":"ping"}`)
+		s.SetState("sensor.during_stall", "2", nil)
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if n := connections(s); n != 2 {
+			t.Errorf("%d connections after an hour stalled, want both still open", n)
+		}
+	})
+}
+
+// TestHeartbeat checks HA's protocol ping: sent after 55s without a frame from the client, its
+// spell restarted by any frame, and a connection whose pong does not come within 27.5s closed.
+func TestHeartbeat(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, login := startPipeSim(t, Config{})
+		pings := make(chan time.Duration, 8)
+		start := time.Now()
+		opts := &websocket.DialOptions{OnPingReceived: func(context.Context, []byte) bool {
+			pings <- time.Since(start)
+			return true
+		}}
+		c := login(adminToken, opts)
+		start = time.Now()
+		msgs, _ := readAll(c)
+		time.Sleep(30 * time.Second)
+		c.send(`{"id":1,"type":"ping"}`) // restarts the quiet spell
+		<-msgs
+		for i, want := range []time.Duration{85 * time.Second, 140 * time.Second} {
+			if got := <-pings; got != want {
+				t.Errorf("ping %d after %v, want %v", i+1, got, want)
+			}
+		}
+
+		deaf := login(userToken, &websocket.DialOptions{ // reads, but never answers a ping
+			OnPingReceived: func(context.Context, []byte) bool { return false },
+		})
+		readAll(deaf)
+		quiet := time.Now()
+		time.Sleep(55*time.Second + 27*time.Second)
+		synctest.Wait()
+		if n := connections(s); n != 2 {
+			t.Errorf("%d connections 82s after the deaf client's last frame, want 2", n)
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if n := connections(s); n != 1 {
+			t.Errorf("%d connections %v after the deaf client's last frame, want 1", n, time.Since(quiet))
+		}
+	})
+}
+
+// TestPeriodicFaults checks Config.DropEvery and Config.RestartEvery.
+func TestPeriodicFaults(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		cfg    Config
+		status websocket.StatusCode
+	}{
+		{"DropEvery", Config{DropEvery: time.Minute}, -1},
+		{"RestartEvery", Config{RestartEvery: time.Minute}, websocket.StatusNormalClosure},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				start := time.Now() // Run starts its ticker now: the fake clock moves only when all wait
+				_, login := startPipeSim(t, tc.cfg)
+				time.Sleep(20 * time.Second)
+				c := login(adminToken, nil)
+				_, errc := readAll(c)
+				var err error
+				select {
+				case err = <-errc:
+				case <-time.After(2 * time.Minute):
+					t.Fatal("connection still open after 2m")
+				}
+				if websocket.CloseStatus(err) != tc.status || time.Since(start) != time.Minute {
+					t.Errorf("ended by %v after %v, want close status %v after 1m", err, time.Since(start), tc.status)
+				}
+				login(adminToken, nil) // served again
+			})
+		})
+	}
+}
