@@ -17,12 +17,14 @@ type Filter struct {
 	Domains       []string // exact domains
 	DomainGlobs   []Glob   // domain patterns
 	DeviceClasses []string // exact device classes
+	Areas         []string // area ids or names
+	Labels        []string // label ids
 	StateOnly     bool     // changes=state: drop state_changed events where only attributes changed
 }
 
 // normalize sorts every list and removes duplicates.
 func (f *Filter) normalize() {
-	for _, s := range []*[]string{&f.Types, &f.Entities, &f.Domains, &f.DeviceClasses} {
+	for _, s := range []*[]string{&f.Types, &f.Entities, &f.Domains, &f.DeviceClasses, &f.Areas, &f.Labels} {
 		slices.Sort(*s)
 		*s = slices.Compact(*s)
 	}
@@ -33,7 +35,7 @@ func (f *Filter) normalize() {
 }
 
 // MarshalJSON writes the filter as the "filters" object of the connection event (SPEC.md §4.4):
-// {"event_types":[…],"entity_id":[…],"domain":[…],"device_class":[…],"changes":"state"}, each
+// {"event_types":[…],"entity_id":[…],"domain":[…],"device_class":[…],"area":[…],"label":[…],"changes":"state"}, each
 // list with the exact values first and then the patterns, dimensions not asked for left out, and
 // {} for no filter at all. Event types are HA's names.
 func (f *Filter) MarshalJSON() ([]byte, error) {
@@ -49,12 +51,16 @@ func (f *Filter) MarshalJSON() ([]byte, error) {
 		EntityID    []string `json:"entity_id,omitempty"`
 		Domain      []string `json:"domain,omitempty"`
 		DeviceClass []string `json:"device_class,omitempty"`
+		Area        []string `json:"area,omitempty"`
+		Label       []string `json:"label,omitempty"`
 		Changes     string   `json:"changes,omitempty"`
 	}{
 		patterns(f.Types, f.TypeGlobs),
 		patterns(f.Entities, f.EntityGlobs),
 		patterns(f.Domains, f.DomainGlobs),
 		f.DeviceClasses,
+		f.Areas,
+		f.Labels,
 		changes,
 	})
 }

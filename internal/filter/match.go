@@ -2,6 +2,7 @@ package filter
 
 import (
 	"slices"
+	"strings"
 
 	"hasse/internal/hass"
 )
@@ -21,6 +22,12 @@ func (f *Filter) Match(ev *hass.Event) bool {
 		return false
 	}
 	if len(f.DeviceClasses) > 0 && !has(f.DeviceClasses, ev.DeviceClass) {
+		return false
+	}
+	if len(f.Areas) > 0 && !f.matchArea(ev) {
+		return false
+	}
+	if len(f.Labels) > 0 && !slices.ContainsFunc(ev.Labels, func(l string) bool { return has(f.Labels, l) }) {
 		return false
 	}
 	return f.matchType(ev.Type) && f.matchTarget(ev)
@@ -75,6 +82,23 @@ func has(sorted []string, s string) bool {
 func matchAny(globs []Glob, s string) bool {
 	for _, g := range globs {
 		if g.Match(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchArea reports whether ev's entity is in one of the areas, named by id or by name (names
+// compared without regard to case).
+func (f *Filter) matchArea(ev *hass.Event) bool {
+	if ev.Area == "" {
+		return false
+	}
+	if has(f.Areas, ev.Area) {
+		return true
+	}
+	for _, a := range f.Areas {
+		if strings.EqualFold(a, ev.AreaName) {
 			return true
 		}
 	}

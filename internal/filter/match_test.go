@@ -160,3 +160,34 @@ func BenchmarkMatch(b *testing.B) {
 		})
 	}
 }
+
+func TestMatchAreaAndLabel(t *testing.T) {
+	kitchenLight := &hass.Event{Type: hass.TypeStateChanged, EntityID: "light.k", Domain: "light", Entities: []string{"light.k"},
+		Area: "kitchen", AreaName: "Kitchen", Labels: []string{"evening", "security"}}
+	hallLight := &hass.Event{Type: hass.TypeStateChanged, EntityID: "light.h", Domain: "light", Entities: []string{"light.h"},
+		Area: "hallway", AreaName: "Hallway"}
+	noArea := &hass.Event{Type: "homeassistant_start"}
+	for _, tc := range []struct {
+		query string
+		want  [3]bool // kitchenLight, hallLight, noArea
+	}{
+		{"area=kitchen", [3]bool{true, false, false}},
+		{"area=KITCHEN", [3]bool{true, false, false}}, // by name, case aside
+		{"area=kitchen&domain=light", [3]bool{true, false, false}},
+		{"area=kitchen,Hallway", [3]bool{true, true, false}},
+		{"area=garden", [3]bool{false, false, false}},
+		{"label=security", [3]bool{true, false, false}},
+		{"label=outdoor,evening", [3]bool{true, false, false}},
+		{"label=security&area=hallway", [3]bool{false, false, false}},
+	} {
+		f, err := Parse(mustValues(t, tc.query))
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", tc.query, err)
+		}
+		for i, ev := range []*hass.Event{kitchenLight, hallLight, noArea} {
+			if got := f.Match(ev); got != tc.want[i] {
+				t.Errorf("Parse(%q).Match(event %d) = %v, want %v", tc.query, i, got, tc.want[i])
+			}
+		}
+	}
+}

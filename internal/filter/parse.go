@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"hasse/internal/hass"
 )
@@ -56,7 +57,8 @@ func (e *ParamError) Error() string {
 //   - type: "state" means state_changed; any other item is an event type, as for events.
 //   - changes: "state" sets [Filter.StateOnly]; nothing else is valid.
 //   - device_class: exact device classes.
-//   - area, label: refused for now; they need Home Assistant's registries.
+//   - area: area ids or names (an entity's own area, or its device's); names may hold spaces.
+//   - label: label ids.
 //
 // Every error is a *[ParamError] naming the first bad parameter in the order above.
 func Parse(v url.Values) (*Filter, error) {
@@ -147,8 +149,16 @@ func (f *Filter) add(name, item string) string {
 			return quote(item) + " is not a device class (lowercase letters, digits and _; no patterns)"
 		}
 		f.DeviceClasses = append(f.DeviceClasses, item)
-	case "area", "label":
-		return name + " filters are not available yet: they need Home Assistant's registries"
+	case "area":
+		if strings.ContainsFunc(item, func(r rune) bool { return r < ' ' || r == 0x7f }) || !utf8.ValidString(item) {
+			return quote(item) + " is not an area id or name"
+		}
+		f.Areas = append(f.Areas, item)
+	case "label":
+		if !validWord(item) {
+			return quote(item) + " is not a label id (lowercase letters, digits and _)"
+		}
+		f.Labels = append(f.Labels, item)
 	}
 	return ""
 }

@@ -51,6 +51,8 @@ func TestParse(t *testing.T) {
 		{"nothing", "", &Filter{}},
 		{"other keys ignored", "token=x&format=named&snapshot=1&throttle=2s&client_id=a&Domain=Bad!", &Filter{}},
 		{"empty items ignored", "domain=&entity_id=,,%20,&events=&area=&label=,", &Filter{}},
+		{"areas by id and name", "area=kitchen,Living%20room&area=kitchen", &Filter{Areas: []string{"Living room", "kitchen"}}},
+		{"labels", "label=security,outdoor", &Filter{Labels: []string{"outdoor", "security"}}},
 
 		{"domain", "domain=light", &Filter{Domains: []string{"light"}}},
 		{"domain list", "domain=light,switch", &Filter{Domains: []string{"light", "switch"}}},
@@ -151,8 +153,8 @@ func TestParseError(t *testing.T) {
 		{"changes in list", "changes=state,all", ParamError{"changes", `"all" is not a kind of change; the only one is "state"`}},
 		{"device_class glob", "device_class=temp*", ParamError{"device_class", `"temp*" is not a device class (lowercase letters, digits and _; no patterns)`}},
 		{"device_class uppercase", "device_class=Motion", ParamError{"device_class", `"Motion" is not a device class (lowercase letters, digits and _; no patterns)`}},
-		{"area", "area=kitchen", ParamError{"area", "area filters are not available yet: they need Home Assistant's registries"}},
-		{"label", "label=x", ParamError{"label", "label filters are not available yet: they need Home Assistant's registries"}},
+		{"area control character", "area=kit%01chen", ParamError{"area", `"kit\x01chen" is not an area id or name`}},
+		{"label uppercase", "label=Outdoor", ParamError{"label", `"Outdoor" is not a label id (lowercase letters, digits and _)`}},
 		{"101 items", "domain=" + list("d", MaxItems+1), ParamError{"domain", "101 items, more than the limit of 100"}},
 		{"101 items across repeats", "events=" + list("a", 50) + "&events=" + list("b", 51), ParamError{"events", "101 items, more than the limit of 100"}},
 		{"value over 2 KiB", "types=" + strings.Repeat("a,", 1024) + "a", ParamError{"types", "value of 2049 bytes is longer than the limit of 2048"}},
@@ -237,6 +239,8 @@ func FuzzParse(f *testing.F) {
 			EntityID    []string `json:"entity_id"`
 			Domain      []string `json:"domain"`
 			DeviceClass []string `json:"device_class"`
+			Area        []string `json:"area"`
+			Label       []string `json:"label"`
 			Changes     string   `json:"changes"`
 		}
 		if err := json.Unmarshal(b, &shown); err != nil {
@@ -246,7 +250,7 @@ func FuzzParse(f *testing.F) {
 			return // came from several parameters; one cannot hold them all
 		}
 		back := url.Values{"event_types": shown.EventTypes, "entity_id": shown.EntityID, "domain": shown.Domain,
-			"device_class": shown.DeviceClass, "changes": {shown.Changes}}
+			"device_class": shown.DeviceClass, "area": shown.Area, "label": shown.Label, "changes": {shown.Changes}}
 		again, err := Parse(back)
 		if err != nil {
 			t.Fatalf("Parse(%q) = %s, which does not parse back: %v", query, b, err)

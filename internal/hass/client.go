@@ -62,6 +62,9 @@ type Client struct {
 	lastEvent atomic.Int64            // Unix nanoseconds of the last event read; 0 before any
 	link      link                    // for Status
 	announced atomic.Bool             // the sink was told of the current connection
+
+	registry    atomic.Pointer[registry] // nil while unknown or refused
+	registryErr atomic.Pointer[string]   // HA's message when it refused the registries
 }
 
 // New returns a Client for cfg, or an error naming the setting that is wrong. It starts

@@ -43,6 +43,10 @@ type Event struct {
 	StateChanged bool
 	// DeviceClass is attributes.device_class of new_state (or old_state on removal), if any.
 	DeviceClass string
+	// Area and AreaName are the id and name of the entity's area (its own, or its device's), and
+	// Labels its labels, sorted, from Home Assistant's registries; empty when unknown.
+	Area, AreaName string
+	Labels         []string
 
 	// Received is when hasse read the frame that carried the event, for delivery latency.
 	Received time.Time

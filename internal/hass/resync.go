@@ -44,6 +44,9 @@ func Resync(from, to State, at time.Time) *Event {
 		State:        to.State,
 		StateChanged: from.EntityID == "" || to.EntityID == "" || from.State != to.State,
 		DeviceClass:  st.DeviceClass,
+		Area:         st.Area,
+		AreaName:     st.AreaName,
+		Labels:       st.Labels,
 		Received:     at,
 	}
 	data := append([]byte(`{"entity_id":`), quote(st.EntityID)...)

@@ -27,6 +27,8 @@ type session struct {
 	stopped  chan struct{} // closed when the session ends
 	events   atomic.Int64  // id of the subscribe_events subscription, set by the writer
 	states   atomic.Int64  // id of the get_states that follows it, set by the writer
+
+	registryChanged chan struct{} // the reader saw a registry change; holds one signal at most
 }
 
 // connect makes one connection to Home Assistant and serves it until it is lost or ctx ends. up
@@ -86,6 +88,8 @@ func (c *Client) dial(ctx context.Context, token string) (_ *session, err error)
 		requests: make(chan request),
 		replies:  make(chan message, 16),
 		stopped:  make(chan struct{}),
+
+		registryChanged: make(chan struct{}, 1),
 	}, nil
 }
 
@@ -112,6 +116,7 @@ func (s *session) run(ctx context.Context, sink Sink) (up bool, err error) {
 		cancel(err)
 	} else {
 		up = true
+		wg.Go(func() { s.watchRegistry(ctx) })
 		s.c.live.Store(s)
 		s.c.link.up(s.version)
 		s.c.log.LogAttrs(ctx, slog.LevelInfo, "home assistant connected",
@@ -137,6 +142,9 @@ func (s *session) setup(ctx context.Context, sink Sink) error {
 	if ce := (*CommandError)(nil); errors.As(err, &ce) {
 		s.c.log.LogAttrs(ctx, slog.LevelWarn, "home assistant does not coalesce messages", slog.Any("err", err))
 	} else if err != nil {
+		return err
+	}
+	if err := s.reloadRegistry(ctx); err != nil { // first: events from the start carry their area
 		return err
 	}
 	_, err = s.command(ctx, request{typ: "subscribe_events", body: []byte(`{"type":"subscribe_events"}`), sub: &s.events})
@@ -173,6 +181,9 @@ func (s *session) replaceStates(ctx context.Context, result []byte, sink Sink) {
 		if err != nil {
 			s.c.log.LogAttrs(ctx, slog.LevelWarn, "malformed state from home assistant", slog.Any("err", err))
 			continue
+		}
+		if reg := s.c.registry.Load(); reg != nil {
+			st.Area, st.AreaName, st.Labels = reg.place(st.EntityID)
 		}
 		states = append(states, st)
 	}
@@ -259,6 +270,13 @@ func (s *session) message(ctx context.Context, b []byte, i int, compactFrame boo
 			s.c.log.LogAttrs(ctx, slog.LevelWarn, "malformed event from home assistant", slog.Any("err", evErr))
 		default:
 			s.c.lastEvent.Store(received.UnixNano())
+			s.c.registry.Load().annotate(ev)
+			if isRegistryUpdate(ev.Type) {
+				select {
+				case s.registryChanged <- struct{}{}:
+				default:
+				}
+			}
 			sink.Publish(ev)
 		}
 	case "result", "pong":

@@ -13,6 +13,9 @@ type State struct {
 	Domain      string
 	State       string
 	DeviceClass string
+	// Area, AreaName and Labels place the entity, from the registries, as for events.
+	Area, AreaName string
+	Labels         []string
 	// JSON is HA's state object, compact and sanitised: what a snapshot (SPEC.md §4.6) sends.
 	JSON json.RawMessage
 }
@@ -43,7 +46,8 @@ func StateOf(ev *Event) (State, bool) {
 	if ev.Type != TypeStateChanged || ev.NewState == nil || ev.EntityID == "" {
 		return State{}, false
 	}
-	return State{EntityID: ev.EntityID, Domain: ev.Domain, State: ev.State, DeviceClass: ev.DeviceClass, JSON: ev.NewState}, true
+	return State{EntityID: ev.EntityID, Domain: ev.Domain, State: ev.State, DeviceClass: ev.DeviceClass,
+		Area: ev.Area, AreaName: ev.AreaName, Labels: ev.Labels, JSON: ev.NewState}, true
 }
 
 // Sink receives what the client reads from Home Assistant, in the order it was read, from the

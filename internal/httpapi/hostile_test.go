@@ -30,7 +30,7 @@ func hostileRequests() []string {
 	}
 	var reqs []string
 	params := []string{"domain", "entity_id", "events", "event_types", "types", "type", "format", "client_id",
-		"changes", "device_class", "area", "label", "throttle", "snapshot"}
+		"changes", "device_class", "label", "throttle", "snapshot"} // area: names are free text; below
 	// Values no parameter accepts. (Event types are open-ended: "light..x" or "NaN" is a legal
 	// type an integration may fire, so only bytes outside every charset are used.)
 	bad := []string{"%FF%FE", "%00", "a%00b", "%C0%AF", "%E2%80%AE", strings.Repeat("x", 3000),
@@ -40,6 +40,9 @@ func hostileRequests() []string {
 		for _, v := range bad {
 			reqs = append(reqs, get("/subscribe_events?"+p+"="+v))
 		}
+	}
+	for _, v := range []string{"%00", "a%0Db", "x%0D%0Aevent:%20x", "%FF%FE", "%7F", strings.Repeat("x", 3000)} {
+		reqs = append(reqs, get("/subscribe_events?area="+v))
 	}
 	for _, v := range bad { // tokens in the query, with no header to win over them
 		reqs = append(reqs, "GET /subscribe_events?token="+v+" HTTP/1.1\r\nHost: x\r\n\r\n")

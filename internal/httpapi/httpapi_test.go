@@ -49,7 +49,7 @@ func newTestEnv(t *testing.T, cfg Config, hcfg hub.Config) *testEnv {
 		t.Fatal(err)
 	}
 	cfg.Auth = cmpOr(cfg.Auth, AuthTokens)
-	env := &testEnv{hub: h, link: LinkStatus{Connected: true, Version: "2025.7.2"}}
+	env := &testEnv{hub: h, link: LinkStatus{Connected: true, Version: "2025.7.2", Registry: "registries refused (test)"}}
 	s, err := New(cfg, h, tokens, func() LinkStatus { return env.link }, log)
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +108,7 @@ func TestRefusalsHaveTheErrorShape(t *testing.T) {
 		{"bad client id", "GET", "/subscribe_events?client_id=a%20b", bearer, "", "", 400, "INVALID_PARAMETER", "client_id"},
 		{"long value", "GET", "/subscribe_events?domain=" + strings.Repeat("a", 3000), bearer, "", "", 400, "INVALID_PARAMETER", "domain"},
 		{"long unknown", "GET", "/subscribe_events?zz=" + strings.Repeat("a", 3000), bearer, "", "", 400, "INVALID_PARAMETER", "zz"},
-		{"area not yet", "GET", "/subscribe_events?area=kitchen", bearer, "", "", 400, "INVALID_PARAMETER", "area"},
+		{"area unavailable", "GET", "/subscribe_events?area=kitchen", bearer, "", "", 400, "INVALID_PARAMETER", "registries refused"},
 		{"bad query", "GET", "/subscribe_events?domain=%zz", bearer, "", "", 400, "INVALID_PARAMETER", "query"},
 		{"bad json", "POST", "/subscribe_events", bearer, `{"events":`, "application/json", 400, "INVALID_PARAMETER", "JSON"},
 		{"json object value", "POST", "/subscribe_events", bearer, `{"events":{"a":1}}`, "application/json", 400, "INVALID_PARAMETER", "events"},

@@ -126,6 +126,11 @@ func (s *Server) subscription(v url.Values, user auth.User) (hub.Subscription, [
 	case err != nil:
 		return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", "invalid filter")
 	}
+	if len(f.Areas) > 0 || len(f.Labels) > 0 {
+		if problem := s.link().Registry; problem != "" {
+			return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", `parameters "area" and "label" are unavailable: `+problem)
+		}
+	}
 	if param, value, refused := user.Scope.Refuses(f); refused {
 		return hub.Subscription{}, nil, errorf(http.StatusForbidden, "FORBIDDEN", strconv.Quote(value)+" (parameter "+strconv.Quote(param)+") is outside what this token may see")
 	}

@@ -21,7 +21,8 @@ func (h *Hub) snapshot(c *Client) []byte {
 	for _, id := range ids {
 		st := h.states[id]
 		probe := hass.Event{Type: hass.TypeStateChanged, EntityID: st.EntityID, Domain: st.Domain,
-			Entities: []string{st.EntityID}, State: st.State, StateChanged: true, DeviceClass: st.DeviceClass}
+			Entities: []string{st.EntityID}, State: st.State, StateChanged: true, DeviceClass: st.DeviceClass,
+			Area: st.Area, AreaName: st.AreaName, Labels: st.Labels}
 		if !c.wants(&probe) {
 			continue
 		}

@@ -1,0 +1,150 @@
+package hass
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+)
+
+// registry is what Home Assistant's area, device and entity registries (HA-PROTOCOL.md §15) say
+// of where entities are, read-only once made: a reload makes a new one.
+type registry struct {
+	entities  map[string]entityPlace // by entity id
+	devices   map[string]string      // device id → area id
+	areaNames map[string]string      // area id → name
+}
+
+type entityPlace struct {
+	area, device string
+	labels       []string
+}
+
+// place returns the area id, the area's name and the labels of entity id. An entity without an
+// area of its own is in its device's area.
+func (r *registry) place(id string) (area, name string, labels []string) {
+	e, ok := r.entities[id]
+	if !ok {
+		return "", "", nil
+	}
+	area = e.area
+	if area == "" {
+		area = r.devices[e.device]
+	}
+	return area, r.areaNames[area], e.labels
+}
+
+// annotate sets ev's area and labels from the registry, when it has them.
+func (r *registry) annotate(ev *Event) {
+	if r == nil || ev.EntityID == "" {
+		return
+	}
+	ev.Area, ev.AreaName, ev.Labels = r.place(ev.EntityID)
+}
+
+// isRegistryUpdate reports whether an event type says a registry changed.
+func isRegistryUpdate(t string) bool {
+	return t == "area_registry_updated" || t == "device_registry_updated" || t == "entity_registry_updated"
+}
+
+// loadRegistry reads the three registries over the session.
+func (s *session) loadRegistry(ctx context.Context) (*registry, error) {
+	var areas []struct {
+		AreaID string `json:"area_id"`
+		Name   string `json:"name"`
+	}
+	var devices []struct {
+		ID     string `json:"id"`
+		AreaID string `json:"area_id"`
+	}
+	var entities []struct {
+		EntityID string   `json:"entity_id"`
+		AreaID   string   `json:"area_id"`
+		DeviceID string   `json:"device_id"`
+		Labels   []string `json:"labels"`
+	}
+	for _, list := range []struct {
+		typ  string
+		into any
+	}{
+		{"config/area_registry/list", &areas},
+		{"config/device_registry/list", &devices},
+		{"config/entity_registry/list", &entities},
+	} {
+		res, err := s.command(ctx, request{typ: list.typ, body: []byte(`{"type":"` + list.typ + `"}`)})
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(res, list.into); err != nil {
+			return nil, fmt.Errorf("%s: %w", list.typ, err)
+		}
+	}
+	r := &registry{
+		entities:  make(map[string]entityPlace, len(entities)),
+		devices:   make(map[string]string, len(devices)),
+		areaNames: make(map[string]string, len(areas)),
+	}
+	for _, a := range areas {
+		r.areaNames[a.AreaID] = a.Name
+	}
+	for _, d := range devices {
+		r.devices[d.ID] = d.AreaID
+	}
+	for _, e := range entities {
+		labels := slices.Clone(e.Labels)
+		slices.Sort(labels)
+		r.entities[e.EntityID] = entityPlace{area: e.AreaID, device: e.DeviceID, labels: labels}
+	}
+	return r, nil
+}
+
+// ErrNoRegistry means Home Assistant would not give its registries: area and label filters
+// cannot work (SPEC.md §2).
+var ErrNoRegistry = errors.New("home assistant gives no area, device or entity registry")
+
+// reloadRegistry loads the registries and puts them in use. A Home Assistant that refuses them
+// (an older version, a restricted token, a look-alike) is logged once; the stream goes on.
+func (s *session) reloadRegistry(ctx context.Context) error {
+	r, err := s.loadRegistry(ctx)
+	if ce := (*CommandError)(nil); errors.As(err, &ce) {
+		if s.c.registryErr.Swap(&ce.Message) == nil {
+			s.c.log.LogAttrs(ctx, slog.LevelWarn, "home assistant gives no registries; area and label filters are off", slog.Any("err", err))
+		}
+		s.c.registry.Store(nil)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.c.registryErr.Store(nil)
+	s.c.registry.Store(r)
+	return nil
+}
+
+// watchRegistry reloads the registries whenever the reader saw them change, until ctx ends.
+func (s *session) watchRegistry(ctx context.Context) {
+	for {
+		select {
+		case <-s.registryChanged:
+			if err := s.reloadRegistry(ctx); err != nil && ctx.Err() == nil {
+				s.c.log.LogAttrs(ctx, slog.LevelWarn, "reload home assistant registries", slog.Any("err", err))
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// RegistryProblem says why area and label filters cannot work, or "" when they can.
+func (c *Client) RegistryProblem() string {
+	if c.registry.Load() != nil {
+		return ""
+	}
+	if msg := c.registryErr.Load(); msg != nil {
+		return "Home Assistant refused its registries: " + strings.TrimSpace(*msg)
+	}
+	return "Home Assistant's registries are not loaded yet"
+}
