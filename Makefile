@@ -23,7 +23,7 @@ unit:
 # The seed documents' example clients (Node with eventsource@2 and @4, and their browser snippets in
 # headless Chromium) and curl against `hasse demo`; a screenshot lands in build/.
 e2e:
-	$(GO) test -race -tags e2e -run 'Seed|Curl|Browser' ./cmd/hasse/
+	$(GO) test -race -tags e2e -run 'Seed|Curl|Browser|HomeAssistantJS' ./cmd/hasse/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	sse "github.com/tmaxmax/go-sse"
+
+	"hasse/internal/hass"
+	"hasse/internal/simulator"
+)
+
+// chaosView is one client's picture of the home, built only from what its stream said.
+type chaosView struct {
+	name    string
+	mu      sync.Mutex
+	states  map[string]map[string]any // entity → {"state", "attributes"}
+	gaps    int
+	outages int // ha_disconnected errors
+	order   []string
+}
+
+func (v *chaosView) set(entity string, state json.RawMessage) {
+	var st struct {
+		State      string         `json:"state"`
+		Attributes map[string]any `json:"attributes"`
+	}
+	if len(state) == 0 || string(state) == "null" {
+		delete(v.states, entity)
+		return
+	}
+	if err := json.Unmarshal(state, &st); err == nil {
+		v.states[entity] = map[string]any{"state": st.State, "attributes": st.Attributes}
+	}
+}
+
+// apply reads one SSE event of either wire format into the view.
+func (v *chaosView) apply(ev sse.Event) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var m map[string]json.RawMessage
+	if json.Unmarshal([]byte(ev.Data), &m) != nil {
+		return
+	}
+	var typ string
+	_ = json.Unmarshal(m["type"], &typ)
+	if ev.Type != "" { // named
+		typ = ev.Type
+	}
+	var entity string
+	_ = json.Unmarshal(m["entity_id"], &entity)
+	switch typ {
+	case "gap":
+		v.gaps++
+		v.order = append(v.order, "gap")
+	case "error":
+		v.outages++
+		v.order = append(v.order, "down")
+	case "state": // snapshot: envelope {"data":<state>}, named the state itself
+		if ev.Type == "" {
+			v.set(entity, m["data"])
+		} else {
+			v.set(entity, json.RawMessage(ev.Data))
+		}
+	case "state_changed":
+		if ev.Type == "" { // envelope: data is the new state plus old_state, or new_state null
+			var data map[string]json.RawMessage
+			_ = json.Unmarshal(m["data"], &data)
+			if string(data["new_state"]) == "null" {
+				v.set(entity, nil)
+				return
+			}
+			delete(data, "old_state")
+			b, _ := json.Marshal(data)
+			v.set(entity, b)
+		} else {
+			v.set(entity, m["new_state"])
+		}
+	}
+}
+
+// TestChaosEveryViewEndsTrue drops the gateway's link to the simulated Home Assistant 20 times
+// at random moments while the home is busy (some drops right after a reconnect, during the
+// resync; some with the home restarted meanwhile), with three clients attached: envelope,
+// named, and one filtered by domain. At the end each client's view of every entity it follows
+// equals the simulator's truth, and each outage it saw was announced and closed with one gap.
+func TestChaosEveryViewEndsTrue(t *testing.T) {
+	seed := time.Now().UnixNano()
+	rng := rand.New(rand.NewPCG(uint64(seed), 1))
+	t.Logf("seed %d", seed)
+	sim, err := simulator.New(simulator.Config{Token: "chaos", Seed: seed, Rate: -1}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = sim.Run(ctx) })
+	ts := httptest.NewServer(sim)
+	defer func() { cancel(); wg.Wait(); ts.Close() }() // the gateway, the streams and the home end with ctx
+
+	s, err := loadSettings("demo", nil, []string{"MCP_HTTP_ADDR=127.0.0.1:0", "MCP_SSE_AUTH=none", "MCP_RATE_LIMIT_ENABLED=false"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := newGateway(s, ts.URL, "chaos", nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gctx := ctx
+	wg.Go(func() { _ = g.run(gctx) })
+	waitReady(t, g.url())
+
+	views := []*chaosView{{name: "envelope"}, {name: "named"}, {name: "lights"}}
+	queries := []string{"?snapshot=1", "?snapshot=1&format=named", "?snapshot=1&domain=light"}
+	for i, v := range views {
+		v.states = map[string]map[string]any{}
+		req, _ := http.NewRequestWithContext(gctx, "GET", g.url()+"/subscribe_events"+queries[i], nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			defer resp.Body.Close()
+			for ev, err := range sse.Read(resp.Body, &sse.ReadConfig{MaxEventSize: 1 << 20}) {
+				if err != nil {
+					return
+				}
+				v.apply(ev)
+			}
+		})
+	}
+
+	// The busy home: activity steps until the drops are over.
+	busy, quiet := context.WithCancel(ctx)
+	wg.Go(func() {
+		for busy.Err() == nil {
+			sim.Step()
+			time.Sleep(2 * time.Millisecond) // a pace for the home, not a timing assertion
+		}
+	})
+	for i := range 20 {
+		waitReady(t, g.url())
+		time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond) // sometimes during the resync
+		if i%5 == 4 {
+			sim.Restart() // the home changes while the gateway cannot see it
+		} else {
+			sim.DropConnections()
+		}
+	}
+	quiet()
+	waitReady(t, g.url())
+
+	truth := map[string]map[string]any{}
+	san := hass.NewSanitizer([]string{"access_token", "token", "password", "api_key"})
+	for _, st := range sim.States() {
+		b, _ := json.Marshal(st)
+		b, _ = san.State(b)
+		v := &chaosView{states: truth}
+		v.set(st.EntityID, b)
+	}
+	follow := []func(string) bool{
+		func(string) bool { return true }, func(string) bool { return true },
+		func(e string) bool { return strings.HasPrefix(e, "light.") },
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for i, v := range views {
+		want := map[string]map[string]any{}
+		for e, st := range truth {
+			if follow[i](e) {
+				want[e] = st
+			}
+		}
+		for {
+			v.mu.Lock()
+			diff := cmp.Diff(want, v.states)
+			gaps, outages, order := v.gaps, v.outages, strings.Join(v.order, " ")
+			v.mu.Unlock()
+			if diff == "" {
+				if outages == 0 || gaps != outages || strings.Contains(order, "gap gap") || strings.Contains(order, "down down") {
+					t.Errorf("%s client: %d outages announced, %d gaps, in order %q; want each outage announced once and closed by one gap", v.name, outages, gaps, order)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("%s client's view differs from the simulator's truth (-truth +view):\n%s", v.name, diff)
+				break
+			}
+			time.Sleep(50 * time.Millisecond) // streams are catching up; wait for them, not a timing assertion
+		}
+	}
+}
+
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(base + "/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gateway not ready within 20s: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a real server, not a timing assertion
+	}
+}
