@@ -35,3 +35,5 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzAppendMessage -fuzztime 1m ./internal/format
 	$(GO) test -run '^$$' -fuzz FuzzNewFrame -fuzztime 1m ./internal/format
 	$(GO) test -run '^$$' -fuzz FuzzNormalize -fuzztime 1m ./internal/hass
+	$(GO) test -run '^$$' -fuzz FuzzFrame -fuzztime 1m ./internal/hass
+	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime 1m ./internal/hass

@@ -269,3 +269,29 @@ func TestClientUnreachable(t *testing.T) {
 		t.Errorf("after Run returned: Status().LastError = %v, want nil", st.LastError)
 	}
 }
+
+// TestRevokedTokenRecovers has Home Assistant refuse the token (as when it is revoked) and then
+// accept it again: the client says why it is down, logs the refusal once, and comes back.
+func TestRevokedTokenRecovers(t *testing.T) {
+	ha := startHA(t)
+	var log logRecorder
+	c, _ := startClient(t, ha, Config{AuthRetryDelay: 20 * time.Millisecond, ReconnectMin: time.Millisecond}, slog.New(&log))
+	waitStatus(t, c, "a connection", connected)
+	ha.sim.RefuseAuth(true)
+	ha.sim.DropConnections()
+	st := waitStatus(t, c, "the refusal", func(st Status) bool { return errors.Is(st.LastError, ErrAuthInvalid) })
+	if st.Connected {
+		t.Fatalf("Status() = %+v while the token is refused", st)
+	}
+	for range 3 { // three more refused attempts
+		n := len(ha.accepted())
+		for len(ha.accepted()) == n {
+			time.Sleep(time.Millisecond) // real retries over real sockets; wait for them
+		}
+	}
+	ha.sim.RefuseAuth(false)
+	waitStatus(t, c, "a connection again", connected)
+	if n := log.count(slog.LevelError); n != 1 {
+		t.Errorf("the refusal was logged %d times at error level, want once", n)
+	}
+}
