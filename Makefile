@@ -37,3 +37,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzNormalize -fuzztime 1m ./internal/hass
 	$(GO) test -run '^$$' -fuzz FuzzFrame -fuzztime 1m ./internal/hass
 	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime 1m ./internal/hass
+	$(GO) test -run '^$$' -fuzz FuzzFromRequest -fuzztime 1m ./internal/auth

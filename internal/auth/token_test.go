@@ -45,3 +45,32 @@ func TestTokenNeverPrints(t *testing.T) {
 		t.Errorf("token printed: %s", out)
 	}
 }
+
+// FuzzFromRequest extracts tokens from arbitrary headers and queries: it never panics, and what
+// it returns is one of the places a token may come from.
+func FuzzFromRequest(f *testing.F) {
+	for _, seed := range [][2]string{
+		{"Bearer abc", "token=q"}, {"", "auth=a&access_token=x"}, {"bearer  ", "token="}, {"Basic Zm9v", "%zz"},
+		{"Bearer \x00", "token=%00"}, {"Bearer a b c", "access_token=" + strings.Repeat("t", 3000)},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, header, query string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header["Authorization"] = []string{header}
+		q, _ := url.ParseQuery(query)
+		got := string(FromRequest(r, q))
+		if got == "" {
+			return
+		}
+		if strings.Contains(header, got) {
+			return
+		}
+		for _, name := range TokenParams {
+			if q.Get(name) == got {
+				return
+			}
+		}
+		t.Errorf("FromRequest(%q, %q) = %q, from neither the header nor the query", header, query, got)
+	})
+}
