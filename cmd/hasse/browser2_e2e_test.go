@@ -3,9 +3,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -22,12 +19,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -65,47 +60,7 @@ type browserDriver struct {
 // line is a page on another origin than gateway.
 func startDriver(t *testing.T, gateway, script string, args ...string) *browserDriver {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	t.Cleanup(cancel) // after the cleanup below, which waits for the driver
-	cmd := exec.CommandContext(ctx, "node", append([]string{"browser/" + script}, args...)...)
-	cmd.Dir = filepath.Join("..", "..", "e2e")
-	// SIGTERM, not SIGKILL: the driver then closes Chromium instead of leaving it behind.
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 10 * time.Second
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("node: %v (make test installs Node and its packages)", err)
-	}
-	raw, quit, done := make(chan string), make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		defer close(raw)
-		lines := bufio.NewScanner(stdout)
-		lines.Buffer(nil, 1<<20)
-		for lines.Scan() {
-			select {
-			case raw <- lines.Text():
-			case <-quit: // keep reading to EOF, so the driver never blocks on a full pipe
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		stdin.Close() // the driver's cue to close Chromium and exit
-		close(quit)
-		<-done
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("%s: %v\n%s", script, err, stderr.String())
-		}
-	})
+	raw := startNode(t, 60*time.Second, "browser/"+script, args...)
 	d := &browserDriver{t: t, lines: raw}
 	select {
 	case s, ok := <-raw:

@@ -3,17 +3,12 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"encoding/json"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -53,48 +48,8 @@ func runSnippet(t *testing.T, base, token, doc string, headings []string, flags 
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	t.Cleanup(cancel) // after the cleanup below, which waits for the driver
-	args := append(append([]string{"browser/run-snippet.mjs", docPath, base, token}, headings...), flags...)
-	cmd := exec.CommandContext(ctx, "node", args...)
-	cmd.Dir = filepath.Join("..", "..", "e2e")
-	// SIGTERM, not SIGKILL: the driver then closes Chromium instead of leaving it behind.
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 10 * time.Second
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("node: %v (make test installs Node and its packages)", err)
-	}
-	raw, quit, done := make(chan string), make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		defer close(raw)
-		lines := bufio.NewScanner(stdout)
-		lines.Buffer(nil, 1<<20)
-		for lines.Scan() {
-			select {
-			case raw <- lines.Text():
-			case <-quit: // keep reading to EOF, so the driver never blocks on a full pipe
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		stdin.Close() // the driver's cue to take its screenshot, close Chromium and exit
-		close(quit)
-		<-done
-		if err := cmd.Wait(); err != nil {
-			t.Errorf("run-snippet.mjs: %v\n%s", err, stderr.String())
-		}
-	})
+	args := append(append([]string{docPath, base, token}, headings...), flags...)
+	raw := startNode(t, 90*time.Second, "browser/run-snippet.mjs", args...)
 	p := &browserPage{t: t, raw: raw, deadline: time.After(30 * time.Second)}
 	first := p.next()
 	page, err := url.Parse(first.URL)
