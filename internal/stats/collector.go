@@ -1,0 +1,189 @@
+package stats
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"hasse/internal/hub"
+)
+
+// Config tunes a Collector. Zero fields take the defaults shown.
+type Config struct {
+	Interval     time.Duration // time between two samples; default 10s
+	MaxClients   int           // the connection limit, reported as a limit and used by connections_pct; 0: unknown
+	Rules        []Rule        // alert rules (SPEC.md §6.5); nil: DefaultRules, empty: none
+	ClosedKept   int           // closed connections remembered; default 100
+	ReconcileGap time.Duration // least time between two looks at the open connections; default 100ms
+	History      History       // where points and closed connections are kept; nil: memory only
+	HistoryErr   error         // why the store could not be opened, for HistoryProblem; nil: it could
+}
+
+// History keeps the rollups and closed connections across restarts; store.DB is one. The
+// collector calls it from [Collector.Run] only.
+type History interface {
+	SavePoints(points []Point) error // insert or replace, by Span and Start
+	LoadPoints() ([]Point, error)
+	Prune(span time.Duration, before time.Time) error
+	SaveClosed(cs []Closed) error           // in one transaction
+	LoadClosed(limit int) ([]Closed, error) // newest last
+}
+
+// Collector gathers the gateway's statistics. Create it with [New] and run it with
+// [Collector.Run]. All methods are safe for concurrent use.
+type Collector struct {
+	cfg   Config
+	hub   *hub.Hub
+	log   *slog.Logger
+	start time.Time
+
+	meter  *Meter
+	byType sync.Map     // event type → *atomic.Int64, events read from Home Assistant
+	types  atomic.Int64 // entries in byType
+	closes [numReasons]atomic.Int64
+	latest atomic.Pointer[view] // what Run saw last, for readers that need nothing more
+
+	queries chan func()
+	wake    chan struct{} // a stream started or ended: look at the connections soon
+	stopped chan struct{}
+
+	// Owned by Run.
+	sampler     sampler
+	tiers       []*tier
+	closed      []Closed // newest last
+	known       map[*hub.Client]uint64
+	generation  uint64
+	peak        int // most clients one look at the hub saw since the last sample
+	rules       []Rule
+	alerts      map[string]*Alert // by rule name
+	recent      []Alert           // resolved, newest last
+	subscribers map[chan Transition]struct{}
+	storeErr    error
+}
+
+// view is what the last sample left for lock-free readers.
+type view struct {
+	sample  Sample
+	alerts  []Alert // pending and firing
+	problem string  // why history is not being kept, "" while it is
+}
+
+// New returns a Collector for h that is not yet running. m must be the Meter of h's Config.
+func New(cfg Config, h *hub.Hub, m *Meter, log *slog.Logger) (*Collector, error) {
+	cfg.Interval = cmpOr(cfg.Interval, 10*time.Second)
+	cfg.ClosedKept = cmpOr(cfg.ClosedKept, 100)
+	cfg.ReconcileGap = cmpOr(cfg.ReconcileGap, 100*time.Millisecond)
+	if cfg.Rules == nil {
+		cfg.Rules = DefaultRules()
+	}
+	switch {
+	case cfg.Interval < 0 || cfg.ReconcileGap < 0:
+		return nil, errors.New("stats: negative duration")
+	case cfg.MaxClients < 0 || cfg.ClosedKept < 0:
+		return nil, errors.New("stats: negative limit")
+	}
+	if err := checkRules(cfg.Rules); err != nil {
+		return nil, err
+	}
+	c := &Collector{
+		cfg:         cfg,
+		hub:         h,
+		meter:       m,
+		log:         log,
+		start:       time.Now(),
+		queries:     make(chan func()),
+		wake:        make(chan struct{}, 1),
+		stopped:     make(chan struct{}),
+		tiers:       newTiers(cfg.Interval),
+		known:       make(map[*hub.Client]uint64),
+		rules:       cfg.Rules,
+		alerts:      make(map[string]*Alert),
+		subscribers: make(map[chan Transition]struct{}),
+	}
+	c.sampler = sampler{prevAt: c.start, prevCPU: cpuTime(), prevDist: m.snapshot(), prevDrops: h.Dropped()}
+	c.sampler.prevSent = int64(c.sampler.prevDist.Total())
+	c.latest.Store(&view{sample: Sample{Time: c.start}})
+	if cfg.HistoryErr != nil {
+		c.storeFailed("open", cfg.HistoryErr)
+	}
+	return c, nil
+}
+
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// Notice tells the collector that a stream started or ended, so that it looks at the open
+// connections soon (within Config.ReconcileGap) and records the closed ones. It never blocks.
+func (c *Collector) Notice() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Done is closed when Run has returned: readers get no more answers, subscribers no more pushes.
+func (c *Collector) Done() <-chan struct{} { return c.stopped }
+
+// query runs q on Run's goroutine and waits for it; false when the collector is not running.
+func (c *Collector) query(ctx context.Context, q func()) bool {
+	done := make(chan struct{})
+	select {
+	case c.queries <- func() { q(); close(done) }:
+	case <-c.stopped:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+	<-done
+	return true
+}
+
+// Run samples every Config.Interval and answers readers until ctx ends; then it saves the points
+// still filling and returns nil.
+func (c *Collector) Run(ctx context.Context) error {
+	defer close(c.stopped)
+	c.load()
+	tick := time.NewTicker(c.cfg.Interval)
+	defer tick.Stop()
+	var lastLook time.Time
+	later := time.NewTimer(0)
+	<-later.C
+	for {
+		select {
+		case now := <-tick.C:
+			backlog, _ := c.reconcile(ctx)
+			lastLook = time.Now()
+			c.sampleAt(now, backlog, true)
+		case <-c.wake:
+			if wait := c.cfg.ReconcileGap - time.Since(lastLook); wait > 0 {
+				later.Reset(wait)
+				continue
+			}
+			c.reconcile(ctx)
+			lastLook = time.Now()
+		case <-later.C: // a notice that came too soon after the last look
+			c.reconcile(ctx)
+			lastLook = time.Now()
+		case q := <-c.queries:
+			q()
+		case <-ctx.Done():
+			later.Stop()
+			if time.Since(c.sampler.prevAt) >= 100*time.Millisecond { // the last interval, cut short
+				c.sampleAt(time.Now(), c.latest.Load().sample.Backlog, false)
+			}
+			c.saveOpen()
+			for ch := range c.subscribers {
+				close(ch)
+			}
+			return nil
+		}
+	}
+}

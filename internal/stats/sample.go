@@ -1,0 +1,141 @@
+package stats
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// sampler is what Run remembers between two samples.
+type sampler struct {
+	prevAt              time.Time
+	prevCPU             time.Duration
+	prevDist            Dist
+	prevDrops, prevSent int64
+}
+
+// sampleAt takes the sample of the interval ending at now, folds it into the history, saves
+// the points it finished and, when asked, evaluates the alert rules.
+func (c *Collector) sampleAt(now time.Time, backlog int, alerts bool) {
+	s := &c.sampler
+	cpu, dist, drops := cpuTime(), c.meter.snapshot(), c.hub.Dropped()
+	sent := int64(dist.Total())
+	smp := Sample{
+		Time:        now,
+		Elapsed:     now.Sub(s.prevAt),
+		Connections: c.hub.Clients(),
+		Peak:        c.peak,
+		Events:      sent - s.prevSent,
+		Memory:      memoryBytes(),
+		Backlog:     backlog,
+		Drops:       drops - s.prevDrops,
+		Latency:     dist.Sub(s.prevDist),
+	}
+	if elapsed := smp.Elapsed.Seconds(); elapsed > 0 {
+		smp.Rate = float64(smp.Events) / elapsed
+		smp.CPU = (cpu - s.prevCPU).Seconds() / elapsed * 100
+	}
+	c.peak = smp.Connections
+	s.prevAt, s.prevCPU, s.prevDist, s.prevSent, s.prevDrops = now, cpu, dist, sent, drops
+
+	var finished []Point
+	for _, t := range c.tiers {
+		if p := t.add(&smp); p != nil {
+			finished = append(finished, *p)
+			t.prune(now)
+			c.prune(t.span, now.Add(-t.keep))
+		}
+	}
+	c.save(finished)
+	if alerts {
+		c.evaluate(&smp)
+	}
+	c.publish(smp)
+}
+
+// publish leaves what readers without a query need.
+func (c *Collector) publish(smp Sample) {
+	v := &view{sample: smp}
+	for _, r := range c.rules {
+		if a := c.alerts[r.Name]; a != nil && a.State != StateResolved {
+			v.alerts = append(v.alerts, *a)
+		}
+	}
+	if c.storeErr != nil {
+		v.problem = storeProblem
+	}
+	c.latest.Store(v)
+}
+
+// storeProblem is what /health says when the store failed; the log has the details.
+const storeProblem = "the statistics history file cannot be used (see the log); history is kept in memory only"
+
+// HistoryProblem returns why history is not being kept on disk, in plain words, or "" when it
+// is (or no store was configured).
+func (c *Collector) HistoryProblem() string { return c.latest.Load().problem }
+
+// load reads the history store once, at the start of Run.
+func (c *Collector) load() {
+	h := c.cfg.History
+	if h == nil {
+		return
+	}
+	points, err := h.LoadPoints()
+	if err != nil {
+		c.storeFailed("load", err)
+		return
+	}
+	now := time.Now()
+	for _, p := range points {
+		for _, t := range c.tiers {
+			if t.span == p.Span && p.Start.Add(p.Span).After(now.Add(-t.keep)) {
+				t.points = append(t.points, p)
+			}
+		}
+	}
+	closed, err := h.LoadClosed(c.cfg.ClosedKept)
+	if err != nil {
+		c.storeFailed("load", err)
+		return
+	}
+	c.closed = closed
+}
+
+func (c *Collector) save(points []Point) {
+	if c.cfg.History == nil || c.storeErr != nil || len(points) == 0 {
+		return
+	}
+	if err := c.cfg.History.SavePoints(points); err != nil {
+		c.storeFailed("save", err)
+	}
+}
+
+func (c *Collector) prune(span time.Duration, before time.Time) {
+	if c.cfg.History == nil || c.storeErr != nil {
+		return
+	}
+	if err := c.cfg.History.Prune(span, before); err != nil {
+		c.storeFailed("prune", err)
+	}
+}
+
+// saveOpen saves the points still filling, so that a restart goes on where this run stopped.
+func (c *Collector) saveOpen() {
+	var open []Point
+	for _, t := range c.tiers {
+		if p := t.current(); p != nil {
+			open = append(open, *p)
+		}
+	}
+	c.save(open)
+}
+
+// storeFailed stops using the store after its first failure: history goes on in memory.
+func (c *Collector) storeFailed(op string, err error) {
+	c.storeErr = err
+	c.log.LogAttrs(context.Background(), slog.LevelWarn, "statistics history store failed; keeping history in memory only",
+		slog.String("op", op), slog.Any("err", err))
+	v := *c.latest.Load()
+	v.problem = storeProblem
+	c.latest.Store(&v)
+}
