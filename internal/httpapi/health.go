@@ -23,6 +23,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 		SSEEventsPath       string   `json:"sseEventsPath"`
 		SSEConnectedClients int      `json:"sseConnectedClients"`
 		HA                  haStatus `json:"ha"`
+		StatsHistory        string   `json:"stats_history,omitempty"` // why history is in memory only
 	}{
 		Status:              "healthy",
 		Version:             s.cfg.Version,
@@ -30,6 +31,9 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 		SSEEventsPath:       s.cfg.EventsPath,
 		SSEConnectedClients: s.hub.Clients(),
 		HA:                  haStatus{Connected: st.Connected, Version: st.Version, Problem: st.Problem},
+	}
+	if s.cfg.Stats != nil {
+		body.StatsHistory = s.cfg.Stats.HistoryProblem()
 	}
 	if !st.LastEventAt.IsZero() {
 		t := st.LastEventAt.UTC().Format(time.RFC3339Nano)

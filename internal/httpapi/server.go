@@ -13,10 +13,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"hasse/internal/auth"
 	"hasse/internal/format"
 	"hasse/internal/hub"
 	"hasse/internal/limit"
+	"hasse/internal/stats"
 )
 
 // Auth modes (SPEC.md §5.1).
@@ -44,6 +47,10 @@ type Config struct {
 	UserLimit         limit.Config   // requests per window per user or token; zero Requests: no limit
 	TrustedProxies    []netip.Prefix // peers whose X-Forwarded-For is believed
 	TLSCert, TLSKey   string         // PEM files; when set, HTTPS with HTTP/2 (SPEC.md §5.4)
+
+	// The statistics tool (SPEC.md §6).
+	Stats   *stats.Collector    // its source; nil: no statistics routes and no WebSocket API
+	Metrics prometheus.Gatherer // served at /metrics; nil: no /metrics
 }
 
 // LinkStatus is the state of the event source, for /health and /ready.

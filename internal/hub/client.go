@@ -83,6 +83,9 @@ func (c *Client) LastEventAt() time.Time {
 // QueuedBytes returns the bytes waiting in the client's queue.
 func (c *Client) QueuedBytes() int { return c.q.pending() }
 
+// QueuedEvents returns the frames (events and control events) waiting in the client's queue.
+func (c *Client) QueuedEvents() int { return c.q.events() }
+
 // Done is closed when the hub has ended the client (it was too slow, or the hub is stopping).
 func (c *Client) Done() <-chan struct{} { return c.done }
 

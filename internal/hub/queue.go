@@ -90,6 +90,13 @@ func (q *queue) pending() int {
 	return q.bytes
 }
 
+// events reports the frames waiting.
+func (q *queue) events() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.frames)
+}
+
 // discard drops everything waiting, for a client that will never read it.
 func (q *queue) discard() {
 	q.mu.Lock()

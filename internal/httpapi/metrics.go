@@ -1,0 +1,22 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metricsExport answers GET /metrics in Prometheus's text format (SPEC.md §6.3). It needs no token:
+// it names no client, and scrapers rarely carry one.
+func (s *Server) metricsExport(w http.ResponseWriter, r *http.Request) error {
+	promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{
+		ErrorLog:      promLogger{s},
+		ErrorHandling: promhttp.ContinueOnError,
+	}).ServeHTTP(w, r)
+	return nil
+}
+
+// promLogger hands promhttp's errors to the server's log.
+type promLogger struct{ s *Server }
+
+func (l promLogger) Println(v ...any) { l.s.log.Warn("metrics export", "err", v) }

@@ -1,0 +1,163 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"hasse/internal/auth"
+	"hasse/internal/hub"
+	"hasse/internal/stats"
+)
+
+// statsEnv is a server with a running hub and statistics collector.
+type statsEnv struct {
+	ts    *httptest.Server
+	srv   *Server
+	hub   *hub.Hub
+	stats *stats.Collector
+	stop  func() // ends the hub and the collector and waits for them; the test's end calls it too
+}
+
+// newStatsEnv serves the statistics tool until the test ends. Tokens: adminToken (admin) and
+// "wall-secret" (user wall, not an admin).
+func newStatsEnv(t *testing.T, cfg Config, scfg stats.Config) *statsEnv {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
+	m := new(stats.Meter)
+	h, err := hub.New(hub.Config{Meter: m}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := stats.New(scfg, h, m, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := auth.NewStatic([]auth.Entry{
+		{Name: "admin", Token: adminToken, Admin: true},
+		{Name: "wall", Token: "wall-secret"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Auth = cmpOr(cfg.Auth, AuthTokens)
+	cfg.Stats = c
+	var s *Server
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c.Prometheus(stats.PromSources{
+		Link:        func() stats.Link { return stats.Link{Connected: true, Reconnects: 2} },
+		RateLimited: func() int64 { return s.RateLimited() },
+	}))
+	cfg.Metrics = reg
+	s, err = New(cfg, h, tokens, func() LinkStatus { return LinkStatus{Connected: true} }, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = h.Run(ctx) })
+	wg.Go(func() { _ = c.Run(ctx) })
+	env := &statsEnv{ts: httptest.NewServer(s.Handler()), srv: s, hub: h, stats: c}
+	env.stop = sync.OnceFunc(func() { cancel(); wg.Wait() })
+	t.Cleanup(func() { env.stop(); env.ts.Close() })
+	return env
+}
+
+// get requests target with the admin token and decodes the body.
+func (e *statsEnv) call(t *testing.T, method, target, token, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, e.ts.URL+target, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, b := do(t, req)
+	var v map[string]any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("%s %s: body %q is not a JSON object: %v", method, target, b, err)
+	}
+	return resp.StatusCode, v
+}
+
+// missingKeys lists, as paths, every key of want (decoded JSON) that got lacks or holds with
+// another JSON kind. Arrays are compared by their first elements. Extra keys in got are fine.
+func missingKeys(want, got any, path string) []string {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return []string{fmt.Sprintf("%s: %T, want an object", path, got)}
+		}
+		var out []string
+		for k, wv := range w {
+			gv, ok := g[k]
+			if !ok {
+				out = append(out, path+"."+k+": missing")
+				continue
+			}
+			out = append(out, missingKeys(wv, gv, path+"."+k)...)
+		}
+		sort.Strings(out)
+		return out
+	case []any:
+		g, ok := got.([]any)
+		switch {
+		case !ok:
+			return []string{fmt.Sprintf("%s: %T, want an array", path, got)}
+		case len(w) > 0 && len(g) == 0:
+			return []string{path + ": empty array, want elements"}
+		case len(w) > 0:
+			return missingKeys(w[0], g[0], path+"[0]")
+		}
+		return nil
+	default:
+		if fmt.Sprintf("%T", want) != fmt.Sprintf("%T", got) {
+			return []string{fmt.Sprintf("%s: %T (%v), want %T", path, got, got, want)}
+		}
+		return nil
+	}
+}
+
+func mustJSON(t *testing.T, text string) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(text), &v); err != nil {
+		t.Fatalf("bad JSON in test: %v", err)
+	}
+	return v
+}
+
+// waitFor polls cond every 10 ms for up to 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 10s", what)
+		}
+	}
+}
+
+func keysOf(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
