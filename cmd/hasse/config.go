@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"hasse/internal/stats"
 )
 
 // settings is hasse's configuration: environment names (SPEC.md §1) and flags, flags winning.
@@ -45,11 +48,13 @@ type settings struct {
 	TLSCert           string        `env:"MCP_HTTP_TLS_CERT"`
 	TLSKey            string        `env:"MCP_HTTP_TLS_KEY"`
 	StatsDB           string        `env:"MCP_SSE_STATS_DB"`
+	Alerts            string        `env:"MCP_SSE_ALERTS"`
 	RedisURL          string        `env:"MCP_REDIS_URL"`
 	LogLevel          string        `env:"MCP_LOG_LEVEL" envDefault:"info"`
 	LogFormat         string        `env:"MCP_LOG_FORMAT" envDefault:"text"`
 
 	trustedProxies []netip.Prefix // TrustedProxies, parsed
+	alertRules     []stats.Rule   // Alerts, parsed; nil: the default rules
 
 	// Simulator settings, for demo and simulate.
 	SimToken string
@@ -80,6 +85,9 @@ func loadSettings(cmd string, args []string, environ []string, stderr io.Writer)
 	s.Auth = cmpOr(s.Auth, map[string]string{"serve": "ha"}[cmd], "tokens")
 	s.Addr = cmpOr(s.Addr, portAddr(s.Port), "127.0.0.1:3000")
 	s.SimRate = 2
+	if s.StatsDB == "" && cmd == "serve" { // demo keeps its history in memory unless a file is named
+		s.StatsDB = filepath.Join(stateDir(envMap), "hasse-stats.db")
+	}
 
 	fs := flag.NewFlagSet("hasse "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -159,6 +167,12 @@ func (s *settings) validate(cmd string) error {
 	case s.RateLimitEnabled && s.RateLimitWindowMS < 1:
 		return errors.New("MCP_RATE_LIMIT_WINDOW_MS: must be at least 1")
 	}
+	if s.Alerts != "" { // "": the default rules
+		var err error
+		if s.alertRules, err = stats.ParseRules(s.Alerts); err != nil {
+			return fmt.Errorf("MCP_SSE_ALERTS: %w", err)
+		}
+	}
 	for _, cidr := range s.TrustedProxies {
 		p, err := netip.ParsePrefix(strings.TrimSpace(cidr))
 		if err != nil {
@@ -181,6 +195,18 @@ func (s *settings) logger(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// stateDir is where hasse keeps its files: $XDG_STATE_HOME/hasse, else ~/.local/state/hasse, else
+// a hasse-state folder in the working directory.
+func stateDir(envMap map[string]string) string {
+	if d := envMap["XDG_STATE_HOME"]; filepath.IsAbs(d) {
+		return filepath.Join(d, "hasse")
+	}
+	if home := envMap["HOME"]; filepath.IsAbs(home) {
+		return filepath.Join(home, ".local", "state", "hasse")
+	}
+	return "hasse-state"
 }
 
 func portAddr(port string) string {

@@ -7,8 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/sync/errgroup"
 
 	"hasse/internal/auth"
@@ -17,12 +21,16 @@ import (
 	"hasse/internal/httpapi"
 	"hasse/internal/hub"
 	"hasse/internal/limit"
+	"hasse/internal/stats"
+	"hasse/internal/store"
 )
 
 // gateway is the gateway's parts, wired from settings: the hub, the Home Assistant client that
 // feeds it and the HTTP server that drains it.
 type gateway struct {
 	hub    *hub.Hub
+	stats  *stats.Collector
+	db     *store.DB // the statistics history; nil: in memory only
 	ha     *hass.Client
 	http   *httpapi.Server
 	listen net.Listener
@@ -31,8 +39,10 @@ type gateway struct {
 
 // newGateway wires a gateway that reads Home Assistant at haURL with haToken. authn may be nil
 // under auth none.
-func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, log *slog.Logger) (*gateway, error) {
+func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, log *slog.Logger) (g *gateway, err error) {
+	meter := new(stats.Meter)
 	h, err := hub.New(hub.Config{
+		Meter:             meter,
 		MaxClients:        s.MaxClients,
 		MaxClientsPerUser: s.MaxClientsPerUser,
 		QueueBytes:        int(s.QueueBytes),
@@ -61,7 +71,27 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 		ipLimit = limit.Config{Requests: s.RateLimitMax, Window: window}
 		userLimit = limit.Config{Requests: s.RateLimitPerUser, Window: window}
 	}
-	srv, err := httpapi.New(httpapi.Config{
+	scfg := stats.Config{MaxClients: s.MaxClients, Rules: s.alertRules}
+	db, err := openStatsDB(s.StatsDB)
+	if err != nil {
+		scfg.HistoryErr = fmt.Errorf("MCP_SSE_STATS_DB: %w", err) // reported; history stays in memory
+	} else if db != nil {
+		scfg.History = db
+		defer func() {
+			if g == nil { // a later part failed
+				db.Close()
+			}
+		}()
+	}
+	col, err := stats.New(scfg, h, meter, log.With("part", "stats"))
+	if err != nil {
+		return nil, fmt.Errorf("MCP_SSE_ALERTS: %w", err)
+	}
+	var srv *httpapi.Server
+	reg := prometheus.NewRegistry() // never the default registry: the gateway owns what it exports
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		col.Prometheus(stats.PromSources{Link: promLink(ha), RateLimited: func() int64 { return srv.RateLimited() }}))
+	srv, err = httpapi.New(httpapi.Config{
 		EventsPath:     s.EventsPath,
 		DisableEvents:  !s.EventsEnabled,
 		DefaultFormat:  kind,
@@ -73,6 +103,8 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 		TrustedProxies: s.trustedProxies,
 		TLSCert:        s.TLSCert,
 		TLSKey:         s.TLSKey,
+		Stats:          col,
+		Metrics:        reg,
 	}, h, authn, linkStatus(ha), log.With("part", "http"))
 	if err != nil {
 		return nil, err
@@ -81,14 +113,21 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 	if err != nil {
 		return nil, fmt.Errorf("MCP_HTTP_ADDR: %w", err)
 	}
-	return &gateway{hub: h, ha: ha, http: srv, listen: ln, tls: s.TLSCert != ""}, nil
+	return &gateway{hub: h, stats: col, db: db, ha: ha, http: srv, listen: ln, tls: s.TLSCert != ""}, nil
 }
 
 // run runs every part until ctx ends or one fails.
 func (g *gateway) run(ctx context.Context) error {
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.Go(func() error { return g.hub.Run(ctx) })
-	eg.Go(func() error { return g.ha.Run(ctx, g.hub) })
+	eg.Go(func() error {
+		err := g.stats.Run(ctx) // saves what it still holds before it returns
+		if g.db != nil {
+			g.db.Close()
+		}
+		return err
+	})
+	eg.Go(func() error { return g.ha.Run(ctx, g.stats.Sink(g.hub)) })
 	eg.Go(func() error { return g.http.Serve(ctx, g.listen) })
 	return eg.Wait()
 }
@@ -115,6 +154,26 @@ func linkStatus(ha *hass.Client) func() httpapi.LinkStatus {
 			ls.Problem = "connecting to Home Assistant"
 		}
 		return ls
+	}
+}
+
+// openStatsDB opens the statistics history file at path, making its folder; nil for "" and
+// "off" (history in memory only).
+func openStatsDB(path string) (*store.DB, error) {
+	if path == "" || path == "off" {
+		return nil, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	return store.Open(path)
+}
+
+// promLink reports the Home Assistant link for /metrics.
+func promLink(ha *hass.Client) func() stats.Link {
+	return func() stats.Link {
+		st := ha.Status()
+		return stats.Link{Connected: st.Connected, Reconnects: max(st.Connects-1, 0)}
 	}
 }
 
