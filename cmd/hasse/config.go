@@ -57,9 +57,11 @@ type settings struct {
 	alertRules     []stats.Rule   // Alerts, parsed; nil: the default rules
 
 	// Simulator settings, for demo and simulate.
-	SimToken string
-	SimSeed  int64
-	SimRate  float64
+	SimToken, SimUserToken        string
+	SimSeed                       int64
+	SimRate                       float64
+	SimFailAuth                   bool
+	SimDropEvery, SimRestartEvery time.Duration
 }
 
 // ourPrefixes are the environment namespaces hasse owns: a name in them that hasse does not know
@@ -93,7 +95,7 @@ func loadSettings(cmd string, args []string, environ []string, stderr io.Writer)
 	fs.SetOutput(stderr)
 	fs.StringVar(&s.Addr, "addr", s.Addr, "listen address (MCP_HTTP_ADDR, PORT)")
 	fs.StringVar(&s.Format, "format", s.Format, "default wire format: envelope or named (MCP_SSE_FORMAT)")
-	fs.StringVar(&s.Auth, "auth", s.Auth, "client auth: none or tokens (MCP_SSE_AUTH)")
+	fs.StringVar(&s.Auth, "auth", s.Auth, "client auth: ha (clients' own Home Assistant tokens), tokens or none (MCP_SSE_AUTH)")
 	fs.StringVar(&s.TokensFile, "tokens-file", s.TokensFile, "static tokens, YAML or JSON (MCP_SSE_TOKENS_FILE)")
 	fs.StringVar(&s.EventsPath, "events-path", s.EventsPath, "SSE endpoint path (MCP_SSE_EVENTS_PATH)")
 	fs.IntVar(&s.MaxClients, "max-clients", s.MaxClients, "concurrent SSE clients (MCP_SSE_MAX_CLIENTS)")
@@ -114,7 +116,11 @@ func loadSettings(cmd string, args []string, environ []string, stderr io.Writer)
 	if cmd == "simulate" {
 		s.Addr = "127.0.0.1:8123"
 		fs.StringVar(&s.Addr, "listen", s.Addr, "simulator listen address")
-		fs.StringVar(&s.SimToken, "token", s.SimToken, "access token the simulator accepts; default: generated and printed")
+		fs.StringVar(&s.SimToken, "token", s.SimToken, "the admin's access token; default: generated and printed")
+		fs.StringVar(&s.SimUserToken, "user-token", s.SimUserToken, "a non-admin user's access token; default: generated and printed")
+		fs.BoolVar(&s.SimFailAuth, "fail-auth", false, "refuse every token (auth_invalid)")
+		fs.DurationVar(&s.SimDropEvery, "drop-every", 0, "drop every connection this often (0: never)")
+		fs.DurationVar(&s.SimRestartEvery, "restart-every", 0, "restart the simulated Home Assistant this often, changing some states (0: never)")
 	}
 	if err := fs.Parse(args); err != nil {
 		return settings{}, err
@@ -130,10 +136,8 @@ func (s *settings) validate(cmd string) error {
 	switch {
 	case s.Format != "envelope" && s.Format != "named":
 		return fmt.Errorf("MCP_SSE_FORMAT: %q is not a wire format; use envelope or named", s.Format)
-	case s.Auth == "ha":
-		return errors.New("MCP_SSE_AUTH: auth mode ha (clients' own Home Assistant tokens) is not available in this build yet; use tokens or none")
-	case s.Auth != "none" && s.Auth != "tokens":
-		return fmt.Errorf("MCP_SSE_AUTH: %q is not an auth mode; use tokens or none", s.Auth)
+	case s.Auth != "none" && s.Auth != "tokens" && s.Auth != "ha":
+		return fmt.Errorf("MCP_SSE_AUTH: %q is not an auth mode; use ha, tokens or none", s.Auth)
 	case s.Auth == "tokens" && s.TokensFile == "" && cmd == "serve":
 		return errors.New("MCP_SSE_TOKENS_FILE: auth mode tokens needs a tokens file")
 	case s.MaxClients < 1:

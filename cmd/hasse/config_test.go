@@ -22,8 +22,6 @@ func TestBadSettingsStopStartup(t *testing.T) {
 	}{
 		{"format", []string{"demo"}, []string{"MCP_SSE_FORMAT=xml"}, "MCP_SSE_FORMAT"},
 		{"format flag", []string{"demo", "--format", "xml"}, nil, "MCP_SSE_FORMAT"},
-		{"auth ha", []string{"demo"}, []string{"MCP_SSE_AUTH=ha"}, "not available in this build yet"},
-		{"serve default auth is ha", []string{"serve"}, []string{"HA_URL=http://h:8123", "HA_TOKEN=x"}, "MCP_SSE_AUTH"},
 		{"auth junk", []string{"demo"}, []string{"MCP_SSE_AUTH=maybe"}, "MCP_SSE_AUTH"},
 		{"max clients", []string{"demo"}, []string{"MCP_SSE_MAX_CLIENTS=abc"}, "MCP_SSE_MAX_CLIENTS"},
 		{"max clients zero", []string{"demo"}, []string{"MCP_SSE_MAX_CLIENTS=0"}, "MCP_SSE_MAX_CLIENTS"},

@@ -24,6 +24,9 @@ func demo(ctx context.Context, s settings, stdout io.Writer, log *slog.Logger) e
 
 	var authn *auth.Static
 	token := ""
+	if s.Auth == "ha" {
+		token = simToken // the simulated Home Assistant's own admin token
+	}
 	if s.Auth == "tokens" && s.TokensFile != "" {
 		if authn, err = auth.LoadStatic(s.TokensFile); err != nil {
 			return usageError{fmt.Errorf("MCP_SSE_TOKENS_FILE: %w", err)}

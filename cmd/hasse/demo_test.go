@@ -236,3 +236,24 @@ func TestDemoSnapshot(t *testing.T) {
 		lights++
 	}
 }
+
+// TestDemoAuthHA runs the demo with clients' own Home Assistant tokens: the simulated home's
+// token opens a stream, anything else is refused by Home Assistant itself.
+func TestDemoAuthHA(t *testing.T) {
+	d := startDemo(t, []string{"MCP_SSE_AUTH=ha"}, "--rate", "40")
+	if d.token == "" {
+		t.Fatal("demo under auth ha printed no token")
+	}
+	events := d.stream(t, "/subscribe_events?domain=light")
+	if ev, _ := receive(t, events); !strings.Contains(ev.Data, `"authenticated":true`) {
+		t.Errorf("first event %s, want an authenticated connection", ev.Data)
+	}
+	resp, err := http.Get(d.base + "/subscribe_events?token=not-a-home-assistant-token")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 {
+		t.Errorf("a token Home Assistant refuses: %s, want 401", resp.Status)
+	}
+}

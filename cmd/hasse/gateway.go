@@ -57,6 +57,9 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 	if err != nil {
 		return nil, fmt.Errorf("HA_URL: %w", err)
 	}
+	if s.Auth == "ha" && authn == nil {
+		authn = auth.NewHA(auth.HAConfig{}, ha) // clients' own tokens, asked of Home Assistant
+	}
 	kind, err := format.ParseKind(s.Format)
 	if err != nil {
 		return nil, fmt.Errorf("MCP_SSE_FORMAT: %w", err)
@@ -143,7 +146,7 @@ func (g *gateway) url() string {
 func linkStatus(ha *hass.Client) func() httpapi.LinkStatus {
 	return func() httpapi.LinkStatus {
 		st := ha.Status()
-		ls := httpapi.LinkStatus{Connected: st.Connected, Version: st.HAVersion, LastEventAt: st.LastEventAt}
+		ls := httpapi.LinkStatus{Connected: st.Connected, Version: st.HAVersion, LastEventAt: st.LastEventAt, Registry: ha.RegistryProblem()}
 		switch {
 		case st.Connected:
 		case errors.Is(st.LastError, hass.ErrAuthInvalid):

@@ -21,13 +21,15 @@ import (
 // simulate runs only the simulated Home Assistant.
 func simulate(ctx context.Context, s settings, stdout io.Writer, log *slog.Logger) error {
 	token := cmpOr(s.SimToken, newToken())
+	s.SimUserToken = cmpOr(s.SimUserToken, newToken())
 	sim, ln, err := startSimulator(s, token, s.Addr, log)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "hasse simulate: a simulated Home Assistant %s\n", "is listening.")
 	fmt.Fprintf(stdout, "  websocket: ws://%s/api/websocket\n", ln.Addr())
-	fmt.Fprintf(stdout, "  token:     %s\n", token)
+	fmt.Fprintf(stdout, "  token:     %s (admin)\n", token)
+	fmt.Fprintf(stdout, "  user:      %s (non-admin)\n", s.SimUserToken)
 	fmt.Fprintf(stdout, "  gateway:   HA_URL=http://%s HA_TOKEN=%s hasse serve\n", ln.Addr(), token)
 	return runSimulator(ctx, sim, ln)
 }
@@ -42,7 +44,10 @@ func startSimulator(s settings, token, addr string, log *slog.Logger) (*simulato
 	for seed == 0 {
 		seed = mrand.Int64() // 0 asks for a different home activity each run
 	}
-	sim, err := simulator.New(simulator.Config{Token: token, Seed: seed, Rate: rate}, log.With("part", "simulator"))
+	sim, err := simulator.New(simulator.Config{
+		Token: token, UserToken: s.SimUserToken, Seed: seed, Rate: rate,
+		FailAuth: s.SimFailAuth, DropEvery: s.SimDropEvery, RestartEvery: s.SimRestartEvery,
+	}, log.With("part", "simulator"))
 	if err != nil {
 		return nil, nil, err
 	}
