@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,6 +43,7 @@ type Config struct {
 	IdleTimeout       time.Duration  // default 120s
 	MaxHeaderBytes    int            // default 16 KiB
 	ShutdownGrace     time.Duration  // longest a shutdown waits for open requests; default 10s
+	RevalidateEvery   time.Duration  // how often open streams' expired tokens are checked again; default 30s
 	CORSOrigins       []string       // origins browsers may call from ("*" = any); nil: no CORS headers
 	IPLimit           limit.Config   // requests per window per client IP; zero Requests: no limit
 	UserLimit         limit.Config   // requests per window per user or token; zero Requests: no limit
@@ -77,6 +79,7 @@ type Server struct {
 	log   *slog.Logger
 
 	ipLimit, userLimit *limit.Limiter // nil: no limit
+	streams            *streamTokens  // open streams' tokens, when tokens expire (auth.HA); else nil
 	rateLimited        atomic.Int64   // requests refused as over a rate limit
 }
 
@@ -90,6 +93,7 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 	cfg.IdleTimeout = cmpOr(cfg.IdleTimeout, 120*time.Second)
 	cfg.MaxHeaderBytes = cmpOr(cfg.MaxHeaderBytes, 16<<10)
 	cfg.ShutdownGrace = cmpOr(cfg.ShutdownGrace, 10*time.Second)
+	cfg.RevalidateEvery = cmpOr(cfg.RevalidateEvery, 30*time.Second)
 	switch {
 	case !strings.HasPrefix(cfg.EventsPath, "/") || strings.ContainsAny(cfg.EventsPath, " {}?#"):
 		return nil, fmt.Errorf("events path %q: must start with / and hold no spaces, braces, ? or #", cfg.EventsPath)
@@ -112,6 +116,9 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 		}
 	}
 	s := &Server{cfg: cfg, hub: h, authn: authn, link: link, log: log}
+	if _, ok := authn.(expirer); ok && cfg.Auth != AuthNone {
+		s.streams = &streamTokens{tokens: make(map[string]auth.Token)}
+	}
 	if cfg.IPLimit.Requests > 0 {
 		s.ipLimit = limit.New(cfg.IPLimit)
 	}
@@ -142,6 +149,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if s.streams != nil {
+		var revalidating sync.WaitGroup
+		rctx, stop := context.WithCancel(ctx)
+		revalidating.Go(func() { s.revalidate(rctx) })
+		defer func() { stop(); revalidating.Wait() }()
 	}
 	errc := make(chan error, 1)
 	go func() {

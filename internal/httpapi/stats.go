@@ -50,7 +50,7 @@ func (s *Server) admin(h func(w http.ResponseWriter, r *http.Request, v url.Valu
 }
 
 func (s *Server) requireAdmin(r *http.Request, v url.Values) error {
-	u, err := s.authenticate(r, v)
+	u, _, err := s.authenticate(r, v)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	user, err := s.authenticate(r, v)
+	user, tok, err := s.authenticate(r, v)
 	if err != nil {
 		return err
 	}
@@ -52,6 +52,10 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 		return nil // the client went away while waiting
 	}
 	defer c.Close()
+	if s.streams != nil {
+		s.streams.add(c.ID, tok)
+		defer s.streams.remove(c.ID)
+	}
 
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
@@ -87,21 +91,20 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 
 // authenticate returns who the request comes from. Under auth none everyone is an admin named
 // after their address.
-func (s *Server) authenticate(r *http.Request, v url.Values) (auth.User, error) {
-	var u auth.User
+func (s *Server) authenticate(r *http.Request, v url.Values) (auth.User, auth.Token, error) {
 	if s.cfg.Auth == AuthNone {
-		u = auth.User{Name: s.clientIP(r), Admin: true}
-	} else {
-		var err error
-		u, err = s.authn.Authenticate(r.Context(), auth.FromRequest(r, v))
-		switch {
-		case errors.Is(err, auth.ErrUnavailable):
-			return auth.User{}, &apiError{http.StatusServiceUnavailable, "AUTH_UNAVAILABLE", "Home Assistant cannot be asked about the token right now; try again shortly", 5 * time.Second}
-		case err != nil:
-			return auth.User{}, errorf(http.StatusUnauthorized, "UNAUTHORIZED", "a valid token is required: Authorization: Bearer <token>, or the token query parameter")
-		}
+		u := auth.User{Name: s.clientIP(r), Admin: true}
+		return u, "", s.limitUser(u.Name)
 	}
-	return u, s.limitUser(u.Name)
+	tok := auth.FromRequest(r, v)
+	u, err := s.authn.Authenticate(r.Context(), tok)
+	switch {
+	case errors.Is(err, auth.ErrUnavailable):
+		return auth.User{}, "", &apiError{http.StatusServiceUnavailable, "AUTH_UNAVAILABLE", "Home Assistant cannot be asked about the token right now; try again shortly", 5 * time.Second}
+	case err != nil:
+		return auth.User{}, "", errorf(http.StatusUnauthorized, "UNAUTHORIZED", "a valid token is required: Authorization: Bearer <token>, or the token query parameter")
+	}
+	return u, tok, s.limitUser(u.Name)
 }
 
 // subscription reads the stream's parameters.

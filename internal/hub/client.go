@@ -24,6 +24,7 @@ var (
 	ErrSlowConsumer  = errors.New("hub: client queue overflowed")
 	ErrShutdown      = errors.New("hub: shutting down")
 	ErrClosedByAdmin = errors.New("hub: closed by an administrator")
+	ErrUnauthorized  = errors.New("hub: the client's token is no longer valid")
 )
 
 // Meter is told of every delivery: received holds the time hasse read each event that one write
@@ -89,8 +90,8 @@ func (c *Client) QueuedEvents() int { return c.q.events() }
 // Done is closed when the hub has ended the client (it was too slow, or the hub is stopping).
 func (c *Client) Done() <-chan struct{} { return c.done }
 
-// Err says why the hub ended the client: [ErrSlowConsumer], [ErrShutdown] or
-// [ErrClosedByAdmin]; nil before Done.
+// Err says why the hub ended the client: [ErrSlowConsumer], [ErrShutdown], [ErrClosedByAdmin] or
+// [ErrUnauthorized]; nil before Done.
 func (c *Client) Err() error {
 	select {
 	case <-c.done:
@@ -174,11 +175,11 @@ func (c *Client) Stream(ctx context.Context, out Output) error {
 // delivered counts n events flushed to the client at now; received, when known, holds when each
 // was read from Home Assistant.
 func (c *Client) delivered(now time.Time, n int, received []time.Time) {
-	c.sent.Add(int64(n))
-	c.lastSent.Store(now.UnixNano())
 	if m := c.hub.cfg.Meter; m != nil && len(received) > 0 {
 		m.Delivered(now, received)
 	}
+	c.lastSent.Store(now.UnixNano())
+	c.sent.Add(int64(n)) // last: whoever sees the count sees the rest done
 }
 
 // replayBatch is about how many bytes of a replay go out in one write.
@@ -202,8 +203,13 @@ func (c *Client) takeReplay(dst []byte, limit int) ([]byte, int) {
 // it holds a megabyte the client is not reading).
 func (c *Client) finish(out Output, buf []byte) error {
 	now := time.Now()
-	if errors.Is(c.err, ErrSlowConsumer) {
+	switch {
+	case errors.Is(c.err, ErrSlowConsumer):
 		buf = format.AppendError(buf, c.Format, "slow_consumer", "the client did not keep up with its events", now)
+		_ = write(out, buf, c.hub.cfg.FinalWriteTimeout)
+		return nil
+	case errors.Is(c.err, ErrUnauthorized):
+		buf = format.AppendError(buf, c.Format, "unauthorized", "the token is no longer valid", now)
 		_ = write(out, buf, c.hub.cfg.FinalWriteTimeout)
 		return nil
 	}

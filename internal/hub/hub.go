@@ -209,11 +209,18 @@ func (h *Hub) List(ctx context.Context) []*Client {
 // Disconnect ends the client with connection id id, which gets a disconnect event
 // (closed_by_admin). It reports whether there was such a client.
 func (h *Hub) Disconnect(ctx context.Context, id string) bool {
+	return h.End(ctx, id, ErrClosedByAdmin)
+}
+
+// End ends the client with connection id id for reason ([ErrClosedByAdmin], or
+// [ErrUnauthorized]: the client gets an error unauthorized event). It reports whether there was
+// such a client.
+func (h *Hub) End(ctx context.Context, id string, reason error) bool {
 	found := false
 	h.query(ctx, func() {
 		for c := range h.clients {
 			if c.ID == id {
-				h.end(c, ErrClosedByAdmin)
+				h.end(c, reason)
 				found = true
 				return
 			}

@@ -362,6 +362,9 @@ func TestCountersListAndDisconnect(t *testing.T) {
 	for got := 0; got < 2; {
 		got += len(ids(<-rec.flushes))
 	}
+	for deadline := time.Now().Add(5 * time.Second); a.EventsSent() < 2 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond) // the writer counts right after its flush returns
+	}
 	if a.EventsSent() != 2 || a.LastEventAt().Before(before) || b.EventsSent() != 0 || !b.LastEventAt().IsZero() {
 		t.Errorf("EventsSent a=%d b=%d, LastEventAt a=%v b=%v", a.EventsSent(), b.EventsSent(), a.LastEventAt(), b.LastEventAt())
 	}

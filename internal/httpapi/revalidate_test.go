@@ -1,0 +1,71 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"hasse/internal/auth"
+	"hasse/internal/hass"
+	"hasse/internal/hub"
+	"hasse/internal/simulator"
+)
+
+// TestRevokedTokenEndsItsStreams opens a stream with a Home Assistant token (auth mode ha), then
+// has Home Assistant refuse it: once the validation runs out, the stream gets an error
+// unauthorized event and ends.
+func TestRevokedTokenEndsItsStreams(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	sim, err := simulator.New(simulator.Config{Token: "ha-admin", Rate: -1}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }()
+	wg.Go(func() { _ = sim.Run(ctx) })
+	haServer := httptest.NewServer(sim)
+	defer haServer.Close()
+	client, err := hass.New(hass.Config{URL: haServer.URL, Token: "ha-admin"}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := hub.New(hub.Config{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	authn := auth.NewHA(auth.HAConfig{ValidFor: 50 * time.Millisecond, RejectedFor: time.Millisecond}, client)
+	srv, err := New(Config{Auth: AuthHA, RevalidateEvery: 20 * time.Millisecond}, h, authn, func() LinkStatus { return LinkStatus{Connected: true} }, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wg.Go(func() { _ = h.Run(ctx) })
+	wg.Go(func() { _ = srv.Serve(ctx, ln) })
+
+	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/subscribe_events?token=ha-admin", nil)
+	resp, events := openStream(t, req)
+	if resp.StatusCode != 200 {
+		t.Fatalf("stream with a valid Home Assistant token: %s", resp.Status)
+	}
+	next(t, events) // connected
+	sim.RefuseAuth(true)
+	for {
+		ev := next(t, events) // fails after 10 s without one
+		if strings.Contains(ev.Data, `"type":"error","error":"unauthorized"`) {
+			break
+		}
+	}
+	if _, ok := <-events; ok {
+		t.Error("the stream went on after error unauthorized")
+	}
+}
