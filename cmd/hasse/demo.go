@@ -15,6 +15,9 @@ import (
 // demo runs the whole gateway on a simulated home, with a fresh admin token unless auth is none.
 func demo(ctx context.Context, s settings, stdout io.Writer, log *slog.Logger) error {
 	simToken := newToken()
+	if s.Auth == "ha" {
+		s.SimUserToken = newToken() // a non-admin user of the simulated home, to try authorization with
+	}
 	sim, simLn, err := startSimulator(s, simToken, "127.0.0.1:0", log)
 	if err != nil {
 		return err
@@ -45,7 +48,7 @@ func demo(ctx context.Context, s settings, stdout io.Writer, log *slog.Logger) e
 	if err != nil {
 		return usageError{err}
 	}
-	printDemo(stdout, g.url()+s.EventsPath, g.url(), token)
+	printDemo(stdout, g.url()+s.EventsPath, g.url(), token, s.SimUserToken)
 
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.Go(func() error { return runSimulator(ctx, sim, simLn) })
@@ -53,7 +56,7 @@ func demo(ctx context.Context, s settings, stdout io.Writer, log *slog.Logger) e
 	return eg.Wait()
 }
 
-func printDemo(w io.Writer, stream, base, token string) {
+func printDemo(w io.Writer, stream, base, token, userToken string) {
 	fmt.Fprintln(w, "hasse demo: a simulated home is live. Try:")
 	if token == "" {
 		fmt.Fprintf(w, "  curl -N %s\n", stream)
@@ -62,6 +65,9 @@ func printDemo(w io.Writer, stream, base, token string) {
 		fmt.Fprintf(w, "  curl -N -H 'Authorization: Bearer %s' %s\n", token, stream)
 		fmt.Fprintf(w, "  stream:  %s?token=%s&domain=light\n", stream, token)
 		fmt.Fprintf(w, "  token:   %s (admin)\n", token)
+	}
+	if userToken != "" {
+		fmt.Fprintf(w, "  user:    %s (a non-admin Home Assistant user)\n", userToken)
 	}
 	fmt.Fprintf(w, "  health:  %s/health\n", base)
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")

@@ -20,6 +20,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // demoInstance is `hasse demo` running in the test process on a free port.
 type demoInstance struct {
 	base, token string
+	userToken   string // a non-admin Home Assistant user's, under auth ha
 	stop        func() error // ends the demo as SIGINT would and returns run's error
 }
 
@@ -45,6 +46,9 @@ func startDemo(t *testing.T, environ []string, args ...string) *demoInstance {
 		}
 		if rest, ok := strings.CutPrefix(line, "token:"); ok {
 			d.token, _, _ = strings.Cut(strings.TrimSpace(rest), " ")
+		}
+		if rest, ok := strings.CutPrefix(line, "user:"); ok {
+			d.userToken, _, _ = strings.Cut(strings.TrimSpace(rest), " ")
 		}
 		if strings.HasPrefix(line, "Press Ctrl-C") {
 			break
@@ -255,5 +259,41 @@ func TestDemoAuthHA(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 401 {
 		t.Errorf("a token Home Assistant refuses: %s, want 401", resp.Status)
+	}
+}
+
+// TestDemoAuthHANonAdmin: a non-admin Home Assistant user sees what Home Assistant would let it
+// subscribe to: asking for call_service is 403, asking for nothing gives only allowed types.
+func TestDemoAuthHANonAdmin(t *testing.T) {
+	d := startDemo(t, []string{"MCP_SSE_AUTH=ha"}, "--seed", "5", "--rate", "60")
+	if d.userToken == "" {
+		t.Fatal("demo under auth ha printed no user token")
+	}
+	for _, q := range []string{"events=call_service", "events=service_called", "event_types=automation_triggered"} {
+		resp, err := http.Get(d.base + "/subscribe_events?" + q + "&token=" + d.userToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 403 {
+			t.Errorf("non-admin asking %s: %s, want 403", q, resp.Status)
+		}
+	}
+	admin := d.token
+	d.token = d.userToken
+	events := d.stream(t, "/subscribe_events")
+	d.token = admin
+	receive(t, events) // connected
+	allowed := map[string]bool{"state_changed": true, "component_loaded": true, "area_registry_updated": true,
+		"device_registry_updated": true, "entity_registry_updated": true}
+	for range 30 {
+		ev, ok := receive(t, events)
+		if !ok {
+			t.Fatal("stream ended")
+		}
+		var got struct{ Type string }
+		if err := json.Unmarshal([]byte(ev.Data), &got); err != nil || !allowed[got.Type] {
+			t.Errorf("non-admin got a %q event: %s", got.Type, ev.Data)
+		}
 	}
 }

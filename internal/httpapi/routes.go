@@ -23,7 +23,7 @@ func (s *Server) Handler() http.Handler {
 	if len(s.cfg.CORSOrigins) > 0 {
 		h = cors.New(cors.Options{
 			AllowedOrigins: s.cfg.CORSOrigins,
-			AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodHead},
+			AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodHead, http.MethodPut, http.MethodDelete},
 			AllowedHeaders: []string{"Authorization", "Last-Event-ID", "Content-Type"},
 			MaxAge:         600,
 		}).Handler(h)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"hasse/internal/format"
 	"hasse/internal/hass"
 )
 
@@ -24,7 +25,11 @@ func publishAndWait(t *testing.T, h *Hub, watcher *recorder, seen *int, evs ...*
 // TestResumeAtEveryPoint drops a client after every event of a stream, resumes it and checks that
 // the replay and the live events after it hold every matching event exactly once, in order.
 func TestResumeAtEveryPoint(t *testing.T) {
-	for _, query := range []string{"", "domain=light"} {
+	for _, tc := range []struct {
+		query string
+		kind  format.Kind
+	}{{"", format.Envelope}, {"domain=light", format.Envelope}, {"", format.Named}, {"domain=light", format.Named}} {
+		query := tc.query
 		h := startHub(t, Config{Epoch: "ep", ReplaySize: 100})
 		w, err := h.Subscribe(context.Background(), Subscription{ID: "watcher", User: "w"})
 		if err != nil {
@@ -43,7 +48,7 @@ func TestResumeAtEveryPoint(t *testing.T) {
 		publishAndWait(t, h, watcher, &seen, all[:8]...)
 		f := mustFilter(t, query)
 		for k := range 9 { // the client last saw ep-k (ep-0: nothing yet)
-			c, err := h.Subscribe(context.Background(), Subscription{ID: fmt.Sprint("r", k), User: fmt.Sprint("r", k), Filter: f, LastEventID: fmt.Sprintf("ep-%d", k)})
+			c, err := h.Subscribe(context.Background(), Subscription{ID: fmt.Sprint("r", k), User: fmt.Sprint("r", k), Filter: f, Format: tc.kind, LastEventID: fmt.Sprintf("ep-%d", k)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,7 +72,7 @@ func TestResumeAtEveryPoint(t *testing.T) {
 			c.Close()
 		}
 		// Live events continue the replay without a hole: a client resumed now gets ep-9.. live.
-		c, err := h.Subscribe(context.Background(), Subscription{ID: "live", User: "l", Filter: f, LastEventID: "ep-8"})
+		c, err := h.Subscribe(context.Background(), Subscription{ID: "live", User: "l", Filter: f, Format: tc.kind, LastEventID: "ep-8"})
 		if err != nil {
 			t.Fatal(err)
 		}
