@@ -3,28 +3,21 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"hasse/internal/testcert"
 )
 
 // These tests put Chromium's own EventSource where the seeds' snippets do not reach: resuming
@@ -282,7 +275,7 @@ func TestBrowserResumeAcrossCuts(t *testing.T) {
 // HTTP/1.1 Chromium holds at most six connections per origin and the other streams would wait;
 // over HTTP/2 they all fit, and each gets events.
 func TestBrowserHTTP2ManyStreams(t *testing.T) {
-	cert, key, pool := writeSelfSigned(t, t.TempDir())
+	cert, key, pool := testcert.Write(t, t.TempDir())
 	d := startDemo(t, []string{"MCP_SSE_AUTH=none", "MCP_HTTP_TLS_CERT=" + cert, "MCP_HTTP_TLS_KEY=" + key}, "--rate", "40")
 	if !strings.HasPrefix(d.base, "https://") {
 		t.Fatalf("demo with a certificate printed %s, want an https URL", d.base)
@@ -376,42 +369,4 @@ func connectedClients(t *testing.T, client *http.Client, base string) int {
 		t.Errorf("GET /health over TLS: %s, want HTTP/2", resp.Proto)
 	}
 	return *health.Clients
-}
-
-// writeSelfSigned writes a certificate for 127.0.0.1 and its key into dir and returns their
-// paths and a pool that trusts the certificate (as internal/httpapi's tls_test.go does).
-func writeSelfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "hasse browser test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool = x509.NewCertPool()
-	pool.AddCert(cert)
-	return certFile, keyFile, pool
 }

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // demoInstance is `hasse demo` running in the test process on a free port.
 type demoInstance struct {
 	base, token string
-	userToken   string // a non-admin Home Assistant user's, under auth ha
+	userToken   string       // a non-admin Home Assistant user's, under auth ha
 	stop        func() error // ends the demo as SIGINT would and returns run's error
 }
 
