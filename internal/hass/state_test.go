@@ -2,6 +2,7 @@ package hass
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -80,5 +81,36 @@ func TestStatesFollowTheSubscription(t *testing.T) {
 	}
 	if got, ok := (<-sink.order).([]State); !ok || len(got) != len(states)+1 {
 		t.Errorf("after reconnecting the sink got %T (%d states), want the %d states again", got, len(got), len(states)+1)
+	}
+}
+
+// TestBigHome connects to a home of over 5,000 entities with large attributes: the states, one
+// frame of more than 4 MiB, reach the sink whole.
+func TestBigHome(t *testing.T) {
+	ha := startHA(t)
+	attrs := map[string]any{"friendly_name": "Probe", "notes": strings.Repeat("x", 900)}
+	for i := range 5000 {
+		ha.sim.SetState(fmt.Sprintf("sensor.probe_%04d", i), fmt.Sprint(i), attrs)
+	}
+	c, err := New(Config{URL: ha.ts.URL, Token: "t"}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := recordingSink{order: make(chan any, 16)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx, sink) }()
+	defer func() { cancel(); <-done }()
+	for {
+		if states, ok := (<-sink.order).([]State); ok {
+			total := 0
+			for _, st := range states {
+				total += len(st.JSON)
+			}
+			if len(states) < 5040 || total < 4<<20 {
+				t.Errorf("got %d states of %d bytes, want over 5,040 in more than 4 MiB", len(states), total)
+			}
+			return
+		}
 	}
 }
