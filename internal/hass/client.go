@@ -159,8 +159,8 @@ func (c *Client) Run(ctx context.Context, sink Sink) error {
 // backoff returns a random wait of up to min(ReconnectMax, ReconnectMin·2^attempt).
 func (c *Client) backoff(attempt int) time.Duration {
 	ceiling := c.cfg.ReconnectMax
-	if attempt < 32 {
-		ceiling = min(ceiling, c.cfg.ReconnectMin<<attempt)
+	if step := c.cfg.ReconnectMin << min(attempt, 32); attempt < 32 && step > 0 { // no overflow
+		ceiling = min(ceiling, step)
 	}
 	return rand.N(ceiling + 1)
 }

@@ -168,6 +168,8 @@ func (s *session) setup(ctx context.Context, sink Sink) error {
 func (s *session) replaceStates(ctx context.Context, result []byte, sink Sink) {
 	if len(result) == 0 || result[0] != '[' {
 		s.c.log.LogAttrs(ctx, slog.LevelWarn, "get_states result is not a list")
+		s.c.announced.Store(true)
+		sink.Connected(nil) // the link is up all the same
 		return
 	}
 	var states []State

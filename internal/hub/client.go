@@ -62,6 +62,7 @@ type Client struct {
 	seen    uint64             // index generation of the last lookup that considered this client
 	lastSeq uint64             // sequence of the newest event queued
 	windows map[string]*window // open throttle windows by entity
+	held    int                // windows holding a state back
 }
 
 // wants reports whether ev passes the client's filter and its scope. The index finds candidates

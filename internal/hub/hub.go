@@ -189,6 +189,9 @@ func (h *Hub) Run(ctx context.Context) error {
 }
 
 func (h *Hub) dispatch(ev *hass.Event) {
+	if ev.Origin != hass.OriginResync {
+		h.reconnected(time.Now()) // an event of a new connection: the gap goes first
+	}
 	if st, ok := hass.StateOf(ev); ok {
 		h.states[st.EntityID] = st
 	} else if ev.Type == hass.TypeStateChanged && ev.EntityID != "" {
@@ -208,11 +211,12 @@ func (h *Hub) dispatch(ev *hass.Event) {
 	}
 }
 
-// deliver queues fr, the frame of sequence seq, for c, or drops c when its queue is full. A
-// frame older than one c already has (a throttled state) goes without its id, so that the
-// client's Last-Event-ID never moves backwards.
+// deliver queues fr, the frame of sequence seq, for c, or drops c when its queue is full. A frame
+// carries its id only when it is newer than every id c has and c's throttle holds nothing back:
+// the client's Last-Event-ID then never passes a state it has not had, so a resume may repeat
+// events but never loses one, and never moves backwards.
 func (h *Hub) deliver(c *Client, fr *format.Frame, seq uint64) {
-	withID := seq > c.lastSeq
+	withID := seq > c.lastSeq && c.held == 0
 	if withID {
 		c.lastSeq = seq
 	}
@@ -259,7 +263,7 @@ func (h *Hub) add(sub Subscription) (*Client, error) {
 	if sub.Snapshot && !c.Resumed {
 		c.snapshot = h.snapshot(c)
 	}
-	if h.link.down {
+	if h.link.downFrame != nil {
 		c.q.push(h.link.downFrame, true)
 	}
 	h.clients[c] = struct{}{}

@@ -27,9 +27,10 @@ func (h *Hub) Disconnected() { h.ingest(ingest{kind: linkDown}) }
 
 // linkState is what Run knows of the link.
 type linkState struct {
-	down       bool          // a link that was up is down
+	down       bool          // a link that was up is down, and its states have not come back
 	since      string        // id of the last event before it went down; "" when none
-	downFrame  *format.Frame // the ha_disconnected error, for clients that join while down
+	downFrame  *format.Frame // the ha_disconnected error, for clients that join while down; nil once events flow again
+	gapSent    bool          // the ha_reconnected gap went out (events came before the states)
 	haveStates bool          // h.states holds a get_states, so a reconnect can be diffed
 }
 
@@ -50,12 +51,23 @@ func (h *Hub) linkDown() {
 	h.log.LogAttrs(context.Background(), slog.LevelInfo, "home assistant link down", slog.Int("clients", len(h.clients)))
 }
 
+// reconnected tells every client, once per outage, that events flow again and some may have
+// been missed: before the first event of the new connection, or with its states if they come
+// first.
+func (h *Hub) reconnected(now time.Time) {
+	if !h.link.down || h.link.gapSent {
+		return
+	}
+	h.broadcast(format.NewControl(
+		format.AppendGap(nil, format.Envelope, "ha_reconnected", h.link.since, now),
+		format.AppendGap(nil, format.Named, "ha_reconnected", h.link.since, now)))
+	h.link.gapSent, h.link.downFrame = true, nil
+}
+
 func (h *Hub) linkUp(states []hass.State) {
 	if h.link.down {
 		now := time.Now()
-		h.broadcast(format.NewControl(
-			format.AppendGap(nil, format.Envelope, "ha_reconnected", h.link.since, now),
-			format.AppendGap(nil, format.Named, "ha_reconnected", h.link.since, now)))
+		h.reconnected(now)
 		if states != nil && h.link.haveStates {
 			h.resync(states, now)
 		}

@@ -102,3 +102,33 @@ func TestReconnectWithoutStatesStillSaysGap(t *testing.T) {
 		t.Errorf("outage without states: %q, want ha_disconnected then a gap since null", got)
 	}
 }
+
+// TestEventsOfANewConnectionComeAfterTheGap: the new connection's events can reach the hub before
+// its states do; the gap still comes first, and clients joining then are not told of an outage.
+func TestEventsOfANewConnectionComeAfterTheGap(t *testing.T) {
+	h := startHub(t, Config{Epoch: "e"})
+	h.Connected([]hass.State{state("light.a", "on")})
+	c, err := h.Subscribe(context.Background(), Subscription{ID: "c", User: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := stream(t, c)
+	h.Disconnected()
+	h.Publish(stateEvent("light.b", "on")) // the new connection's first event, before its states
+	got := messages(t, rec, 3)
+	if !strings.Contains(got[0], "ha_disconnected") || !strings.Contains(got[1], `"reason":"ha_reconnected"`) || !strings.Contains(got[2], `"entity_id":"light.b"`) {
+		t.Errorf("got %q, want ha_disconnected, the gap, then the event", got)
+	}
+	late, err := h.Subscribe(context.Background(), Subscription{ID: "late", User: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lateRec, _ := stream(t, late)
+	h.Connected([]hass.State{state("light.a", "off")}) // the states: light.a changed meanwhile
+	if got := messages(t, lateRec, 1); strings.Contains(got[0], "ha_disconnected") || !strings.Contains(got[0], `"origin":"resync"`) {
+		t.Errorf("a client joining after events flowed again got %q first, want light.a's resync", got[0])
+	}
+	if got := messages(t, rec, 1); strings.Contains(got[0], "gap") || !strings.Contains(got[0], `"entity_id":"light.a"`) {
+		t.Errorf("after the states: %q, want light.a's resync and no second gap", got[0])
+	}
+}

@@ -39,12 +39,13 @@ func newQueue(kind format.Kind, limit int) *queue {
 	return &queue{kind: kind, limit: limit, ready: make(chan struct{}, 1)}
 }
 
-// push appends fr unless that would take the queue over its byte bound. It never blocks.
+// push appends fr unless that would take a non-empty queue over its byte bound, so that one
+// frame larger than the bound still reaches a client that keeps up. It never blocks.
 func (q *queue) push(fr *format.Frame, withID bool) bool {
 	e := queued{fr, withID}
 	n := len(e.bytes(q.kind))
 	q.mu.Lock()
-	if q.bytes+n > q.limit {
+	if q.bytes > 0 && q.bytes+n > q.limit { // the bound is on the backlog: one big frame alone passes
 		q.mu.Unlock()
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -153,5 +154,22 @@ func BenchmarkFanoutLatency(b *testing.B) {
 			cancel()
 			run.Wait()
 		})
+	}
+}
+
+// TestOneBigEventReachesAClientThatKeepsUp: the byte bound is on the backlog, so one event larger
+// than the bound still goes to an idle client instead of dropping it.
+func TestOneBigEventReachesAClientThatKeepsUp(t *testing.T) {
+	h := startHub(t, Config{QueueBytes: 4 << 10})
+	c, err := h.Subscribe(context.Background(), Subscription{ID: "c", User: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := stream(t, c)
+	big := stateEvent("weather.home", "sunny")
+	big.NewState = []byte(`{"entity_id":"weather.home","state":"sunny","attributes":{"forecast":"` + strings.Repeat("x", 6000) + `"}}`)
+	h.Publish(big)
+	if got := ids(<-rec.flushes); len(got) != 1 || c.Err() != nil {
+		t.Errorf("a 6 KB event to a 4 KiB client: ids %v, Err %v; want it delivered", got, c.Err())
 	}
 }

@@ -48,6 +48,9 @@ func (h *Hub) holdBack(c *Client, fr *format.Frame, seq uint64) bool {
 		return false
 	}
 	if w, open := c.windows[ev.EntityID]; open {
+		if w.pending == nil {
+			c.held++
+		}
 		w.pending, w.seq = fr, seq
 		return true
 	}
@@ -103,6 +106,7 @@ func (h *Hub) closeWindows(now time.Time) {
 		}
 		fr, seq := w.pending, w.seq
 		w.pending = nil
+		c.held--
 		h.deliver(c, fr, seq)
 		if _, open := h.clients[c]; open {
 			end.at = end.at.Add(c.Throttle)

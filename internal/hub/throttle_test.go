@@ -77,8 +77,11 @@ func TestThrottleLeadingAndTrailing(t *testing.T) {
 		publish(stateEvent("light.a", "a5")) // e-7: a new leading edge, at once
 
 		want := []delivery{
-			{0, "e-1", "a1"}, {0, "e-3", "b1"}, {0, "e-5", ""}, // leading edges; call_service untouched
-			{time.Second, "e-6", "a4"}, // the latest at the window's end (newer than e-5: keeps its id)
+			{0, "e-1", "a1"}, // the leading edge
+			// While light.a holds a state back, what goes out carries no id: a resume must not
+			// pass the held state.
+			{0, "", "b1"}, {0, "", ""}, // light.b's leading edge; call_service untouched
+			{time.Second, "e-6", "a4"}, // the latest at the window's end, with its id: nothing is held now
 			{2100 * time.Millisecond, "e-7", "a5"},
 		}
 		if len(got) != len(want) {
@@ -92,7 +95,10 @@ func TestThrottleLeadingAndTrailing(t *testing.T) {
 	})
 }
 
-func TestThrottledStateOlderThanDeliveredGoesWithoutID(t *testing.T) {
+// TestThrottledClientResumesWithoutLoss: while a state is held back, the events that pass it
+// carry no id, so a client that drops then resumes from its Last-Event-ID gets the held state
+// again instead of losing it.
+func TestThrottledClientResumesWithoutLoss(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := startHub(t, Config{Epoch: "e", KeepAlive: time.Hour})
 		c, err := h.Subscribe(context.Background(), Subscription{ID: "t", User: "u", Throttle: time.Second})
@@ -110,9 +116,22 @@ func TestThrottledStateOlderThanDeliveredGoesWithoutID(t *testing.T) {
 		for len(rec.flushes) > 0 {
 			got = append(got, deliveries(0, <-rec.flushes)...)
 		}
-		want := []delivery{{0, "e-1", "a1"}, {0, "e-3", "b1"}, {0, "", "a2"}}
+		want := []delivery{{0, "e-1", "a1"}, {0, "", "b1"}, {0, "e-2", "a2"}}
 		if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
-			t.Errorf("got %v, want %v: a2 (e-2) after e-3 must not carry its id", got, want)
+			t.Errorf("got %v, want %v: b1 (e-3) passed the held a2 (e-2) and must not carry its id", got, want)
+		}
+
+		// Dropped while a2 was held, the client's Last-Event-ID is e-1: a resume replays a2.
+		again, err := h.Subscribe(context.Background(), Subscription{ID: "again", User: "u", LastEventID: "e-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var replayed []string
+		for _, fr := range again.replay {
+			replayed = append(replayed, fr.Event.ID)
+		}
+		if !slicesEqual(replayed, []string{"e-2", "e-3"}) {
+			t.Errorf("resume after e-1 replays %v, want [e-2 e-3]", replayed)
 		}
 	})
 }
