@@ -143,7 +143,8 @@ var nonAdminTypes = []string{
 }
 
 func userOf(u hass.User) User {
-	user := User{Name: u.Name, ID: u.ID, Admin: u.IsAdmin}
+	// Named by id: display names need not be unique, and the per-user limits count by name.
+	user := User{Name: u.ID, ID: u.ID, Admin: u.IsAdmin}
 	if !u.IsAdmin {
 		user.Scope, _ = filter.Parse(map[string][]string{"event_types": {strings.Join(nonAdminTypes, ",")}})
 	}

@@ -311,6 +311,19 @@ func TestHealthAndReady(t *testing.T) {
 	}
 }
 
+func TestPanicAfterTheResponseBeganWritesNoError(t *testing.T) {
+	s := &Server{log: slog.New(slog.DiscardHandler)}
+	h := s.recoverPanics(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("data: x\n\n"))
+		panic("boom")
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if got := rec.Body.String(); got != "data: x\n\n" {
+		t.Errorf("body %q: a panic mid-stream must not append a JSON error", got)
+	}
+}
+
 func TestPanicIsAnswered500(t *testing.T) {
 	s := &Server{log: slog.New(slog.DiscardHandler)}
 	h := s.recoverPanics(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))

@@ -60,5 +60,10 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+func (w *statusWriter) Write(p []byte) (int, error) {
+	w.wrote = true // an implicit 200
+	return w.ResponseWriter.Write(p)
+}
+
 // Unwrap lets http.ResponseController reach flushes and deadlines.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -67,6 +67,7 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) error {
 // recoverPanics answers a panicking request 500 and keeps the process up.
 func (s *Server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			v := recover()
 			if v == nil || v == http.ErrAbortHandler {
@@ -77,8 +78,10 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			}
 			s.log.LogAttrs(r.Context(), slog.LevelError, "handler panic", slog.String("path", r.URL.Path),
 				slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
-			writeError(w, errorf(http.StatusInternalServerError, "INTERNAL_ERROR", "internal error"))
+			if !sw.wrote { // a stream already under way cannot become a JSON error
+				writeError(w, errorf(http.StatusInternalServerError, "INTERNAL_ERROR", "internal error"))
+			}
 		}()
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(sw, r)
 	})
 }
