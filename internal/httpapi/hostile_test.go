@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -92,16 +91,8 @@ func TestHostileInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = h.Run(ctx) })
-	wg.Go(func() { _ = srv.Serve(ctx, ln) })
-	defer func() { cancel(); wg.Wait() }()
-	base := "http://" + ln.Addr().String()
+	addr := serve(t, h, srv)
+	base := "http://" + addr
 
 	// The normal clients: a stream receiving a steady flow of events, and a /health poller.
 	req, _ := http.NewRequest("GET", base+"/subscribe_events?domain=light&token="+adminToken, nil)
@@ -148,7 +139,7 @@ func TestHostileInput(t *testing.T) {
 	for range 16 {
 		senders.Go(func() {
 			for raw := range work {
-				got := send(t, ln.Addr().String(), raw)
+				got := send(t, addr, raw)
 				mu.Lock()
 				statuses[got]++
 				mu.Unlock()

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -405,4 +407,20 @@ func TestScopedTokenSeesOnlyItsScope(t *testing.T) {
 			t.Errorf("scoped token with %q got %s first, want light.a's state_changed only", query, ev.Data)
 		}
 	}
+}
+
+// serve runs h and srv on a loopback listener of its own, as hasse does (Serve, not Handler
+// alone: shutdown, TLS and revalidation live there), until the test ends; it returns the address.
+func serve(t *testing.T, h *hub.Hub, srv *Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = h.Run(ctx) })
+	wg.Go(func() { _ = srv.Serve(ctx, ln) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return ln.Addr().String()
 }

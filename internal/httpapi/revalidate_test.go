@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -45,14 +44,9 @@ func TestRevokedTokenEndsItsStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wg.Go(func() { _ = h.Run(ctx) })
-	wg.Go(func() { _ = srv.Serve(ctx, ln) })
+	addr := serve(t, h, srv)
 
-	req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/subscribe_events?token=ha-admin", nil)
+	req, _ := http.NewRequest("GET", "http://"+addr+"/subscribe_events?token=ha-admin", nil)
 	resp, events := openStream(t, req)
 	if resp.StatusCode != 200 {
 		t.Fatalf("stream with a valid Home Assistant token: %s", resp.Status)

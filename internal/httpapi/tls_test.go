@@ -30,15 +30,9 @@ func TestHTTP2ManyStreamsOneConnection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = h.Run(ctx) })
-	wg.Go(func() { _ = srv.Serve(ctx, ln) })
-	defer func() { cancel(); wg.Wait() }()
+	var wg sync.WaitGroup // stream readers; they end when the server does
+	t.Cleanup(wg.Wait)    // registered first, so it runs after serve's cleanup
+	addr := serve(t, h, srv)
 
 	var conns sync.Map // the connections the client made
 	client := &http.Client{Transport: &http.Transport{
@@ -56,7 +50,7 @@ func TestHTTP2ManyStreamsOneConnection(t *testing.T) {
 	const streams = 10
 	events := make([]<-chan sse.Event, streams)
 	for i := range streams {
-		req, _ := http.NewRequest("GET", "https://"+ln.Addr().String()+"/subscribe_events?client_id="+fmt.Sprint("s", i), nil)
+		req, _ := http.NewRequest("GET", "https://"+addr+"/subscribe_events?client_id="+fmt.Sprint("s", i), nil)
 		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
