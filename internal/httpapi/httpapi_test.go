@@ -27,7 +27,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 const adminToken = "admin-secret"
 
 type testEnv struct {
-	ts   *httptest.Server
+	url  string // the served Server's base URL
 	srv  *Server
 	hub  *hub.Hub
 	link LinkStatus
@@ -56,12 +56,8 @@ func newTestEnv(t *testing.T, cfg Config, hcfg hub.Config) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = h.Run(ctx); close(done) }()
 	env.srv = s
-	env.ts = httptest.NewServer(s.Handler())
-	t.Cleanup(func() { cancel(); <-done; env.ts.Close() })
+	env.url = "http://" + serve(t, h, s)
 	return env
 }
 
@@ -119,7 +115,7 @@ func TestRefusalsHaveTheErrorShape(t *testing.T) {
 		{"health method", "POST", "/health", "", "", "", 405, "METHOD_NOT_ALLOWED", "POST"},
 		{"unknown path", "GET", "/nowhere", "", "", "", 404, "NOT_FOUND", "/nowhere"},
 	} {
-		req, err := http.NewRequest(tc.method, env.ts.URL+tc.target, strings.NewReader(tc.body))
+		req, err := http.NewRequest(tc.method, env.url+tc.target, strings.NewReader(tc.body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +197,7 @@ func stateEvent(entity, state string) *hass.Event {
 
 func TestStreamEnvelope(t *testing.T) {
 	env := newTestEnv(t, Config{}, hub.Config{Epoch: "ep"})
-	req, _ := http.NewRequest("GET", env.ts.URL+"/subscribe_events?token="+adminToken+"&domain=light&client_id=wall-1&colour=red", nil)
+	req, _ := http.NewRequest("GET", env.url+"/subscribe_events?token="+adminToken+"&domain=light&client_id=wall-1&colour=red", nil)
 	resp, events := openStream(t, req)
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d", resp.StatusCode)
@@ -242,7 +238,7 @@ func TestStreamEnvelope(t *testing.T) {
 func TestStreamPOSTBodyWinsAndNamedFormat(t *testing.T) {
 	env := newTestEnv(t, Config{}, hub.Config{})
 	body := `{"token":"` + adminToken + `","events":["service_called"],"format":"named"}`
-	req, _ := http.NewRequest("POST", env.ts.URL+"/subscribe_events?events=state_changed&format=envelope", strings.NewReader(body))
+	req, _ := http.NewRequest("POST", env.url+"/subscribe_events?events=state_changed&format=envelope", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	_, events := openStream(t, req)
 	if ev := next(t, events); ev.Type != "connected" || !strings.Contains(ev.Data, `"event_types":["call_service"]`) {
@@ -259,7 +255,7 @@ func TestStreamPOSTBodyWinsAndNamedFormat(t *testing.T) {
 func TestStreamLimits(t *testing.T) {
 	env := newTestEnv(t, Config{}, hub.Config{MaxClients: 2})
 	open := func(token string) *http.Response {
-		req, _ := http.NewRequest("GET", env.ts.URL+"/subscribe_events?token="+token, nil)
+		req, _ := http.NewRequest("GET", env.url+"/subscribe_events?token="+token, nil)
 		resp, events := openStream(t, req)
 		if resp.StatusCode == 200 {
 			next(t, events) // the connection event: the hub holds the client
@@ -283,7 +279,7 @@ func TestStreamLimits(t *testing.T) {
 func TestHealthAndReady(t *testing.T) {
 	env := newTestEnv(t, Config{Version: "hasse test"}, hub.Config{})
 	get := func(path string) (int, map[string]any) {
-		req, _ := http.NewRequest("GET", env.ts.URL+path, nil)
+		req, _ := http.NewRequest("GET", env.url+path, nil)
 		resp, body := do(t, req)
 		var m map[string]any
 		if err := json.Unmarshal(body, &m); err != nil {
@@ -339,7 +335,7 @@ func TestPanicIsAnswered500(t *testing.T) {
 
 func TestCORS(t *testing.T) {
 	env := newTestEnv(t, Config{CORSOrigins: []string{"*"}}, hub.Config{})
-	req, _ := http.NewRequest("OPTIONS", env.ts.URL+"/subscribe_events", nil)
+	req, _ := http.NewRequest("OPTIONS", env.url+"/subscribe_events", nil)
 	req.Header.Set("Origin", "http://dashboard.example")
 	req.Header.Set("Access-Control-Request-Method", "GET")
 	req.Header.Set("Access-Control-Request-Headers", "authorization,last-event-id")
@@ -352,7 +348,7 @@ func TestCORS(t *testing.T) {
 func TestResumeOverHTTP(t *testing.T) {
 	env := newTestEnv(t, Config{}, hub.Config{Epoch: "ep"})
 	open := func(lastID, query string) <-chan sse.Event {
-		req, _ := http.NewRequest("GET", env.ts.URL+"/subscribe_events?token="+adminToken+query, nil)
+		req, _ := http.NewRequest("GET", env.url+"/subscribe_events?token="+adminToken+query, nil)
 		if lastID != "" {
 			req.Header.Set("Last-Event-ID", lastID)
 		}
@@ -396,7 +392,7 @@ func TestResumeOverHTTP(t *testing.T) {
 func TestScopedTokenSeesOnlyItsScope(t *testing.T) {
 	env := newTestEnv(t, Config{}, hub.Config{Epoch: "ep"})
 	for _, query := range []string{"", "&entity_id=lock.*,light.*&events=state_*"} { // nothing asked; patterns: narrowed
-		req, _ := http.NewRequest("GET", env.ts.URL+"/subscribe_events?token=scoped-secret"+query, nil)
+		req, _ := http.NewRequest("GET", env.url+"/subscribe_events?token=scoped-secret"+query, nil)
 		_, events := openStream(t, req)
 		next(t, events)
 		env.hub.Publish(stateEvent("lock.front_door", "unlocked"))

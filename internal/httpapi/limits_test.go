@@ -19,7 +19,7 @@ func TestRateLimits(t *testing.T) {
 		UserLimit: limit.Config{Requests: 2, Window: time.Minute},
 	}, hub.Config{})
 	get := func(path string) *http.Response {
-		req, _ := http.NewRequest("GET", env.ts.URL+path, nil)
+		req, _ := http.NewRequest("GET", env.url+path, nil)
 		resp, body := do(t, req)
 		if resp.StatusCode == 429 {
 			var e errorBody

@@ -15,7 +15,7 @@ import (
 
 func TestMetricsParseWithExpfmt(t *testing.T) {
 	env := newStatsEnv(t, Config{UserLimit: limit.Config{Requests: 2, Window: time.Minute}}, stats.Config{})
-	req, _ := http.NewRequest("GET", env.ts.URL+"/subscribe_events?token="+adminToken, nil)
+	req, _ := http.NewRequest("GET", env.url+"/subscribe_events?token="+adminToken, nil)
 	_, events := openStream(t, req)
 	next(t, events)
 	ev := stateEvent("light.kitchen", "on")
@@ -26,7 +26,7 @@ func TestMetricsParseWithExpfmt(t *testing.T) {
 	env.call(t, "GET", "/api/sse/stats", adminToken, "") // the second request of user admin
 	env.call(t, "GET", "/api/sse/stats", adminToken, "") // over the limit
 
-	resp, err := http.Get(env.ts.URL + "/metrics")
+	resp, err := http.Get(env.url + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/health", s.methods(s.health, http.MethodGet, http.MethodHead))
 	mux.Handle("/ready", s.methods(s.ready, http.MethodGet, http.MethodHead))
 	if !s.cfg.DisableEvents {
-		mux.Handle(s.cfg.EventsPath, s.methods(s.observed(s.subscribe), http.MethodGet, http.MethodPost))
+		mux.Handle(s.cfg.EventsPath, s.methods(s.subscribe, http.MethodGet, http.MethodPost))
 	}
 	s.statsRoutes(mux)
 	mux.Handle("/", s.methods(s.notFound))

@@ -21,6 +21,7 @@ import (
 	"hasse/internal/hub"
 	"hasse/internal/limit"
 	"hasse/internal/stats"
+	"hasse/internal/writer"
 )
 
 // Auth modes (SPEC.md §5.1).
@@ -78,9 +79,10 @@ type Server struct {
 	link  func() LinkStatus
 	log   *slog.Logger
 
-	ipLimit, userLimit *limit.Limiter // nil: no limit
-	streams            *streamTokens  // open streams' tokens, when tokens expire (auth.HA); else nil
-	rateLimited        atomic.Int64   // requests refused as over a rate limit
+	ipLimit, userLimit *limit.Limiter              // nil: no limit
+	streams            *streamTokens               // open streams' tokens, when tokens expire (auth.HA); else nil
+	rateLimited        atomic.Int64                // requests refused as over a rate limit
+	pool               atomic.Pointer[writer.Pool] // writes plain HTTP/1.1 streams while Serve runs; nil: handlers do
 }
 
 // New returns a Server for h. authn is required under AuthTokens and ignored under AuthNone;
@@ -140,7 +142,8 @@ func cmpOr[T comparable](v, def T) T {
 }
 
 // Serve serves on ln until ctx ends, then stops accepting, waits up to Config.ShutdownGrace for
-// open requests (streams end when the hub stops), and returns nil.
+// open requests (streams end when the hub stops), and returns nil. While it runs, plain HTTP/1.1
+// streams are written by a few pooled goroutines (package writer) rather than by their handlers.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.Handler(),
@@ -155,6 +158,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		rctx, stop := context.WithCancel(ctx)
 		revalidating.Go(func() { s.revalidate(rctx) })
 		defer func() { stop(); revalidating.Wait() }()
+	}
+	hc := s.hub.Config()
+	pool, err := writer.New(writer.Config{KeepAlive: hc.KeepAlive, WriteTimeout: hc.WriteTimeout, FinalWriteTimeout: hc.FinalWriteTimeout})
+	if err != nil {
+		s.log.LogAttrs(ctx, slog.LevelInfo, "every stream is written by its own goroutine", slog.Any("reason", err))
+	} else {
+		var pooled sync.WaitGroup
+		pooled.Go(func() { _ = pool.Run(ctx) }) // after ctx ends, it waits for the hub's goodbyes
+		s.pool.Store(pool)
+		defer pooled.Wait()
 	}
 	errc := make(chan error, 1)
 	go func() {
@@ -171,7 +184,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownGrace)
 	defer cancel()
-	err := srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = srv.Close()
 	}

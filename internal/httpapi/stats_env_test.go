@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"sort"
 	"strings"
@@ -23,11 +23,11 @@ import (
 
 // statsEnv is a server with a running hub and statistics collector.
 type statsEnv struct {
-	ts    *httptest.Server
+	url   string // the served Server's base URL
 	srv   *Server
 	hub   *hub.Hub
 	stats *stats.Collector
-	stop  func() // ends the hub and the collector and waits for them; the test's end calls it too
+	stop  func() // ends the hub, the collector and the server and waits for them; the test's end calls it too
 }
 
 // newStatsEnv serves the statistics tool until the test ends. Tokens: adminToken (admin) and
@@ -68,16 +68,21 @@ func newStatsEnv(t *testing.T, cfg Config, scfg stats.Config) *statsEnv {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = h.Run(ctx) })
 	wg.Go(func() { _ = c.Run(ctx) })
-	env := &statsEnv{ts: httptest.NewServer(s.Handler()), srv: s, hub: h, stats: c}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wg.Go(func() { _ = s.Serve(ctx, ln) })
+	env := &statsEnv{url: "http://" + ln.Addr().String(), srv: s, hub: h, stats: c}
 	env.stop = sync.OnceFunc(func() { cancel(); wg.Wait() })
-	t.Cleanup(func() { env.stop(); env.ts.Close() })
+	t.Cleanup(env.stop)
 	return env
 }
 
 // get requests target with the admin token and decodes the body.
 func (e *statsEnv) call(t *testing.T, method, target, token, body string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(method, e.ts.URL+target, strings.NewReader(body))
+	req, err := http.NewRequest(method, e.url+target, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

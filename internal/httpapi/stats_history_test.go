@@ -19,7 +19,7 @@ func TestHistorySurvivesRestart(t *testing.T) {
 	}
 	defer db.Close()
 	env := newStatsEnv(t, Config{}, stats.Config{Interval: 20 * time.Millisecond, History: db})
-	req, _ := http.NewRequest("GET", env.ts.URL+"/subscribe_events?token="+adminToken, nil)
+	req, _ := http.NewRequest("GET", env.url+"/subscribe_events?token="+adminToken, nil)
 	_, events := openStream(t, req)
 	next(t, events)
 	for range 5 {

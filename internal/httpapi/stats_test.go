@@ -36,7 +36,7 @@ const (
 
 func TestStatsRoutesMatchSeedShapes(t *testing.T) {
 	env := newStatsEnv(t, Config{}, stats.Config{Interval: 20 * time.Millisecond})
-	req, _ := http.NewRequest("GET", env.ts.URL+"/subscribe_events?events=state_changed&entity_id=light.living_room&client_id=client_456", nil)
+	req, _ := http.NewRequest("GET", env.url+"/subscribe_events?events=state_changed&entity_id=light.living_room&client_id=client_456", nil)
 	req.Header.Set("Authorization", "Bearer "+adminToken)
 	req.Header.Set("User-Agent", "Mozilla/5.0 (test)")
 	_, events := openStream(t, req)

@@ -51,20 +51,8 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return nil // the client went away while waiting
 	}
-	defer c.Close()
-	if s.streams != nil {
-		s.streams.add(c.ID, tok)
-		defer s.streams.remove(c.ID)
-	}
-
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream; charset=utf-8")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	if r.ProtoMajor == 1 {
-		h.Set("Connection", "keep-alive")
-	}
-	w.WriteHeader(http.StatusOK)
+	s.streamOpened(c.ID, tok)
+	ended := func() { s.streamEnded(c.ID) }
 
 	now := time.Now()
 	first := format.AppendRetry(nil, jitter(s.cfg.RetryHint))
@@ -78,6 +66,22 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	if c.Gap != "" {
 		first = format.AppendGap(first, c.Format, c.Gap, clip(sub.LastEventID), now)
 	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	if pool := s.pool.Load(); pool != nil && r.ProtoMajor == 1 && r.ProtoMinor == 1 && r.TLS == nil {
+		if nc, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			s.handOver(pool, nc, h, c, first, ended)
+			return nil
+		}
+	}
+	defer c.Close()
+	defer ended()
+	if r.ProtoMajor == 1 {
+		h.Set("Connection", "keep-alive")
+	}
+	w.WriteHeader(http.StatusOK)
 	out := output{http.NewResponseController(w), w}
 	if err := out.SetWriteDeadline(now.Add(s.cfg.ReadHeaderTimeout)); err != nil {
 		return nil

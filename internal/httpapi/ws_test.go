@@ -18,7 +18,7 @@ func dialStats(t *testing.T, env *statsEnv, target string, header http.Header) (
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(env.ts.URL, "http")+target, &websocket.DialOptions{HTTPHeader: header})
+	conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(env.url, "http")+target, &websocket.DialOptions{HTTPHeader: header})
 	if err == nil {
 		t.Cleanup(func() { conn.CloseNow() })
 	}
@@ -82,7 +82,7 @@ func TestStatsWebSocketCommands(t *testing.T) {
 	}
 
 	// A connection by id.
-	req, _ := http.NewRequest("GET", env.ts.URL+"/subscribe_events?entity_id=light.living_room&events=state_changed&token="+adminToken, nil)
+	req, _ := http.NewRequest("GET", env.url+"/subscribe_events?entity_id=light.living_room&events=state_changed&token="+adminToken, nil)
 	_, events := openStream(t, req)
 	next(t, events)
 	env.hub.Publish(stateEvent("light.living_room", "on"))

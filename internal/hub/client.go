@@ -63,6 +63,8 @@ type Client struct {
 	lastSeq uint64             // sequence of the newest event queued
 	windows map[string]*window // open throttle windows by entity
 	held    int                // windows holding a state back
+	// Owned by the client's writer.
+	finished bool // Next has handed out the last words
 }
 
 // wants reports whether ev passes the client's filter and its scope. The index finds candidates
@@ -127,36 +129,26 @@ func (c *Client) Stream(ctx context.Context, out Output) error {
 	cfg := c.hub.cfg
 	keepAlive := time.NewTimer(cfg.KeepAlive)
 	defer keepAlive.Stop()
-	if len(c.snapshot) > 0 {
-		err := write(out, c.snapshot, cfg.WriteTimeout)
-		c.snapshot = nil
-		if err != nil {
-			return err
-		}
+	if err := c.WriteBacklog(out); err != nil {
+		return err
 	}
 	var buf []byte
-	for len(c.replay) > 0 {
-		var n int
-		buf, n = c.takeReplay(buf[:0], replayBatch)
-		if err := write(out, buf, cfg.WriteTimeout); err != nil {
-			return err
-		}
-		c.delivered(time.Now(), n, nil)
-	}
 	var received []time.Time // of the events in buf
 	for {
 		select {
 		case <-c.done: // before anything queued: a dropped client gets its error, not its backlog
-			return c.finish(out, buf[:0])
+			buf, _, _ = c.Next(buf[:0], nil)
+			_ = write(out, buf, cfg.FinalWriteTimeout)
+			return nil
 		default:
 		}
 		select {
 		case <-c.q.ready:
-			buf, received = c.q.take(buf[:0], received[:0])
+			buf, received, _ = c.Next(buf[:0], received[:0])
 		case <-keepAlive.C:
-			buf, received = format.AppendKeepAlive(buf[:0], c.Format, time.Now()), received[:0]
+			buf, received = c.AppendKeepAlive(buf[:0], time.Now()), received[:0]
 		case <-c.done:
-			return c.finish(out, buf[:0])
+			continue // the first select writes the last words
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -166,21 +158,77 @@ func (c *Client) Stream(ctx context.Context, out Output) error {
 		if err := write(out, buf, cfg.WriteTimeout); err != nil {
 			return err
 		}
-		if len(received) > 0 {
-			c.delivered(time.Now(), len(received), received)
-		}
+		c.Delivered(time.Now(), received)
 		keepAlive.Reset(cfg.KeepAlive)
 	}
 }
 
-// delivered counts n events flushed to the client at now; received, when known, holds when each
-// was read from Home Assistant.
-func (c *Client) delivered(now time.Time, n int, received []time.Time) {
-	if m := c.hub.cfg.Meter; m != nil && len(received) > 0 {
+// WriteBacklog writes what the client is owed before any queued frame: its snapshot, then the
+// events its resume replays. A writer that is not Stream calls it once, before [Client.Attach].
+func (c *Client) WriteBacklog(out Output) error {
+	timeout := c.hub.cfg.WriteTimeout
+	if len(c.snapshot) > 0 {
+		err := write(out, c.snapshot, timeout)
+		c.snapshot = nil
+		if err != nil {
+			return err
+		}
+	}
+	var buf []byte
+	for len(c.replay) > 0 {
+		var n int
+		buf, n = c.takeReplay(buf[:0], replayBatch)
+		if err := write(out, buf, timeout); err != nil {
+			return err
+		}
+		c.lastSent.Store(time.Now().UnixNano())
+		c.sent.Add(int64(n))
+	}
+	return nil
+}
+
+// Attach hands the client to a writer other than Stream, which calls [Client.Next] whenever wake
+// is called. wake is called once at once, then whenever there is something new, from the hub's
+// goroutine: it must not block.
+func (c *Client) Attach(wake func()) {
+	c.q.wake.Store(&wake)
+	wake()
+}
+
+// Next appends to dst what the client's connection is owed now: every frame queued, with the
+// receive time of each event among them appended to received. Once the hub has ended the
+// client it appends the client's last words instead, once, and reports final. Calls must not
+// overlap.
+func (c *Client) Next(dst []byte, received []time.Time) (_ []byte, _ []time.Time, final bool) {
+	select {
+	case <-c.done:
+		if !c.finished {
+			c.finished = true
+			dst = c.appendLastWords(dst)
+		}
+		return dst, received, true
+	default:
+	}
+	dst, received = c.q.take(dst, received)
+	return dst, received, false
+}
+
+// AppendKeepAlive appends a keep-alive in the client's format.
+func (c *Client) AppendKeepAlive(dst []byte, now time.Time) []byte {
+	return format.AppendKeepAlive(dst, c.Format, now)
+}
+
+// Delivered counts the events written to the client at now; received holds when each was read
+// from Home Assistant.
+func (c *Client) Delivered(now time.Time, received []time.Time) {
+	if len(received) == 0 {
+		return
+	}
+	if m := c.hub.cfg.Meter; m != nil {
 		m.Delivered(now, received)
 	}
 	c.lastSent.Store(now.UnixNano())
-	c.sent.Add(int64(n)) // last: whoever sees the count sees the rest done
+	c.sent.Add(int64(len(received))) // last: whoever sees the count sees the rest done
 }
 
 // replayBatch is about how many bytes of a replay go out in one write.
@@ -198,21 +246,17 @@ func (c *Client) takeReplay(dst []byte, limit int) ([]byte, int) {
 	return dst, n
 }
 
-// finish writes what the client is owed after the hub ended it: when the hub is stopping or an
-// administrator closed it, the frames still queued, a retry hint and a disconnect event; an
-// error event when it was too slow (its queue is dropped:
-// it holds a megabyte the client is not reading).
-func (c *Client) finish(out Output, buf []byte) error {
+// appendLastWords appends what the client is owed after the hub ended it: when the hub is
+// stopping or an administrator closed it, the frames still queued, a retry hint and a disconnect
+// event; an error event when it was too slow (its queue is dropped: it holds a megabyte the
+// client is not reading) or its token expired.
+func (c *Client) appendLastWords(buf []byte) []byte {
 	now := time.Now()
 	switch {
 	case errors.Is(c.err, ErrSlowConsumer):
-		buf = format.AppendError(buf, c.Format, "slow_consumer", "the client did not keep up with its events", now)
-		_ = write(out, buf, c.hub.cfg.FinalWriteTimeout)
-		return nil
+		return format.AppendError(buf, c.Format, "slow_consumer", "the client did not keep up with its events", now)
 	case errors.Is(c.err, ErrUnauthorized):
-		buf = format.AppendError(buf, c.Format, "unauthorized", "the token is no longer valid", now)
-		_ = write(out, buf, c.hub.cfg.FinalWriteTimeout)
-		return nil
+		return format.AppendError(buf, c.Format, "unauthorized", "the token is no longer valid", now)
 	}
 	reason := "server_shutdown"
 	if errors.Is(c.err, ErrClosedByAdmin) {
@@ -220,9 +264,7 @@ func (c *Client) finish(out Output, buf []byte) error {
 	}
 	buf, _ = c.q.take(buf, nil)
 	buf = format.AppendRetry(buf, jitter(c.hub.cfg.ShutdownRetry))
-	buf = format.AppendDisconnect(buf, c.Format, reason, now)
-	_ = write(out, buf, c.hub.cfg.FinalWriteTimeout)
-	return nil
+	return format.AppendDisconnect(buf, c.Format, reason, now)
 }
 
 // jitter returns d give or take up to 20 %.

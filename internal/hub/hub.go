@@ -98,6 +98,9 @@ func New(cfg Config, log *slog.Logger) (*Hub, error) {
 	}, nil
 }
 
+// Config returns the hub's configuration, defaults filled in.
+func (h *Hub) Config() Config { return h.cfg }
+
 // Epoch returns the first part of every event id this hub gives out (SPEC.md §4.5).
 func (h *Hub) Epoch() string { return h.cfg.Epoch }
 
@@ -291,6 +294,7 @@ func (h *Hub) end(c *Client, err error) {
 	h.remove(c)
 	c.err = err
 	close(c.done)
+	c.q.signal() // a pooled writer learns of the end as of anything new
 }
 
 // resume gives c the events after lastID, or the reason it cannot have them (SPEC.md §4.5).

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"hasse/internal/format"
@@ -19,7 +20,8 @@ type queue struct {
 	spare  []queued // the slice the writer handed back, reused by the next push
 	bytes  int
 
-	ready chan struct{} // holds a token while frames wait
+	ready chan struct{}          // holds a token while frames wait, for Stream
+	wake  atomic.Pointer[func()] // a pooled writer's wake-up, set by Attach; nil: ready is used
 }
 
 // queued is one frame waiting, with or without its id: line.
@@ -55,11 +57,20 @@ func (q *queue) push(fr *format.Frame, withID bool) bool {
 	q.frames = append(q.frames, e)
 	q.bytes += n
 	q.mu.Unlock()
+	q.signal()
+	return true
+}
+
+// signal tells the client's writer that there is something new for it. It never blocks.
+func (q *queue) signal() {
+	if wake := q.wake.Load(); wake != nil {
+		(*wake)()
+		return
+	}
 	select {
 	case q.ready <- struct{}{}:
 	default:
 	}
-	return true
 }
 
 // take appends the bytes of every waiting frame to dst, and the receive time of every event

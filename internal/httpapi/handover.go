@@ -1,0 +1,74 @@
+package httpapi
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"hasse/internal/hub"
+	"hasse/internal/writer"
+)
+
+// handOver writes the head of an HTTP/1.1 stream to its hijacked connection nc, then the client's
+// backlog, and gives the rest to the pooled writers: the handler's goroutine, with its stack and
+// buffers, ends. Where the pool cannot take the connection, the stream is written from here.
+// The response is chunked, as net/http would write it.
+func (s *Server) handOver(pool *writer.Pool, nc net.Conn, header http.Header, c *hub.Client, first []byte, ended func()) {
+	header.Set("Connection", "keep-alive")
+	header.Set("Transfer-Encoding", "chunked")
+	head := []byte("HTTP/1.1 200 OK\r\n")
+	head = appendHeader(head, header)
+	head = append(head, "\r\n"...)
+	out := chunkedOutput{nc}
+	err := nc.SetWriteDeadline(time.Now().Add(s.cfg.ReadHeaderTimeout))
+	if err == nil {
+		_, err = (&net.Buffers{head, chunkSize(len(first)), first, crlf}).WriteTo(nc)
+	}
+	if err == nil {
+		err = c.WriteBacklog(out)
+	}
+	if err == nil {
+		if pool.Add(c, nc, ended) == nil {
+			return
+		}
+		if c.Stream(context.Background(), out) == nil { // it ends when a write fails or the hub ends c
+			_, _ = nc.Write([]byte("0\r\n\r\n"))
+		}
+	}
+	_ = nc.Close()
+	c.Close()
+	ended()
+}
+
+// appendHeader appends h in wire form.
+func appendHeader(dst []byte, h http.Header) []byte {
+	for name, values := range h {
+		for _, v := range values {
+			dst = append(append(append(append(dst, name...), ": "...), v...), "\r\n"...)
+		}
+	}
+	return dst
+}
+
+var crlf = []byte("\r\n")
+
+func chunkSize(n int) []byte {
+	return append(strconv.AppendInt(nil, int64(n), 16), crlf...)
+}
+
+// chunkedOutput writes each write to a hijacked connection as one chunk.
+type chunkedOutput struct{ net.Conn }
+
+func (o chunkedOutput) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if _, err := (&net.Buffers{chunkSize(len(p)), p, crlf}).WriteTo(o.Conn); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (chunkedOutput) Flush() error { return nil }

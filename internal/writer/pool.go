@@ -1,0 +1,149 @@
+// Package writer writes many clients' streams to their connections from a few goroutines, one
+// per core, instead of one goroutine per client. A connection it takes is a plain TCP socket
+// whose HTTP/1.1 response headers, announcing chunked transfer coding, are already written; each
+// write is one chunk, and a stream that ends ends its response. The pool writes without blocking, keeps
+// what a full socket would not take until the kernel says it drains, sends keep-alives, and
+// learns from epoll when a client hangs up. A client that goes quiet costs a few hundred bytes
+// here, not a goroutine's stack and buffers.
+package writer
+
+import (
+	"context"
+	"errors"
+	"net"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Stream is one client's event stream as the pool drains it; hub.Client is one.
+type Stream interface {
+	// Attach arranges for wake to be called, without blocking, whenever Next has something new.
+	Attach(wake func())
+	// Next appends what the connection is owed now and the receive times of its events; final
+	// marks the stream's last words, after which the connection is closed.
+	Next(dst []byte, received []time.Time) (_ []byte, _ []time.Time, final bool)
+	// Delivered is told of the events written at now.
+	Delivered(now time.Time, received []time.Time)
+	// AppendKeepAlive appends a keep-alive for a quiet stream.
+	AppendKeepAlive(dst []byte, now time.Time) []byte
+	// Done is closed when the stream has ended: what is still unwritten gets only
+	// Config.FinalWriteTimeout more.
+	Done() <-chan struct{}
+	// Close unregisters the stream once its connection is gone.
+	Close()
+}
+
+// Config tunes a Pool. Zero fields take the defaults shown.
+type Config struct {
+	Writers           int           // goroutines writing; default GOMAXPROCS
+	KeepAlive         time.Duration // keep-alive period of a quiet stream; default 30s
+	WriteTimeout      time.Duration // longest a client may leave written bytes unread; default 5m
+	FinalWriteTimeout time.Duration // the same for a stream's last words; default 2s
+	SweepEvery        time.Duration // how often keep-alives and timeouts are checked; default 1s
+}
+
+// ErrClosed refuses a connection handed to a pool that has stopped.
+var ErrClosed = errors.New("writer: pool stopped")
+
+// Pool writes streams to their connections. Create it with [New] and run it with [Pool.Run];
+// Add is safe for concurrent use.
+type Pool struct {
+	cfg    Config
+	poller *poller
+	shards []*shard
+	next   atomic.Uint32 // round-robin over shards
+
+	mu      sync.Mutex
+	stopped bool
+	live    sync.WaitGroup // one count per connection held
+}
+
+// New returns a Pool that is not yet running. It fails where the system has no readiness
+// polling (anywhere but Linux): streams are then written by their handlers.
+func New(cfg Config) (*Pool, error) {
+	cfg.Writers = cmpOr(cfg.Writers, runtime.GOMAXPROCS(0))
+	cfg.KeepAlive = cmpOr(cfg.KeepAlive, 30*time.Second)
+	cfg.WriteTimeout = cmpOr(cfg.WriteTimeout, 5*time.Minute)
+	cfg.FinalWriteTimeout = cmpOr(cfg.FinalWriteTimeout, 2*time.Second)
+	cfg.SweepEvery = cmpOr(cfg.SweepEvery, time.Second)
+	p, err := newPoller()
+	if err != nil {
+		return nil, err
+	}
+	pool := &Pool{cfg: cfg, poller: p}
+	for range cfg.Writers {
+		pool.shards = append(pool.shards, newShard(pool))
+	}
+	return pool, nil
+}
+
+// Add takes over nc, whose response has begun, to write s to it. From then on the pool owns
+// both: it closes nc and calls s.Close and then onEnd when the stream ends. Add fails, owning
+// nothing, when nc is not a socket the pool can poll or the pool has stopped.
+func (p *Pool) Add(s Stream, nc net.Conn, onEnd func()) error {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return errors.ErrUnsupported
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	if err := nc.SetDeadline(time.Time{}); err != nil { // the pool never blocks on it
+		return err
+	}
+	sh := p.shards[p.next.Add(1)%uint32(len(p.shards))]
+	c := &conn{stream: s, nc: nc, raw: raw, shard: sh, onEnd: onEnd, lastWrite: time.Now()}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return ErrClosed
+	}
+	if err := p.poller.add(c); err != nil {
+		return err
+	}
+	p.live.Add(1)
+	sh.adopt(c)
+	s.Attach(c.wake)
+	return nil
+}
+
+// Run writes until ctx ends. Then it goes on until every stream has said its last words (the
+// hub ends them all as it stops) or Config.FinalWriteTimeout passes, closes what is left, and
+// returns nil.
+func (p *Pool) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for _, sh := range p.shards {
+		wg.Go(func() { sh.run(stop) })
+	}
+	wg.Go(p.poller.run)
+	<-ctx.Done()
+	p.mu.Lock()
+	p.stopped = true
+	p.mu.Unlock()
+	drained := make(chan struct{})
+	wg.Go(func() { p.live.Wait(); close(drained) })
+	grace := time.NewTimer(p.cfg.FinalWriteTimeout + p.cfg.SweepEvery)
+	select {
+	case <-drained:
+	case <-grace.C:
+	}
+	grace.Stop()
+	close(stop) // each shard closes what it still holds
+	p.live.Wait()
+	p.poller.stop()
+	wg.Wait()
+	return p.poller.close()
+}
+
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}

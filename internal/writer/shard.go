@@ -1,0 +1,253 @@
+package writer
+
+import (
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// conn is one connection the pool writes to.
+type conn struct {
+	stream Stream
+	nc     net.Conn
+	raw    syscall.RawConn
+	shard  *shard
+	onEnd  func()
+	token  uint32 // the poller's name for it
+
+	scheduled atomic.Bool // waiting in its shard's run queue
+	hungUp    atomic.Bool // the client closed its end
+
+	// Owned by the shard's goroutine.
+	slot         int       // index in shard.conns
+	pending      []byte    // written in part: the rest waits until the socket drains
+	pendingSince time.Time // when the socket last took bytes while some waited
+	lastWrite    time.Time
+	final        bool // the stream's last words are taken: close once they are written
+	closed       bool
+}
+
+// wake puts c in its shard's run queue, once however often it is called before it runs.
+func (c *conn) wake() {
+	if c.scheduled.CompareAndSwap(false, true) {
+		c.shard.schedule(c)
+	}
+}
+
+// ended reports whether c's stream has ended, its last words written or not.
+func (c *conn) ended() bool {
+	select {
+	case <-c.stream.Done():
+		return true
+	default:
+		return c.final
+	}
+}
+
+// shard is one writing goroutine and the connections it owns.
+type shard struct {
+	pool   *Pool
+	signal chan struct{} // holds a token while the run queue is not empty
+
+	mu      sync.Mutex
+	runq    []*conn // connections with something to do
+	adopted []*conn // connections new to the shard
+
+	// Owned by run.
+	conns    []*conn
+	spare    []*conn // the last run queue, reused
+	buf      []byte
+	received []time.Time
+}
+
+func newShard(p *Pool) *shard {
+	return &shard{pool: p, signal: make(chan struct{}, 1), buf: make([]byte, 0, 64<<10)}
+}
+
+func (sh *shard) adopt(c *conn) {
+	sh.mu.Lock()
+	sh.adopted = append(sh.adopted, c)
+	sh.mu.Unlock()
+}
+
+func (sh *shard) schedule(c *conn) {
+	sh.mu.Lock()
+	sh.runq = append(sh.runq, c)
+	sh.mu.Unlock()
+	select {
+	case sh.signal <- struct{}{}:
+	default:
+	}
+}
+
+// run serves the shard's connections until stop is closed, then closes them.
+func (sh *shard) run(stop <-chan struct{}) {
+	tick := time.NewTicker(sh.pool.cfg.SweepEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-sh.signal:
+			sh.work()
+		case now := <-tick.C:
+			sh.work()
+			sh.sweep(now)
+		case <-stop:
+			sh.work()
+			for len(sh.conns) > 0 {
+				sh.close(sh.conns[len(sh.conns)-1])
+			}
+			return
+		}
+	}
+}
+
+// work adopts new connections and serves every connection in the run queue.
+func (sh *shard) work() {
+	sh.mu.Lock()
+	batch, adopted := sh.runq, sh.adopted
+	sh.runq, sh.adopted = sh.spare, nil
+	sh.mu.Unlock()
+	for _, c := range adopted {
+		c.slot = len(sh.conns)
+		sh.conns = append(sh.conns, c)
+	}
+	for i, c := range batch {
+		c.scheduled.Store(false) // a wake from now on runs it again
+		sh.serve(c)
+		batch[i] = nil
+	}
+	sh.spare = batch[:0]
+}
+
+// serve writes what c's stream has for it, after what its socket would not take before.
+func (sh *shard) serve(c *conn) {
+	switch {
+	case c.closed:
+		return
+	case c.hungUp.Load():
+		sh.close(c)
+		return
+	case len(c.pending) > 0 && !sh.flush(c):
+		return
+	case c.final:
+		sh.close(c) // the last words are out
+		return
+	}
+	buf, received, final := c.stream.Next(sh.buf[:chunkHead], sh.received[:0])
+	sh.buf, sh.received = buf[:0], received[:0]
+	c.final = final
+	switch {
+	case len(buf) > chunkHead:
+		buf = chunk(buf)
+	case !final:
+		return
+	default:
+		buf = buf[:0]
+	}
+	if final {
+		buf = append(buf, lastChunk...)
+	}
+	sh.write(c, buf, received)
+}
+
+// Each write is one chunk of HTTP/1.1's chunked transfer coding: buffers are built from
+// chunkHead on, leaving room for the chunk's size line, and the stream ends with lastChunk.
+const (
+	chunkHead = 10 // 8 hex digits and CRLF
+	lastChunk = "0\r\n\r\n"
+)
+
+// chunk frames buf[chunkHead:] as one chunk and returns the framed bytes.
+func chunk(buf []byte) []byte {
+	var size [8]byte
+	hex := strconv.AppendUint(size[:0], uint64(len(buf)-chunkHead), 16)
+	start := chunkHead - 2 - len(hex)
+	copy(buf[start:], hex)
+	buf[chunkHead-2], buf[chunkHead-1] = '\r', '\n'
+	return append(buf, "\r\n"...)[start:]
+}
+
+// write writes buf to c and keeps what the socket would not take.
+func (sh *shard) write(c *conn, buf []byte, received []time.Time) {
+	n, err := c.write(buf)
+	if err != nil {
+		sh.close(c)
+		return
+	}
+	now := time.Now()
+	c.lastWrite = now
+	c.stream.Delivered(now, received)
+	if n < len(buf) {
+		c.pending = append([]byte(nil), buf[n:]...)
+		c.pendingSince = now
+		return
+	}
+	if c.final {
+		sh.close(c)
+	}
+}
+
+// flush writes c's pending bytes and reports whether all are out.
+func (sh *shard) flush(c *conn) bool {
+	n, err := c.write(c.pending)
+	if err != nil {
+		sh.close(c)
+		return false
+	}
+	if n > 0 {
+		c.lastWrite = time.Now()
+		c.pendingSince = c.lastWrite
+	}
+	if n < len(c.pending) {
+		c.pending = c.pending[n:]
+		return false
+	}
+	c.pending = nil
+	return true
+}
+
+// sweep sends keep-alives to quiet streams and closes connections that hung up or stopped
+// reading for longer than they may.
+func (sh *shard) sweep(now time.Time) {
+	cfg := sh.pool.cfg
+	for i := len(sh.conns) - 1; i >= 0; i-- { // backwards: close moves the last one here
+		c := sh.conns[i]
+		switch {
+		case c.hungUp.Load():
+			sh.close(c)
+		case len(c.pending) > 0:
+			limit := cfg.WriteTimeout
+			if c.ended() {
+				limit = cfg.FinalWriteTimeout
+			}
+			if now.Sub(c.pendingSince) > limit {
+				sh.close(c)
+			}
+		case now.Sub(c.lastWrite) >= cfg.KeepAlive:
+			sh.write(c, chunk(c.stream.AppendKeepAlive(sh.buf[:chunkHead], now)), nil)
+		}
+	}
+}
+
+// close closes c's connection and ends its stream.
+func (sh *shard) close(c *conn) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.pending = nil
+	sh.pool.poller.remove(c)
+	_ = c.nc.Close()
+	last := sh.conns[len(sh.conns)-1]
+	sh.conns[c.slot], last.slot = last, c.slot
+	sh.conns[len(sh.conns)-1] = nil
+	sh.conns = sh.conns[:len(sh.conns)-1]
+	c.stream.Close()
+	if c.onEnd != nil {
+		c.onEnd()
+	}
+	sh.pool.live.Done()
+}
