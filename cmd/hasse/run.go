@@ -19,6 +19,7 @@ Usage:
   hasse demo       the gateway on a built-in simulated home: no setup needed
   hasse serve      the gateway against a real Home Assistant (HA_URL, HA_TOKEN)
   hasse simulate   only the simulated Home Assistant, for client developers
+  hasse tail       a terminal client: the gateway's events, pretty or as JSON lines
   hasse version    version, commit and Go version
 
 Run "hasse <command> -h" for a command's flags; every flag has an environment name too.
@@ -46,6 +47,8 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
+	case "tail":
+		return tailCommand(ctx, rest, environ, stdout, stderr)
 	case "demo", "serve", "simulate":
 	default:
 		fmt.Fprintf(stderr, "hasse: unknown command %q\n\n%s", cmd, usage)
@@ -72,6 +75,9 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 func exitCode(err error) int {
 	if errors.Is(err, errUsage) {
 		return 2
+	}
+	if ec := (interface{ ExitCode() int })(nil); errors.As(err, &ec) {
+		return ec.ExitCode()
 	}
 	return 1
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/rs/cors"
+
+	"hasse/internal/dashboard"
 )
 
 // Handler returns the server's routes, with panics recovered.
@@ -18,13 +20,17 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(s.cfg.EventsPath, s.methods(s.subscribe, http.MethodGet, http.MethodPost))
 	}
 	s.statsRoutes(mux)
+	mux.Handle("/mcp", s.methods(s.mcp(), http.MethodPost))
+	page := dashboard.New() // "/" exactly and its assets; other paths keep the JSON 404
+	mux.Handle("/{$}", page)
+	mux.Handle(dashboard.Prefix, page)
 	mux.Handle("/", s.methods(s.notFound))
 	var h http.Handler = s.limitIP(mux)
 	if len(s.cfg.CORSOrigins) > 0 {
 		h = cors.New(cors.Options{
 			AllowedOrigins: s.cfg.CORSOrigins,
 			AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodHead, http.MethodPut, http.MethodDelete},
-			AllowedHeaders: []string{"Authorization", "Last-Event-ID", "Content-Type"},
+			AllowedHeaders: []string{"Authorization", "Last-Event-ID", "Content-Type", "Mcp-Protocol-Version"},
 			MaxAge:         600,
 		}).Handler(h)
 	}

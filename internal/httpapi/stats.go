@@ -72,15 +72,8 @@ func (s *Server) getSSEStats(w http.ResponseWriter, r *http.Request, _ url.Value
 	return nil
 }
 
-func (s *Server) statsWithClients(ctx context.Context) any {
-	conns := []stats.Connection{}
-	for _, c := range s.hub.List(ctx) {
-		conns = append(conns, stats.ConnectionOf(c))
-	}
-	return struct {
-		stats.Stats
-		Clients []stats.Connection `json:"clients"`
-	}{s.cfg.Stats.Stats(ctx), conns}
+func (s *Server) statsWithClients(ctx context.Context) stats.WithClients {
+	return s.cfg.Stats.StatsWithClients(ctx)
 }
 
 // connections answers GET /api/sse/connections?limit=&offset=&user_id=, oldest first.
@@ -93,19 +86,7 @@ func (s *Server) connections(w http.ResponseWriter, r *http.Request, v url.Value
 	if err != nil {
 		return err
 	}
-	user := v.Get("user_id")
-	conns := []stats.Connection{}
-	total := 0
-	for _, c := range s.hub.List(r.Context()) {
-		if user != "" && c.User != user {
-			continue
-		}
-		if total >= offset && len(conns) < limit {
-			conns = append(conns, stats.ConnectionOf(c))
-		}
-		total++
-	}
-	writeData(w, map[string]any{"connections": conns, "total": total, "limit": limit, "offset": offset})
+	writeData(w, s.cfg.Stats.Connections(r.Context(), v.Get("user_id"), limit, offset))
 	return nil
 }
 
@@ -140,12 +121,7 @@ func (s *Server) connection(w http.ResponseWriter, r *http.Request, _ url.Values
 }
 
 func (s *Server) findConnection(ctx context.Context, id string) (stats.Connection, bool) {
-	for _, c := range s.hub.List(ctx) {
-		if c.ID == id {
-			return stats.ConnectionOf(c), true
-		}
-	}
-	return stats.Connection{}, false
+	return s.cfg.Stats.Connection(ctx, id)
 }
 
 func connectionNotFound(id string) *apiError {

@@ -1,0 +1,258 @@
+package mcpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	sse "github.com/tmaxmax/go-sse"
+	"go.uber.org/goleak"
+
+	"hasse/internal/auth"
+	"hasse/internal/hass"
+	"hasse/internal/httpapi"
+	"hasse/internal/hub"
+	"hasse/internal/simulator"
+	"hasse/internal/stats"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// Tokens of the test gateway under auth tokens.
+const (
+	adminToken  = "admin-secret"
+	wallToken   = "wall-secret"   // user wall: no admin, no scope
+	scopedToken = "scoped-secret" // user scoped: light state changes only
+)
+
+// Home Assistant's tokens of the simulated home, for auth ha.
+const (
+	haAdminToken = "ha-admin"
+	haUserToken  = "ha-user" // a non-admin Home Assistant user
+)
+
+// env is the whole gateway on a loopback port: a simulated Home Assistant (activity driven by the
+// test), the real Home Assistant client, hub, statistics and HTTP server.
+type env struct {
+	base string
+	sim  *simulator.Simulator
+}
+
+// newEnv serves the gateway until the test ends, with auth mode authMode (httpapi.AuthTokens or
+// httpapi.AuthHA), and waits until the hub holds the home's states.
+func newEnv(t *testing.T, authMode string) *env {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
+	sim, err := simulator.New(simulator.Config{Token: haAdminToken, UserToken: haUserToken, Rate: -1, Seed: 7}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	haServer := httptest.NewServer(sim)
+	t.Cleanup(func() { cancel(); wg.Wait(); haServer.Close() })
+	wg.Go(func() { _ = sim.Run(ctx) })
+
+	ha, err := hass.New(hass.Config{URL: haServer.URL, Token: haAdminToken}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meter := new(stats.Meter)
+	h, err := hub.New(hub.Config{Meter: meter}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	col, err := stats.New(stats.Config{}, h, meter, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var authn httpapi.Authenticator = auth.NewHA(auth.HAConfig{}, ha)
+	if authMode == httpapi.AuthTokens {
+		authn, err = auth.NewStatic([]auth.Entry{
+			{Name: "admin", Token: adminToken, Admin: true},
+			{Name: "wall", Token: wallToken},
+			{Name: "scoped", Token: scopedToken, Scopes: &auth.Scopes{Domains: []string{"light"}, EventTypes: []string{"state_changed"}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv, err := httpapi.New(httpapi.Config{Auth: authMode, Stats: col, Version: "hasse test"}, h, authn,
+		func() httpapi.LinkStatus { return httpapi.LinkStatus{Connected: true} }, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wg.Go(func() { _ = h.Run(ctx) })
+	wg.Go(func() { _ = col.Run(ctx) })
+	wg.Go(func() { _ = ha.Run(ctx, col.Sink(h)) })
+	wg.Go(func() { _ = srv.Serve(ctx, ln) })
+
+	e := &env{base: "http://" + ln.Addr().String(), sim: sim}
+	waitFor(t, "the home's states in the hub", func() bool {
+		_, ok := h.State(ctx, "light.kitchen")
+		return ok
+	})
+	return e
+}
+
+// waitFor polls cond every 10 ms for up to 10 s: the gateway is a real server fed over a real
+// WebSocket, so the test can only watch for what it waits for.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 10s", what)
+		}
+	}
+}
+
+// bearer adds a token to every request of an HTTP client.
+type bearer string
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+string(b))
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// connect opens an MCP session to the gateway with token, as any MCP client over Streamable
+// HTTP does, until the test ends.
+func (e *env) connect(t *testing.T, token string) *mcp.ClientSession {
+	t.Helper()
+	client := mcp.NewClient(&mcp.Implementation{Name: "hasse-test", Version: "1"}, nil)
+	cs, err := client.Connect(context.Background(), &mcp.StreamableClientTransport{
+		Endpoint:   e.base + "/mcp",
+		HTTPClient: &http.Client{Transport: bearer(token)},
+	}, nil)
+	if err != nil {
+		t.Fatalf("connect with token %q: %v", token, err)
+	}
+	t.Cleanup(func() { _ = cs.Close() })
+	return cs
+}
+
+// call calls a tool and decodes its structured output into out (when not nil). It returns the
+// tool's error text when the tool refused, "" otherwise.
+func call(t *testing.T, cs *mcp.ClientSession, tool string, args map[string]any, out any) string {
+	t.Helper()
+	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: tool, Arguments: args})
+	if err != nil {
+		t.Fatalf("%s(%v): %v", tool, args, err)
+	}
+	if res.IsError {
+		var texts []string
+		for _, c := range res.Content {
+			if tc, ok := c.(*mcp.TextContent); ok {
+				texts = append(texts, tc.Text)
+			}
+		}
+		return "error: " + strings.Join(texts, " ")
+	}
+	if out != nil {
+		b, err := json.Marshal(res.StructuredContent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s(%v): structured output %s: %v", tool, args, b, err)
+		}
+	}
+	return ""
+}
+
+// rest requests path on the gateway with token and returns the status and the body.
+func (e *env) rest(t *testing.T, method, path, token string, body io.Reader, header map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, e.base+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
+}
+
+// restData requests path with the admin token and returns the "data" of the answer as JSON.
+func (e *env) restData(t *testing.T, path string) any {
+	t.Helper()
+	resp, body := e.rest(t, "GET", path, adminToken, nil, nil)
+	var v struct {
+		Success bool `json:"success"`
+		Data    any  `json:"data"`
+	}
+	if err := json.Unmarshal(body, &v); err != nil || resp.StatusCode != 200 || !v.Success {
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+	}
+	return v.Data
+}
+
+// stream opens an SSE stream on the gateway with token and returns its events until the test ends.
+func (e *env) stream(t *testing.T, query, token string) <-chan sse.Event {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.base+"/subscribe_events?"+query, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 {
+		cancel()
+		t.Fatalf("stream %s: %s", query, resp.Status)
+	}
+	events := make(chan sse.Event, 1024)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(events)
+		for ev, err := range sse.Read(resp.Body, &sse.ReadConfig{MaxEventSize: 1 << 20}) {
+			if err != nil {
+				return
+			}
+			events <- ev
+		}
+	}()
+	t.Cleanup(func() { cancel(); resp.Body.Close(); <-done })
+	return events
+}
+
+func next(t *testing.T, events <-chan sse.Event) sse.Event {
+	t.Helper()
+	select {
+	case ev, ok := <-events:
+		if !ok {
+			t.Fatal("stream ended")
+		}
+		return ev
+	case <-time.After(10 * time.Second):
+		t.Fatal("no event within 10s")
+	}
+	return sse.Event{}
+}
