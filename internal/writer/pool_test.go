@@ -26,7 +26,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // rig is a running hub and pool and a loopback listener whose accepted connections the pool
 // takes over.
 type rig struct {
-	t    *testing.T
+	t    testing.TB
 	hub  *hub.Hub
 	pool *Pool
 	ln   net.Listener
@@ -36,7 +36,7 @@ type rig struct {
 	n    int
 }
 
-func startRig(t *testing.T, hcfg hub.Config, pcfg Config) *rig {
+func startRig(t testing.TB, hcfg hub.Config, pcfg Config) *rig {
 	t.Helper()
 	hcfg.MaxClients = 1000
 	hcfg.MaxClientsPerUser = 1000

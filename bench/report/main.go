@@ -1,0 +1,89 @@
+// Command report prints the results of one bench/all.sh run as a Markdown table: each scenario
+// with hasse and the ceiling side by side.
+//
+//	go run ./bench/report bench/runs/<time>.jsonl
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
+
+// result is one line of the harness's JSON output, fanout, conns or search.
+type result struct {
+	Cmd        string  `json:"cmd"`
+	Label      string  `json:"label"`
+	Time       string  `json:"time"`
+	N          int     `json:"n"`
+	Rate       float64 `json:"rate"`
+	Loss       int64   `json:"loss"`
+	P50        float64 `json:"p50_ms"`
+	P99        float64 `json:"p99_ms"`
+	CPUPerM    float64 `json:"server_cpu_s_per_m"`
+	RSSBefore  int64   `json:"rss_before_kb"`
+	RSSAfter   int64   `json:"rss_after_kb"`
+	RSSPerConn float64 `json:"rss_per_conn_kb"`
+	Held       int64   `json:"established"`
+	Pass       bool    `json:"pass"`
+	MaxRate    float64 `json:"max_rate"`
+}
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: report RUN.jsonl")
+		os.Exit(2)
+	}
+	f, err := os.Open(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer f.Close()
+	byLabel := map[string]result{}
+	var order []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var r result
+		if json.Unmarshal(sc.Bytes(), &r) != nil {
+			continue
+		}
+		if r.Cmd == "fanout" && strings.HasSuffix(r.Label, " search") {
+			continue // a step of a search: its summary follows
+		}
+		_, scenario, _ := strings.Cut(r.Label, " ")
+		if !slices.Contains(order, scenario) {
+			order = append(order, scenario)
+		}
+		byLabel[r.Label] = r
+	}
+	fmt.Println("| scenario | hasse | ceiling, same run |")
+	fmt.Println("|---|---|---|")
+	for _, s := range order {
+		h, okH := byLabel["hasse "+s]
+		c, okC := byLabel["ceiling "+s]
+		fmt.Printf("| %s | %s | %s |\n", s, describe(h, okH), describe(c, okC))
+	}
+}
+
+func describe(r result, ok bool) string {
+	if !ok {
+		return "—"
+	}
+	switch r.Cmd {
+	case "conns":
+		return fmt.Sprintf("%d held, %.2f KiB RSS each", r.Held, r.RSSPerConn)
+	case "search":
+		return fmt.Sprintf("highest zero-loss rate with p99 < 100 ms: %.0f/s", r.MaxRate)
+	}
+	loss := "zero loss"
+	if r.Loss > 0 {
+		loss = fmt.Sprintf("loss %d", r.Loss)
+	}
+	return fmt.Sprintf("%s, p50 %.1f ms, p99 %.1f ms, %.2f CPU-s/M, RSS %d→%d KiB%s",
+		loss, r.P50, r.P99, r.CPUPerM, r.RSSBefore, r.RSSAfter, map[bool]string{true: "", false: " (fail)"}[r.Pass])
+}
