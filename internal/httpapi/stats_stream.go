@@ -13,9 +13,8 @@ func (s *Server) streamOpened(id string, tok auth.Token) {
 	}
 }
 
-// streamEnded notes the end of a stream, whose client is unregistered by now or about to be.
-// The collector records the closed connections it finds when it looks; it looks at most once per
-// stats.Config.ReconcileGap, so a stream shorter than that may be missing from them.
+// streamEnded notes the end of a stream, whose client is unregistered by now or about to be (the
+// hub tells the collector itself of every client it unregisters).
 func (s *Server) streamEnded(id string) {
 	if s.streams != nil {
 		s.streams.remove(id)

@@ -50,8 +50,9 @@ type joinReply struct {
 // Hub fans events out to clients. Create it with [New], run it with [Hub.Run]; Publish,
 // Subscribe and the Client methods are safe for concurrent use.
 type Hub struct {
-	cfg Config
-	log *slog.Logger
+	cfg     Config
+	log     *slog.Logger
+	onClose func(*Client) // set before Run
 
 	events  chan ingest
 	joins   chan join
@@ -97,6 +98,10 @@ func New(cfg Config, log *slog.Logger) (*Hub, error) {
 		perUser: make(map[string]int),
 	}, nil
 }
+
+// OnClose has f told of every client the hub unregisters, on the hub's goroutine, so f must not
+// block; the client's Err says why it ended (nil: it went away). Call it before Run.
+func (h *Hub) OnClose(f func(*Client)) { h.onClose = f }
 
 // Config returns the hub's configuration, defaults filled in.
 func (h *Hub) Config() Config { return h.cfg }
@@ -287,13 +292,16 @@ func (h *Hub) remove(c *Client) {
 	}
 	h.index.remove(c)
 	h.count.Add(-1)
+	if h.onClose != nil {
+		h.onClose(c)
+	}
 }
 
 // end unregisters c and tells its stream why.
 func (h *Hub) end(c *Client, err error) {
-	h.remove(c)
 	c.err = err
 	close(c.done)
+	h.remove(c)
 	c.q.signal() // a pooled writer learns of the end as of anything new
 }
 

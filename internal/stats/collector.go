@@ -50,13 +50,14 @@ type Collector struct {
 	wake    chan struct{} // a stream started or ended: look at the connections soon
 	stopped chan struct{}
 
+	endedMu sync.Mutex
+	ended   []*hub.Client // unregistered by the hub, not yet recorded
+
 	// Owned by Run.
 	sampler     sampler
 	tiers       []*tier
 	closed      []Closed // newest last
-	known       map[*hub.Client]uint64
-	generation  uint64
-	peak        int // most clients one look at the hub saw since the last sample
+	peak        int      // most clients one look at the hub saw since the last sample
 	rules       []Rule
 	alerts      map[string]*Alert // by rule name
 	recent      []Alert           // resolved, newest last
@@ -98,11 +99,11 @@ func New(cfg Config, h *hub.Hub, m *Meter, log *slog.Logger) (*Collector, error)
 		wake:        make(chan struct{}, 1),
 		stopped:     make(chan struct{}),
 		tiers:       newTiers(cfg.Interval),
-		known:       make(map[*hub.Client]uint64),
 		rules:       cfg.Rules,
 		alerts:      make(map[string]*Alert),
 		subscribers: make(map[chan Transition]struct{}),
 	}
+	h.OnClose(c.Closed)
 	c.sampler = sampler{prevAt: c.start, prevCPU: cpuTime(), prevDist: m.snapshot(), prevDrops: h.Dropped()}
 	c.sampler.prevSent = int64(c.sampler.prevDist.Total())
 	c.latest.Store(&view{sample: Sample{Time: c.start}})
@@ -179,6 +180,7 @@ func (c *Collector) Run(ctx context.Context) error {
 			if time.Since(c.sampler.prevAt) >= 100*time.Millisecond { // the last interval, cut short
 				c.sampleAt(time.Now(), c.latest.Load().sample.Backlog, false)
 			}
+			c.recordEnded()
 			c.saveOpen()
 			for ch := range c.subscribers {
 				close(ch)

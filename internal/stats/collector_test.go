@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -189,6 +190,40 @@ func TestPeakBetweenSamples(t *testing.T) {
 		}
 		if c := m.Metrics.Connections; c.Max != 4 || c.Current != 0 {
 			t.Errorf("connections = %+v, want a peak of 4 and none now", c)
+		}
+	})
+}
+
+// TestEveryClosedConnectionIsRecorded: connections that open and close between two looks at the
+// hub, unnoticed, are recorded all the same, with their reasons.
+func TestEveryClosedConnectionIsRecorded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, Config{Interval: 10 * time.Second, ReconcileGap: time.Hour}, hub.Config{})
+		defer r.stop()
+		for i := range 5 {
+			cl, err := r.hub.Subscribe(context.Background(), hub.Subscription{ID: fmt.Sprint("brief_", i), User: "u"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cl.Close() // gone before anyone looked
+		}
+		_, leave := r.open("kicked")
+		synctest.Wait()
+		if !r.hub.Disconnect(context.Background(), "kicked") {
+			t.Fatal("no client kicked")
+		}
+		leave()
+		time.Sleep(10 * time.Second) // a sample: the collector looks
+		h, err := r.c.History(context.Background(), "1h", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reasons := map[string]int{}
+		for _, c := range h.ClosedConnections {
+			reasons[c.Reason]++
+		}
+		if want := map[string]int{"client_closed": 5, "closed_by_admin": 1}; !maps.Equal(reasons, want) {
+			t.Errorf("closed connections by reason = %v, want %v", reasons, want)
 		}
 	})
 }

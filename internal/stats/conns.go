@@ -89,35 +89,49 @@ type Closed struct {
 	UserAgent   string    `json:"user_agent"`
 }
 
-// reconcile compares the hub's open clients with those seen before: clients no longer open have
-// closed, and are recorded. It returns the events queued to the open clients, and false when the
-// hub is not running (then nothing is recorded).
+// Closed tells the collector that the hub has unregistered cl; New has the hub call it, on the
+// hub's goroutine. It never blocks: cl is recorded on the collector's goroutine.
+func (c *Collector) Closed(cl *hub.Client) {
+	c.endedMu.Lock()
+	c.ended = append(c.ended, cl)
+	c.endedMu.Unlock()
+	c.Notice()
+}
+
+// reconcile looks at the hub's open clients and records the closed ones. It returns the events
+// queued to the open clients, and false when the hub is not running.
 func (c *Collector) reconcile(ctx context.Context) (backlog int, ok bool) {
 	list := c.hub.List(ctx)
 	if list == nil { // List gives nil only when the hub is not running; an empty hub is []
 		return 0, false
 	}
-	c.generation++
 	c.peak = max(c.peak, len(list))
 	for _, cl := range list {
-		c.known[cl] = c.generation
 		backlog += cl.QueuedEvents()
 	}
+	c.recordEnded()
+	return backlog, true
+}
+
+// recordEnded records the clients the hub has unregistered since the last look.
+func (c *Collector) recordEnded() {
+	c.endedMu.Lock()
+	ended := c.ended
+	c.ended = nil
+	c.endedMu.Unlock()
+	if len(ended) == 0 {
+		return
+	}
 	now := time.Now()
-	var closed []Closed
-	for cl, gen := range c.known {
-		if gen == c.generation {
-			continue
-		}
-		delete(c.known, cl)
+	closed := make([]Closed, 0, len(ended))
+	for _, cl := range ended {
 		closed = append(closed, c.recordClosed(cl, now))
 	}
-	if h := c.cfg.History; h != nil && c.storeErr == nil && len(closed) > 0 {
+	if h := c.cfg.History; h != nil && c.storeErr == nil {
 		if err := h.SaveClosed(closed); err != nil {
 			c.storeFailed("save closed connections", err)
 		}
 	}
-	return backlog, true
 }
 
 func (c *Collector) recordClosed(cl *hub.Client, now time.Time) Closed {
