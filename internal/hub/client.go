@@ -54,7 +54,7 @@ type Client struct {
 	sent     atomic.Int64    // events written to the client
 	lastSent atomic.Int64    // when the last of them was flushed, Unix ns; 0 before one
 	replay   []*format.Frame // frames the resume owes the client, written before anything queued
-	snapshot []byte          // the snapshot owed to the client, encoded, written first
+	snapshot []hass.State    // the snapshot owed to the client (nil: none), written first
 	q        *queue
 	done     chan struct{} // closed by the hub when it ends the client; err is set before
 	err      error
@@ -167,8 +167,8 @@ func (c *Client) Stream(ctx context.Context, out Output) error {
 // events its resume replays. A writer that is not Stream calls it once, before [Client.Attach].
 func (c *Client) WriteBacklog(out Output) error {
 	timeout := c.hub.cfg.WriteTimeout
-	if len(c.snapshot) > 0 {
-		err := write(out, c.snapshot, timeout)
+	if c.snapshot != nil {
+		err := write(out, appendSnapshot(nil, c.Format, c.snapshot), timeout)
 		c.snapshot = nil
 		if err != nil {
 			return err

@@ -2,32 +2,35 @@ package hub
 
 import (
 	"slices"
+	"strings"
 
 	"hasse/internal/format"
 	"hasse/internal/hass"
 )
 
-// snapshot encodes, for c, the current state of every entity its filter matches (as a
-// state_changed of that entity would), in entity id order, then snapshot_complete. It runs in the
-// step that registers c, so the live events queued after it are all newer.
-func (h *Hub) snapshot(c *Client) []byte {
-	ids := make([]string, 0, len(h.states))
-	for id := range h.states {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	var buf []byte
-	n := 0
-	for _, id := range ids {
-		st := h.states[id]
+// snapshot returns, for c, the current state of every entity its filter matches. It runs in the
+// step that registers c, so the live events queued after it are all newer; the states are
+// sorted and encoded by the client's writer (appendSnapshot), off the hub's goroutine. The
+// result is never nil: a snapshot of nothing still ends with snapshot_complete.
+func (h *Hub) snapshot(c *Client) []hass.State {
+	states := make([]hass.State, 0, 16)
+	for _, st := range h.states {
 		probe := hass.Event{Type: hass.TypeStateChanged, EntityID: st.EntityID, Domain: st.Domain,
 			Entities: []string{st.EntityID}, State: st.State, StateChanged: true, DeviceClass: st.DeviceClass,
 			Area: st.Area, AreaName: st.AreaName, Labels: st.Labels}
-		if !c.wants(&probe) {
-			continue
+		if c.wants(&probe) {
+			states = append(states, st)
 		}
-		buf = format.AppendState(buf, c.Format, st.EntityID, st.Domain, st.State, st.JSON)
-		n++
 	}
-	return format.AppendSnapshotComplete(buf, c.Format, n)
+	return states
+}
+
+// appendSnapshot appends states in entity id order, each as a state_changed of that entity
+// would carry it, then snapshot_complete.
+func appendSnapshot(dst []byte, k format.Kind, states []hass.State) []byte {
+	slices.SortFunc(states, func(a, b hass.State) int { return strings.Compare(a.EntityID, b.EntityID) })
+	for _, st := range states {
+		dst = format.AppendState(dst, k, st.EntityID, st.Domain, st.State, st.JSON)
+	}
+	return format.AppendSnapshotComplete(dst, k, len(states))
 }
