@@ -64,7 +64,8 @@ type Client struct {
 	windows map[string]*window // open throttle windows by entity
 	held    int                // windows holding a state back
 	// Owned by the client's writer.
-	finished bool // Next has handed out the last words
+	finished bool                   // Next has handed out the last words
+	abort    atomic.Pointer[func()] // ends a write Stream is blocked in
 }
 
 // wants reports whether ev passes the client's filter and its scope. The index finds candidates
@@ -129,6 +130,8 @@ func (c *Client) Stream(ctx context.Context, out Output) error {
 	cfg := c.hub.cfg
 	keepAlive := time.NewTimer(cfg.KeepAlive)
 	defer keepAlive.Stop()
+	abort := func() { _ = out.SetWriteDeadline(time.Now()) }
+	c.abort.Store(&abort)
 	if err := c.WriteBacklog(out); err != nil {
 		return err
 	}
@@ -160,6 +163,15 @@ func (c *Client) Stream(ctx context.Context, out Output) error {
 		}
 		c.Delivered(time.Now(), received)
 		keepAlive.Reset(cfg.KeepAlive)
+	}
+}
+
+// abortWrite ends the write Stream may be blocked in, for a client dropped for not reading: its
+// slot is free, and its goroutine and buffers should be too, without waiting for the write
+// timeout. It runs on a goroutine of its own, as the deadline may take a while to set.
+func (c *Client) abortWrite() {
+	if abort := c.abort.Load(); abort != nil {
+		go (*abort)()
 	}
 }
 

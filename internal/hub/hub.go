@@ -240,6 +240,7 @@ func (h *Hub) drop(c *Client) {
 		slog.String("client_id", c.ClientID), slog.Int("queued_bytes", c.q.pending()))
 	h.end(c, ErrSlowConsumer)
 	c.q.discard()
+	c.abortWrite()
 }
 
 func (h *Hub) add(sub Subscription) (*Client, error) {

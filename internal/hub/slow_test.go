@@ -173,3 +173,67 @@ func TestOneBigEventReachesAClientThatKeepsUp(t *testing.T) {
 		t.Errorf("a 6 KB event to a 4 KiB client: ids %v, Err %v; want it delivered", got, c.Err())
 	}
 }
+
+// stuckOutput is a connection whose peer reads nothing: a write blocks until its deadline passes.
+type stuckOutput struct {
+	mu       sync.Mutex
+	deadline time.Time
+	moved    chan struct{} // closed and renewed whenever the deadline changes
+	writing  chan struct{} // closed once a write has blocked
+	once     sync.Once
+}
+
+func newStuckOutput() *stuckOutput {
+	return &stuckOutput{moved: make(chan struct{}), writing: make(chan struct{})}
+}
+
+func (o *stuckOutput) Write(p []byte) (int, error) {
+	o.once.Do(func() { close(o.writing) })
+	for {
+		o.mu.Lock()
+		d, moved := o.deadline, o.moved
+		o.mu.Unlock()
+		if !d.IsZero() && !time.Now().Before(d) {
+			return 0, errors.New("i/o timeout")
+		}
+		select {
+		case <-moved:
+		case <-time.After(time.Until(d)):
+		}
+	}
+}
+func (o *stuckOutput) Flush() error { return nil }
+func (o *stuckOutput) SetWriteDeadline(d time.Time) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.deadline = d
+	close(o.moved)
+	o.moved = make(chan struct{})
+	return nil
+}
+
+// TestDroppedClientsWriteIsAborted: a client dropped while its stream is blocked in a write is
+// freed at once, not after the write timeout.
+func TestDroppedClientsWriteIsAborted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := startHub(t, Config{QueueBytes: 4 << 10, WriteTimeout: time.Hour})
+		c, err := h.Subscribe(context.Background(), Subscription{ID: "stuck", User: "u"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := newStuckOutput()
+		done := make(chan error)
+		go func() { done <- c.Stream(context.Background(), out); c.Close() }()
+		h.Publish(stateEvent("sensor.a", "0"))
+		<-out.writing
+		start := time.Now()
+		for i := 1; c.Err() == nil; i++ { // until the queue overflows
+			h.Publish(stateEvent("sensor.a", strings.Repeat("x", 512)+fmt.Sprint(i)))
+			synctest.Wait()
+		}
+		<-done
+		if waited := time.Since(start); waited > time.Minute {
+			t.Errorf("the dropped client's stream ended after %v, want at once", waited)
+		}
+	})
+}
