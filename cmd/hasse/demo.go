@@ -60,15 +60,22 @@ func printDemo(w io.Writer, stream, base, token, userToken string) {
 	fmt.Fprintln(w, "hasse demo: a simulated home is live. Try:")
 	if token == "" {
 		fmt.Fprintf(w, "  curl -N %s\n", stream)
-		fmt.Fprintf(w, "  stream:  %s?domain=light\n", stream)
+		fmt.Fprintf(w, "  stream:    %s?domain=light\n", stream)
 	} else {
 		fmt.Fprintf(w, "  curl -N -H 'Authorization: Bearer %s' %s\n", token, stream)
-		fmt.Fprintf(w, "  stream:  %s?token=%s&domain=light\n", stream, token)
-		fmt.Fprintf(w, "  token:   %s (admin)\n", token)
+		fmt.Fprintf(w, "  stream:    %s?token=%s&domain=light\n", stream, token)
+		fmt.Fprintf(w, "  token:     %s (admin)\n", token)
 	}
 	if userToken != "" {
-		fmt.Fprintf(w, "  user:    %s (a non-admin Home Assistant user)\n", userToken)
+		fmt.Fprintf(w, "  user:      %s (a non-admin Home Assistant user)\n", userToken)
 	}
-	fmt.Fprintf(w, "  health:  %s/health\n", base)
+	fmt.Fprintf(w, "  health:    %s/health\n", base)
+	if token == "" {
+		fmt.Fprintf(w, "  dashboard: %s/\n", base)
+		fmt.Fprintf(w, "  tail:      go run ./cmd/hasse tail --url %s\n", base)
+	} else {
+		fmt.Fprintf(w, "  dashboard: %s/ (sign in with the token)\n", base)
+		fmt.Fprintf(w, "  tail:      go run ./cmd/hasse tail --url %s --token %s\n", base, token)
+	}
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
 }
