@@ -3,6 +3,8 @@ package writer
 import (
 	"errors"
 	"sync"
+	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -111,27 +113,28 @@ func (p *poller) close() error {
 }
 
 // write writes p to c's socket without blocking and says how much it took; a full socket is
-// not an error. The socket is the shard's alone, so it is written through Control, which spares
-// RawWrite's write lock and poller bookkeeping on every write.
+// not an error. The socket is the shard's alone and never blocks, so it is written through
+// Control with a raw system call: no write lock, no poller bookkeeping and no hand-off of the
+// thread to the scheduler on every write (perf showed each among the costs of a delivery).
 func (c *conn) write(p []byte) (n int, err error) {
-	rerr := c.raw.Control(func(fd uintptr) {
+	cerr := c.raw.Control(func(fd uintptr) {
 		for n < len(p) {
-			m, werr := unix.Write(int(fd), p[n:])
-			if m > 0 {
-				n += m
-			}
+			rest := p[n:]
+			m, _, errno := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(rest))), uintptr(len(rest)))
 			switch {
-			case werr == unix.EINTR:
-			case werr == unix.EAGAIN:
+			case errno == syscall.EINTR:
+			case errno == syscall.EAGAIN:
 				return
-			case werr != nil:
-				err = werr
+			case errno != 0:
+				err = errno
 				return
 			case m == 0:
-				err = unix.EPIPE
+				err = syscall.EPIPE
 				return
+			default:
+				n += int(m)
 			}
 		}
 	})
-	return n, errors.Join(rerr, err)
+	return n, errors.Join(cerr, err)
 }
