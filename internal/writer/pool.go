@@ -1,10 +1,10 @@
 // Package writer writes many clients' streams to their connections from a few goroutines, one
 // per core, instead of one goroutine per client. A connection it takes is a plain TCP socket
 // whose HTTP/1.1 response headers, announcing chunked transfer coding, are already written; each
-// write is one chunk, and a stream that ends ends its response. The pool writes without blocking, keeps
-// what a full socket would not take until the kernel says it drains, sends keep-alives, and
-// learns from epoll when a client hangs up. A client that goes quiet costs a few hundred bytes
-// here, not a goroutine's stack and buffers.
+// write is one chunk, and a stream that ends ends its response. The pool writes without
+// blocking, keeps what a full socket would not take until the kernel says it drains, sends
+// keep-alives, and learns from epoll when a client hangs up. A quiet client costs a few hundred
+// bytes here, not a goroutine's stack and buffers.
 package writer
 
 import (
