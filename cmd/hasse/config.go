@@ -50,6 +50,9 @@ type settings struct {
 	StatsDB           string        `env:"MCP_SSE_STATS_DB"`
 	Alerts            string        `env:"MCP_SSE_ALERTS"`
 	RedisURL          string        `env:"MCP_REDIS_URL"`
+	RedisInstance     string        `env:"MCP_REDIS_INSTANCE"`
+	RedisPrefix       string        `env:"MCP_REDIS_PREFIX" envDefault:"hasse"`
+	RedisLease        time.Duration `env:"MCP_REDIS_LEASE" envDefault:"10s"`
 	LogLevel          string        `env:"MCP_LOG_LEVEL" envDefault:"info"`
 	LogFormat         string        `env:"MCP_LOG_FORMAT" envDefault:"text"`
 
@@ -158,8 +161,16 @@ func (s *settings) validate(cmd string) error {
 		return fmt.Errorf("MCP_LOG_FORMAT: %q is not a log format; use text or json", s.LogFormat)
 	case (s.TLSCert == "") != (s.TLSKey == ""):
 		return errors.New("MCP_HTTP_TLS_CERT, MCP_HTTP_TLS_KEY: give both, or neither")
-	case s.RedisURL != "":
-		return errors.New("MCP_REDIS_URL: multi-instance mode is not available in this build yet")
+	case s.RedisURL != "" && cmd != "serve":
+		return errors.New("MCP_REDIS_URL: multi-instance mode is for hasse serve (each demo has a simulated home of its own)")
+	case s.RedisURL != "" && !strings.HasPrefix(s.RedisURL, "redis://") && !strings.HasPrefix(s.RedisURL, "rediss://"):
+		return errors.New("MCP_REDIS_URL: use redis://[user:password@]host:port[/db], or rediss://… for TLS")
+	case s.RedisInstance != "" && !validInstance(s.RedisInstance):
+		return fmt.Errorf("MCP_REDIS_INSTANCE: %q: 1 to 64 of A-Z a-z 0-9 . _ -", s.RedisInstance)
+	case s.RedisPrefix == "" || strings.ContainsAny(s.RedisPrefix, " \t\n*?[]"):
+		return errors.New("MCP_REDIS_PREFIX: a key prefix without spaces or glob characters, like hasse")
+	case s.RedisLease < time.Second:
+		return errors.New("MCP_REDIS_LEASE: must be at least 1s")
 	case cmd == "serve" && s.HAURL == "":
 		return errors.New("HA_URL: required: the address of Home Assistant, e.g. http://homeassistant.local:8123")
 	case cmd == "serve" && s.HAToken == "":
@@ -211,6 +222,18 @@ func stateDir(envMap map[string]string) string {
 		return filepath.Join(home, ".local", "state", "hasse")
 	}
 	return "hasse-state"
+}
+
+func validInstance(id string) bool {
+	if len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func portAddr(port string) string {

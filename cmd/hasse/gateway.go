@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"hasse/internal/auth"
+	"hasse/internal/cluster"
 	"hasse/internal/format"
 	"hasse/internal/hass"
 	"hasse/internal/httpapi"
@@ -32,6 +33,7 @@ type gateway struct {
 	stats  *stats.Collector
 	db     *store.DB // the statistics history; nil: in memory only
 	ha     *hass.Client
+	node   *cluster.Node // multi-instance mode (MCP_REDIS_URL); nil otherwise
 	http   *httpapi.Server
 	listen net.Listener
 	tls    bool
@@ -41,7 +43,7 @@ type gateway struct {
 // under auth none.
 func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, log *slog.Logger) (g *gateway, err error) {
 	meter := new(stats.Meter)
-	h, err := hub.New(hub.Config{
+	hcfg := hub.Config{
 		Meter:             meter,
 		MaxClients:        s.MaxClients,
 		MaxClientsPerUser: s.MaxClientsPerUser,
@@ -49,7 +51,15 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 		KeepAlive:         s.PingInterval,
 		WriteTimeout:      s.InactivityTimeout,
 		ReplaySize:        cmp.Or(s.ReplaySize, -1), // 0 asks for no replay
-	}, log.With("part", "hub"))
+	}
+	node, err := newNode(s, log)
+	if err != nil {
+		return nil, err
+	}
+	if node != nil && s.ReplaySize > 0 {
+		hcfg.History = node // resumes older than the ring are read from the stream
+	}
+	h, err := hub.New(hcfg, log.With("part", "hub"))
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +104,11 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 	reg := prometheus.NewRegistry() // never the default registry: the gateway owns what it exports
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		col.Prometheus(stats.PromSources{Link: promLink(ha), RateLimited: func() int64 { return srv.RateLimited() }}))
+	link := linkStatus(ha)
+	var clusterView httpapi.Cluster
+	if node != nil {
+		link, clusterView = clusterLinkStatus(link, node), node
+	}
 	srv, err = httpapi.New(httpapi.Config{
 		EventsPath:     s.EventsPath,
 		DisableEvents:  !s.EventsEnabled,
@@ -108,7 +123,8 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 		TLSKey:         s.TLSKey,
 		Stats:          col,
 		Metrics:        reg,
-	}, h, authn, linkStatus(ha), log.With("part", "http"))
+		Cluster:        clusterView,
+	}, h, authn, link, log.With("part", "http"))
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +132,7 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 	if err != nil {
 		return nil, fmt.Errorf("MCP_HTTP_ADDR: %w", err)
 	}
-	return &gateway{hub: h, stats: col, db: db, ha: ha, http: srv, listen: ln, tls: s.TLSCert != ""}, nil
+	return &gateway{hub: h, stats: col, db: db, ha: ha, node: node, http: srv, listen: ln, tls: s.TLSCert != ""}, nil
 }
 
 // run runs every part until ctx ends or one fails.
@@ -130,7 +146,15 @@ func (g *gateway) run(ctx context.Context) error {
 		}
 		return err
 	})
-	eg.Go(func() error { return g.ha.Run(ctx, g.stats.Sink(g.hub)) })
+	ingest := func(ctx context.Context, sink hass.Sink) error { return g.ha.Run(ctx, g.stats.Sink(sink)) }
+	if g.node == nil {
+		eg.Go(func() error { return ingest(ctx, g.hub) })
+	} else { // the ingest runs while this instance leads; every instance reads the stream
+		eg.Go(func() error {
+			return g.node.Run(ctx, cluster.Local{Hub: g.hub, Ingest: ingest, Link: haLink(g.ha),
+				Stats: func(ctx context.Context) any { return g.stats.Stats(ctx) }})
+		})
+	}
 	eg.Go(func() error { return g.http.Serve(ctx, g.listen) })
 	return eg.Wait()
 }

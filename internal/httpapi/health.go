@@ -16,14 +16,15 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 		Problem     string  `json:"problem,omitempty"`
 	}
 	body := struct {
-		Status              string   `json:"status"`
-		Reason              string   `json:"reason,omitempty"`
-		Version             string   `json:"version"`
-		SSEEventsEnabled    bool     `json:"sseEventsEnabled"`
-		SSEEventsPath       string   `json:"sseEventsPath"`
-		SSEConnectedClients int      `json:"sseConnectedClients"`
-		HA                  haStatus `json:"ha"`
-		StatsHistory        string   `json:"stats_history,omitempty"` // why history is in memory only
+		Status              string       `json:"status"`
+		Reason              string       `json:"reason,omitempty"`
+		Version             string       `json:"version"`
+		SSEEventsEnabled    bool         `json:"sseEventsEnabled"`
+		SSEEventsPath       string       `json:"sseEventsPath"`
+		SSEConnectedClients int          `json:"sseConnectedClients"`
+		HA                  haStatus     `json:"ha"`
+		Redis               *redisHealth `json:"redis,omitempty"`         // multi-instance mode (cluster.go)
+		StatsHistory        string       `json:"stats_history,omitempty"` // why history is in memory only
 	}{
 		Status:              "healthy",
 		Version:             s.cfg.Version,
@@ -39,9 +40,16 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 		t := st.LastEventAt.UTC().Format(time.RFC3339Nano)
 		body.HA.LastEventAt = &t
 	}
-	if !st.Connected {
+	if s.cfg.Cluster != nil {
+		body.Redis = redisHealthOf(s.cfg.Cluster.Status())
+	}
+	switch {
+	case !st.Connected:
 		body.Status = "degraded"
 		body.Reason = "no live event source: " + cmpOr(st.Problem, "not connected to Home Assistant")
+	case body.Redis != nil && !body.Redis.Connected:
+		body.Status = "degraded"
+		body.Reason = "Redis cannot be reached: this instance delivers only the events it reads itself"
 	}
 	writeJSON(w, http.StatusOK, body)
 	return nil

@@ -54,6 +54,7 @@ type Config struct {
 	// The statistics tool (SPEC.md §6).
 	Stats   *stats.Collector    // its source; nil: no statistics routes and no WebSocket API
 	Metrics prometheus.Gatherer // served at /metrics; nil: no /metrics
+	Cluster Cluster             // multi-instance mode (SPEC.md §7), for /health and ?scope=cluster; nil: none
 }
 
 // LinkStatus is the state of the event source, for /health and /ready.

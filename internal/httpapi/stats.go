@@ -60,7 +60,14 @@ func (s *Server) requireAdmin(r *http.Request, v url.Values) error {
 	return nil
 }
 
-func (s *Server) stats(w http.ResponseWriter, r *http.Request, _ url.Values) error {
+func (s *Server) stats(w http.ResponseWriter, r *http.Request, v url.Values) error {
+	all, err := clusterScope(v) // ?scope=cluster: every instance's figures (cluster.go)
+	if err != nil {
+		return err
+	}
+	if all {
+		return s.writeClusterStats(w, r)
+	}
 	writeData(w, s.cfg.Stats.Stats(r.Context()))
 	return nil
 }

@@ -20,6 +20,7 @@ type Config struct {
 	ReplaySize        int           // events kept for Last-Event-ID resume; default 10000, negative: none
 	ShutdownRetry     time.Duration // the retry hint sent on shutdown, ±20 % (SPEC.md §4.7); default 3s
 	Meter             Meter         // told of every delivery; nil: nobody
+	History           History       // cluster mode: resumes older than the ring; nil: none (cluster_resume.go)
 }
 
 func (c *Config) setDefaults() error {

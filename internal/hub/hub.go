@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -35,6 +36,8 @@ type Subscription struct {
 	Throttle       time.Duration // at most one state_changed per entity per Throttle; 0: all
 	RemoteAddr     string        // the client's address, for the statistics tool
 	UserAgent      string
+
+	stream streamResume // what Subscribe learned for a resume by stream id (cluster_resume.go)
 }
 
 type join struct {
@@ -43,8 +46,9 @@ type join struct {
 }
 
 type joinReply struct {
-	c   *Client
-	err error
+	c    *Client
+	err  error
+	need *need // cluster mode: what Subscribe must learn before joining again; nil otherwise
 }
 
 // Hub fans events out to clients. Create it with [New], run it with [Hub.Run]; Publish,
@@ -71,7 +75,9 @@ type Hub struct {
 	clients map[*Client]struct{}
 	perUser map[string]int
 	seq     uint64
+	lastID  string // of the newest event dispatched
 	scratch []*Client
+	cluster clusterState // cluster mode (cluster.go); zero otherwise
 
 	windowEnds  windowEnds // open throttle windows, earliest first
 	windowTimer *time.Timer
@@ -122,7 +128,10 @@ func (h *Hub) Dispatched() int64 { return h.dispatched.Load() }
 type ingest struct {
 	kind   ingestKind
 	ev     *hass.Event  // an event
-	states []hass.State // linkUp: every entity's state, or nil
+	states []hass.State // linkUp: every entity's state, or nil; follow: the stream's
+	epoch  string       // follow
+	id     StreamID     // follow, entry
+	mark   Mark         // entry
 }
 
 type ingestKind uint8
@@ -131,6 +140,8 @@ const (
 	event ingestKind = iota
 	linkUp
 	linkDown
+	follow // cluster mode (cluster.go)
+	entry
 )
 
 // Publish hands ev to the hub, which gives it its id and fans it out; the caller must not touch
@@ -148,16 +159,24 @@ func (h *Hub) ingest(in ingest) {
 // Subscribe registers a client. It fails with [ErrFull] or [ErrUserFull] over the connection
 // limits, with [ErrClosed] when the hub is not running, or with ctx's error.
 func (h *Hub) Subscribe(ctx context.Context, sub Subscription) (*Client, error) {
-	j := join{sub: sub, reply: make(chan joinReply, 1)}
-	select {
-	case h.joins <- j:
-	case <-h.stopped:
-		return nil, ErrClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	for round := 0; ; round++ {
+		if round == 6 { // a resume by stream id asks Run a few times at most (cluster_resume.go)
+			sub = giveUp(sub)
+		}
+		j := join{sub: sub, reply: make(chan joinReply, 1)}
+		select {
+		case h.joins <- j:
+		case <-h.stopped:
+			return nil, ErrClosed
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		r, err := h.await(ctx, j)
+		if err != nil || r.need == nil {
+			return r.c, cmp.Or(err, r.err)
+		}
+		sub = h.prepare(ctx, sub, r.need)
 	}
-	r := <-j.reply
-	return r.c, r.err
 }
 
 // Run dispatches events and registers clients until ctx ends, then ends every client and
@@ -174,10 +193,13 @@ func (h *Hub) Run(ctx context.Context) error {
 				h.linkUp(in.states)
 			case linkDown:
 				h.linkDown()
+			case follow:
+				h.follow(in.epoch, in.id, in.states)
+			case entry:
+				h.appendEntry(in.id, in.ev, in.mark)
 			}
 		case j := <-h.joins:
-			c, err := h.add(j.sub)
-			j.reply <- joinReply{c, err}
+			h.join(j)
 		case c := <-h.leaves:
 			h.remove(c)
 		case q := <-h.queries:
@@ -191,6 +213,7 @@ func (h *Hub) Run(ctx context.Context) error {
 			for c := range h.clients {
 				h.end(c, ErrShutdown)
 			}
+			h.abandonWaiting()
 			return nil
 		}
 	}
@@ -207,7 +230,10 @@ func (h *Hub) dispatch(ev *hass.Event) {
 	}
 	h.seq++
 	h.dispatched.Add(1)
-	ev.ID = h.cfg.Epoch + "-" + strconv.FormatUint(h.seq, 10)
+	if ev.ID == "" { // the cluster's stream numbered it already (cluster.go)
+		ev.ID = h.cfg.Epoch + "-" + strconv.FormatUint(h.seq, 10)
+	}
+	h.lastID = ev.ID
 	fr := format.NewFrame(ev)
 	h.ring.put(fr, h.seq)
 	h.scratch = h.index.appendMatches(h.scratch[:0], ev)
@@ -243,6 +269,15 @@ func (h *Hub) drop(c *Client) {
 	c.abortWrite()
 }
 
+// join registers the client j asks for, unless only the cluster's stream can serve its resume.
+func (h *Hub) join(j join) {
+	if h.joinStream(j) {
+		return
+	}
+	c, err := h.add(j.sub)
+	j.reply <- joinReply{c: c, err: err}
+}
+
 func (h *Hub) add(sub Subscription) (*Client, error) {
 	userLimit := cmpOr(sub.MaxConnections, h.cfg.MaxClientsPerUser)
 	switch {
@@ -267,7 +302,7 @@ func (h *Hub) add(sub Subscription) (*Client, error) {
 		done:        make(chan struct{}),
 	}
 	if sub.LastEventID != "" {
-		h.resume(c, sub.LastEventID)
+		h.resume(c, sub.LastEventID, &sub.stream)
 	}
 	if sub.Snapshot && !c.Resumed {
 		c.snapshot = h.snapshot(c)
@@ -308,7 +343,10 @@ func (h *Hub) end(c *Client, err error) {
 
 // resume gives c the events after lastID, or the reason it cannot have them (SPEC.md §4.5).
 // It runs in the same step that registers c, so nothing falls between the replay and live events.
-func (h *Hub) resume(c *Client, lastID string) {
+func (h *Hub) resume(c *Client, lastID string, sr *streamResume) {
+	if h.resumeStream(c, lastID, sr) { // an id of the cluster's stream
+		return
+	}
 	epoch, seqText, ok := strings.Cut(lastID, "-")
 	seq, err := strconv.ParseUint(seqText, 10, 64)
 	switch {

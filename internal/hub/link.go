@@ -5,7 +5,6 @@ import (
 	"context"
 	"log/slog"
 	"slices"
-	"strconv"
 	"time"
 
 	"hasse/internal/format"
@@ -39,9 +38,7 @@ func (h *Hub) linkDown() {
 		return
 	}
 	h.link.down = true
-	if h.seq > 0 {
-		h.link.since = h.cfg.Epoch + "-" + strconv.FormatUint(h.seq, 10)
-	}
+	h.link.since = h.lastID
 	now := time.Now()
 	const code, msg = "ha_disconnected", "the connection to Home Assistant is lost; reconnecting"
 	h.link.downFrame = format.NewControl(

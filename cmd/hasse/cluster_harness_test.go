@@ -1,0 +1,293 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	sse "github.com/tmaxmax/go-sse"
+
+	"hasse/internal/hass"
+	"hasse/internal/simulator"
+)
+
+// The multi-instance tests run real `hasse serve` processes against one simulated home (in the
+// test process, so that its true state is at hand) and one real redis-server.
+
+// buildHasse builds the binary into the test's temporary folder.
+func buildHasse(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "hasse")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// testHome is the simulated home on a real port; busy steps it until stopped.
+type testHome struct {
+	sim  *simulator.Simulator
+	url  string
+	busy context.CancelFunc
+	wg   sync.WaitGroup
+}
+
+func startTestHome(t *testing.T) *testHome {
+	t.Helper()
+	sim, err := simulator.New(simulator.Config{Token: "cluster", Seed: time.Now().UnixNano(), Rate: -1}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	hm := &testHome{sim: sim, busy: func() {}}
+	hm.wg.Go(func() { _ = sim.Run(ctx) })
+	ts := httptest.NewServer(sim)
+	hm.url = ts.URL
+	t.Cleanup(func() { hm.quiet(); cancel(); hm.wg.Wait(); ts.Close() })
+	return hm
+}
+
+// start makes the home busy: an activity step every few milliseconds until quiet.
+func (hm *testHome) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	hm.busy = cancel
+	hm.wg.Go(func() {
+		for ctx.Err() == nil {
+			hm.sim.Step()
+			time.Sleep(3 * time.Millisecond) // a pace for the home, not a timing assertion
+		}
+	})
+}
+
+func (hm *testHome) quiet() { hm.busy() }
+
+// truth is the home's state as a client's view holds it.
+func (hm *testHome) truth() map[string]map[string]any {
+	truth := map[string]map[string]any{}
+	san := hass.NewSanitizer([]string{"access_token", "token", "password", "api_key"})
+	v := &chaosView{states: truth}
+	for _, st := range hm.sim.States() {
+		b, _ := json.Marshal(st)
+		b, _ = san.State(b)
+		v.set(st.EntityID, b)
+	}
+	return truth
+}
+
+// serveProc is one `hasse serve` process.
+type serveProc struct {
+	name   string
+	url    string
+	cmd    *exec.Cmd
+	log    *procLog
+	exited chan struct{}
+}
+
+type procLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *procLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *procLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startServe runs `hasse serve` as instance name with env added to a test environment, and
+// waits until it listens.
+func startServe(t *testing.T, bin, name, haURL, redisURL string, env ...string) *serveProc {
+	t.Helper()
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "MCP_HTTP_ADDR=127.0.0.1:0", "HA_URL="+haURL, "HA_TOKEN=cluster",
+		"MCP_SSE_AUTH=none", "MCP_RATE_LIMIT_ENABLED=false", "MCP_SSE_STATS_DB=off",
+		"MCP_REDIS_URL="+redisURL, "MCP_REDIS_INSTANCE="+name, "MCP_REDIS_LEASE=2s")
+	cmd.Env = append(cmd.Env, env...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &serveProc{name: name, cmd: cmd, log: &procLog{}, exited: make(chan struct{})}
+	urls := make(chan string, 1)
+	go func() {
+		defer close(p.exited)
+		lines := bufio.NewScanner(stderr)
+		for lines.Scan() {
+			line := lines.Text()
+			p.log.Write([]byte(line + "\n"))
+			if strings.Contains(line, `msg="hasse serving"`) {
+				_, rest, _ := strings.Cut(line, " url=")
+				url, _, _ := strings.Cut(rest, " ")
+				urls <- url
+			}
+		}
+		_ = cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		p.kill()
+		if t.Failed() {
+			t.Logf("log of %s:\n%s", name, p.log.String())
+		}
+	})
+	select {
+	case p.url = <-urls:
+	case <-p.exited:
+		t.Fatalf("%s exited at start:\n%s", name, p.log.String())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s did not listen within 20s:\n%s", name, p.log.String())
+	}
+	return p
+}
+
+// kill ends the process at once, as a crash would, and waits for it.
+func (p *serveProc) kill() {
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.exited
+}
+
+// health reads the instance's /health.
+func (p *serveProc) health() (status, role string, ok bool) {
+	resp, err := http.Get(p.url + "/health")
+	if err != nil {
+		return "", "", false
+	}
+	defer resp.Body.Close()
+	var h struct {
+		Status string `json:"status"`
+		Redis  struct {
+			Role string `json:"role"`
+		} `json:"redis"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&h) != nil {
+		return "", "", false
+	}
+	return h.Status, h.Redis.Role, true
+}
+
+// waitFor polls cond every 20 ms until it holds, failing the test after limit.
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, limit)
+		}
+		time.Sleep(20 * time.Millisecond) // polling real servers, not a timing assertion
+	}
+}
+
+// viewer is one SSE client: its view of the home, the ids it got, and whether it was resumed.
+type viewer struct {
+	*chaosView
+	ids     []string
+	resumed []bool // one per connection
+	stop    context.CancelFunc
+	done    chan struct{}
+}
+
+func newViewer(name string) *viewer {
+	return &viewer{chaosView: &chaosView{name: name, states: map[string]map[string]any{}}}
+}
+
+// connect opens a stream on base (with Last-Event-ID when lastID is set) and reads it into v
+// until v.close or the stream ends.
+func (v *viewer) connect(t *testing.T, base, lastID string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/subscribe_events?snapshot=1", nil)
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cancel()
+		t.Fatalf("%s: %v", v.name, err)
+	}
+	if resp.StatusCode != 200 {
+		cancel()
+		t.Fatalf("%s: %s", v.name, resp.Status)
+	}
+	v.stop, v.done = cancel, make(chan struct{})
+	go func() {
+		defer close(v.done)
+		defer resp.Body.Close()
+		v.read(resp.Body)
+	}()
+	t.Cleanup(v.close)
+}
+
+func (v *viewer) read(r io.Reader) {
+	for ev, err := range sse.Read(r, &sse.ReadConfig{MaxEventSize: 1 << 20}) {
+		if err != nil {
+			return
+		}
+		var head struct {
+			ID      string `json:"id"`
+			Type    string `json:"type"`
+			Resumed bool   `json:"resumed"`
+		}
+		_ = json.Unmarshal([]byte(ev.Data), &head)
+		v.mu.Lock()
+		switch {
+		case head.Type == "connection":
+			v.resumed = append(v.resumed, head.Resumed)
+		case head.ID != "":
+			v.ids = append(v.ids, head.ID)
+		}
+		v.mu.Unlock()
+		v.apply(ev)
+	}
+}
+
+// close ends the stream and waits for its reader.
+func (v *viewer) close() {
+	if v.stop != nil {
+		v.stop()
+		<-v.done
+	}
+}
+
+// wait waits for the stream to end by itself (its instance died).
+func (v *viewer) wait(t *testing.T) {
+	t.Helper()
+	select {
+	case <-v.done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s: stream still open 20s after its instance died", v.name)
+	}
+}
+
+func (v *viewer) snapshot() (ids []string, gaps int, order string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return append([]string(nil), v.ids...), v.gaps, strings.Join(v.order, " ")
+}
+
+// has reports whether the view holds entity in state.
+func (v *viewer) has(entity, state string) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.states[entity] != nil && v.states[entity]["state"] == state
+}

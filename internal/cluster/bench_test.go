@@ -1,0 +1,140 @@
+package cluster
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"hasse/internal/hass"
+	"hasse/internal/hub"
+	"hasse/internal/testredis"
+)
+
+// BenchmarkStream measures the multi-instance path on a real redis-server: events handed to the
+// leader's publisher (fenced XADD with the state in the hash, batched) until the reader (XREAD
+// BLOCK on its own connection) hands them to the hub. burst publishes 1,000 events at once per
+// op: its events/s is the throughput. one publishes a single event and waits for it: its
+// p99-ms is the latency Redis adds to every event.
+//
+//	go test -run '^$' -bench Stream -benchtime 200x ./internal/cluster
+func BenchmarkStream(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		batch int
+	}{{"burst", 1000}, {"one", 1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			r := testredis.Start(b)
+			m := &measuringHub{arrived: make(chan struct{}, 1)}
+			sinks := make(chan hass.Sink, 1)
+			n, err := New(Config{URL: r.URL(), Instance: "bench", MaxLen: 10000}, testLog())
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				_ = n.Run(ctx, Local{Hub: m, Ingest: func(ctx context.Context, sink hass.Sink) error {
+					sink.Connected(nil)
+					sinks <- sink
+					<-ctx.Done()
+					return nil
+				}})
+			}()
+			defer func() { cancel(); <-done }()
+			sink := <-sinks
+			ev := benchEvent()
+			m.expect(1) // a first event: the session's failover mark goes with it
+			sink.Publish(ev.clone())
+			m.wait()
+			m.reset()
+			b.ReportAllocs()
+			start := time.Now()
+			for b.Loop() {
+				m.expect(bc.batch)
+				for range bc.batch {
+					e := ev.clone()
+					e.Received = time.Now()
+					sink.Publish(e)
+				}
+				m.wait()
+			}
+			b.ReportMetric(float64(b.N*bc.batch)/time.Since(start).Seconds(), "events/s")
+			b.ReportMetric(m.quantile(0.5), "p50-ms")
+			b.ReportMetric(m.quantile(0.99), "p99-ms")
+		})
+	}
+}
+
+type benchState struct{ *hass.Event }
+
+func (e benchState) clone() *hass.Event { c := *e.Event; return &c }
+
+// benchEvent is a state_changed of about 1.5 KB, the size of a real light's.
+func benchEvent() benchState {
+	attrs := `{"supported_color_modes":["color_temp","xy"],"color_mode":"color_temp","brightness":180,"color_temp_kelvin":3000,"min_color_temp_kelvin":2202,"max_color_temp_kelvin":6535,"xy_color":[0.459,0.41],"friendly_name":"Living room ceiling","supported_features":44}`
+	st := func(s string) hass.State {
+		return hass.State{EntityID: "light.living_room", Domain: "light", State: s,
+			JSON: []byte(`{"entity_id":"light.living_room","state":"` + s + `","attributes":` + attrs +
+				`,"last_changed":"2025-03-14T09:31:40.120567+00:00","last_reported":"2025-03-14T09:31:40.120567+00:00","last_updated":"2025-03-14T09:31:40.120567+00:00","context":{"id":"01JPB3ZK7V1X3Z5B7D9F1H3K5M","parent_id":null,"user_id":null}}`)}
+	}
+	ev := hass.Resync(st("off"), st("on"), time.Now())
+	ev.Origin = "LOCAL"
+	return benchState{ev}
+}
+
+// measuringHub counts the events the reader hands it and how long after their publishing.
+type measuringHub struct {
+	mu        sync.Mutex
+	want, got int
+	latencies []float64 // ms
+	arrived   chan struct{}
+}
+
+func (m *measuringHub) expect(n int) {
+	m.mu.Lock()
+	m.want, m.got = n, 0
+	m.mu.Unlock()
+}
+
+func (m *measuringHub) wait() { <-m.arrived }
+
+func (m *measuringHub) reset() {
+	m.mu.Lock()
+	m.latencies = m.latencies[:0]
+	m.mu.Unlock()
+}
+
+func (m *measuringHub) quantile(q float64) float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.latencies) == 0 {
+		return 0
+	}
+	s := slices.Clone(m.latencies)
+	slices.Sort(s)
+	return s[int(q*float64(len(s)-1))]
+}
+
+func (m *measuringHub) Follow(string, hub.StreamID, []hass.State) {}
+
+func (m *measuringHub) Append(e hub.Entry) {
+	if e.Event == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !e.Event.Received.IsZero() {
+		m.latencies = append(m.latencies, float64(time.Since(e.Event.Received))/float64(time.Millisecond))
+	}
+	if m.got++; m.got == m.want {
+		m.arrived <- struct{}{}
+	}
+}
+
+// The leader's local delivery, used only while Redis cannot be written, is not measured.
+func (m *measuringHub) Publish(*hass.Event)    {}
+func (m *measuringHub) Connected([]hass.State) {}
+func (m *measuringHub) Disconnected()          {}

@@ -1,0 +1,16 @@
+// Package cluster lets several hasse instances act as one gateway through Redis Streams
+// (SPEC.md §7).
+//
+// One instance at a time leads: it holds a lease in Redis, runs the link to Home Assistant, and
+// appends each event to one shared stream, together with the entity's state in a hash, in one
+// fenced script that refuses to write for an instance whose lease is gone. Every instance,
+// leader included, reads the stream in one XREAD BLOCK loop on a connection of its own and
+// hands each entry to its hub, so that event ids ("<epoch>-<stream id>") are the same on every
+// instance and a client may resume on any of them. Resumes older than a hub's ring are served
+// from the stream with XRANGE ([Node.Range]).
+//
+// [Node.Run] runs three goroutines and waits for them: the reader, the lease loop (which runs the
+// ingest while this instance leads), and the reports loop, which publishes this instance's
+// statistics with a time to live and reads the leader's. They stop when Run's context ends; the
+// leader then gives its lease up, so another instance takes over at once.
+package cluster

@@ -1,0 +1,156 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"hasse/internal/hass"
+	"hasse/internal/hub"
+)
+
+// Hub is the local hub as the Node feeds it; hub.Hub satisfies it.
+type Hub interface {
+	// Follow and Append feed the hub from the stream.
+	Follow(epoch string, at hub.StreamID, states []hass.State)
+	Append(e hub.Entry)
+	// The Sink takes the leader's own events while Redis cannot be written.
+	hass.Sink
+}
+
+// startScript says where a reader that starts, or whose epoch changed, takes the stream up:
+// from its first entry when it still holds the whole epoch (then no state comes before it),
+// otherwise after its newest entry, with every entity's state as of that entry. It answers nil
+// when Redis has no epoch.
+var startScript = redis.NewScript(`
+local epoch = redis.call('GET', KEYS[1])
+if not epoch then return false end
+if redis.call('EXISTS', KEYS[2]) == 0 then return {epoch, '0-0'} end
+local info = redis.call('XINFO', 'STREAM', KEYS[2])
+local length, added, last
+for i = 1, #info, 2 do
+	if info[i] == 'length' then length = info[i+1]
+	elseif info[i] == 'entries-added' then added = info[i+1]
+	elseif info[i] == 'last-generated-id' then last = info[i+1] end
+end
+if length == added then return {epoch, '0-0'} end
+return {epoch, last, redis.call('HGETALL', KEYS[3])}`)
+
+// start returns where the reader takes the stream up: its epoch, the id to read after, and the
+// states as of that id.
+func (n *Node) start(ctx context.Context, rdb *redis.Client) (string, hub.StreamID, []hass.State, error) {
+	res, err := startScript.Run(ctx, rdb, []string{n.keys.epoch, n.keys.stream, n.keys.states}).Slice()
+	if errors.Is(err, redis.Nil) {
+		if _, err = n.ensureEpoch(ctx); err == nil {
+			res, err = startScript.Run(ctx, rdb, []string{n.keys.epoch, n.keys.stream, n.keys.states}).Slice()
+		}
+	}
+	if err != nil {
+		return "", hub.StreamID{}, nil, err
+	}
+	epoch, _ := res[0].(string)
+	lastText, _ := res[1].(string)
+	at, ok := hub.ParseStreamID(lastText)
+	if epoch == "" || !ok {
+		return "", hub.StreamID{}, nil, fmt.Errorf("start: unexpected answer %v", res[:2])
+	}
+	var states []hass.State
+	if len(res) > 2 {
+		flat, _ := res[2].([]any)
+		for i := 1; i < len(flat); i += 2 {
+			b, _ := flat[i].(string)
+			st, err := decodeState(b)
+			if err != nil {
+				n.log.LogAttrs(ctx, slog.LevelError, "unreadable state in redis", slog.Any("entity_id", flat[i-1]), slog.Any("err", err))
+				continue
+			}
+			states = append(states, st)
+		}
+	}
+	return epoch, at, states, nil
+}
+
+// read is the instance's one XREAD BLOCK loop, on a connection of its own: it feeds h every
+// entry of the stream, in order, until ctx ends. When the stream's epoch changes (Redis lost its
+// data) it follows the new one from its start; while Redis cannot be reached it tries again
+// every Config.Retry, and goes on where it was.
+func (n *Node) read(ctx context.Context, h Hub) {
+	opt, _ := n.cfg.options() // checked by New
+	opt.PoolSize, opt.MinIdleConns, opt.MaxIdleConns = 1, 0, 1
+	rdb := redis.NewClient(opt)
+	defer rdb.Close()
+
+	var (
+		epoch     string
+		last      hub.StreamID
+		following bool
+	)
+	for ctx.Err() == nil {
+		if !following {
+			e, at, states, err := n.start(ctx, rdb)
+			if err != nil {
+				n.readFailed(ctx, err)
+				continue
+			}
+			h.Follow(e, at, states)
+			epoch, last, following = e, at, true
+			n.state.setEpoch(e)
+			n.noteRedis(nil)
+		}
+		res, err := rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{n.keys.stream, last.String()}, Count: 1000, Block: n.cfg.Block}).Result()
+		switch {
+		case errors.Is(err, redis.Nil): // nothing new within the block: is the epoch still ours?
+			cur, err := rdb.Get(ctx, n.keys.epoch).Result()
+			if err != nil && !errors.Is(err, redis.Nil) {
+				n.readFailed(ctx, err)
+				continue
+			}
+			following = cur == epoch
+			n.noteRedis(nil)
+			continue
+		case err != nil:
+			n.readFailed(ctx, err)
+			continue
+		}
+		n.noteRedis(nil)
+		for _, m := range res[0].Messages {
+			e, of, err := decodeEntry(fieldsOf(m.ID, m.Values))
+			if err != nil {
+				n.log.LogAttrs(ctx, slog.LevelError, "unreadable stream entry skipped", slog.Any("err", err))
+				if id, ok := hub.ParseStreamID(m.ID); ok {
+					last = id
+				}
+				continue
+			}
+			if of != epoch { // the stream was made anew, by the instance that made a new epoch
+				following = false
+				break
+			}
+			h.Append(e)
+			last = e.ID
+		}
+	}
+}
+
+// readFailed records a failed read and waits Config.Retry.
+func (n *Node) readFailed(ctx context.Context, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	n.noteRedis(err)
+	wait(ctx, n.cfg.Retry)
+}
+
+// wait waits d, or until ctx ends.
+func wait(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
