@@ -68,7 +68,7 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 		return nil, fmt.Errorf("HA_URL: %w", err)
 	}
 	if s.Auth == "ha" && authn == nil {
-		authn = auth.NewHA(auth.HAConfig{}, ha) // clients' own tokens, asked of Home Assistant
+		authn = auth.NewHA(auth.HAConfig{}, ha, log.With("part", "auth")) // clients' own tokens, asked of Home Assistant
 	}
 	kind, err := format.ParseKind(s.Format)
 	if err != nil {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -81,9 +79,7 @@ func runSimulator(ctx context.Context, sim *simulator.Simulator, ln net.Listener
 	return eg.Wait()
 }
 
-// newToken returns 32 random bytes in hex.
+// newToken returns a fresh random token shaped as Home Assistant's access tokens are (a JWT).
 func newToken() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	return simulator.NewToken()
 }

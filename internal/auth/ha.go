@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -19,10 +20,25 @@ import (
 var ErrUnavailable = errors.New("auth: home assistant cannot be asked")
 
 // HAConfig tunes an HA authenticator. Zero fields take the defaults shown.
+//
+// Home Assistant counts every token it refuses as a failed login from hasse's address and may ban
+// the address (ip_ban_enabled with login_attempts_threshold), which cuts hasse's own link. The
+// last three fields pace the questions so that this never happens; tokens that are no JWT are
+// never asked about.
 type HAConfig struct {
 	ValidFor    time.Duration // how long an accepted token is believed; default 5m
 	RejectedFor time.Duration // how long a refused token stays refused; default 10s
-	Timeout     time.Duration // longest one validation may take; default 10s
+	Timeout     time.Duration // longest one validation, or one clearing of failed logins, may take; default 10s
+
+	// Outstanding is the most tokens with Home Assistant at once or refused and not yet cleared,
+	// so the most failed logins HA counts from hasse while clearing works; keep it below
+	// login_attempts_threshold. Default 1.
+	Outstanding int
+	// Refusals is the bucket of refusals: after that many in a burst, unknown tokens are refused
+	// unasked ([ErrUnavailable]) until RefusalEvery has allowed one more; defaults 3 and 6s (10
+	// a minute).
+	Refusals     int
+	RefusalEvery time.Duration
 }
 
 // UserLookup asks Home Assistant whose token it is; [hass.Client] is one. Errors wrapping
@@ -32,13 +48,18 @@ type UserLookup interface {
 }
 
 // HA authenticates clients by their own Home Assistant tokens (SPEC.md §5.1 auth mode ha).
-// Results are cached by the token's hash; concurrent validations of one token are made once. It
-// is safe for concurrent use; its mutex guards only the cache map.
+// Results are cached by the token's hash; concurrent validations of one token are made once.
+// Tokens that cannot be Home Assistant's are refused unasked, and the questions that reach it
+// are paced so that its refusals never get hasse's address banned (see [HAConfig]): after a
+// refusal, a goroutine logs in with hasse's own token to clear HA's count of failed logins, when
+// the lookup can ([hass.Client] can); it ends within Timeout of the last refusal. HA is safe for
+// concurrent use; its mutex guards only the cache map.
 type HA struct {
 	cfg    HAConfig
 	lookup UserLookup
 	now    func() time.Time
 	group  singleflight.Group
+	shield *shield
 
 	mu    sync.Mutex
 	cache map[[sha256.Size]byte]verdict
@@ -50,23 +71,39 @@ type verdict struct {
 	until   time.Time
 }
 
-// NewHA returns an HA authenticator asking lookup.
-func NewHA(cfg HAConfig, lookup UserLookup) *HA {
-	if cfg.ValidFor == 0 {
-		cfg.ValidFor = 5 * time.Minute
+// NewHA returns an HA authenticator asking lookup, logging to log (nil: nowhere).
+func NewHA(cfg HAConfig, lookup UserLookup, log *slog.Logger) *HA {
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{
+		{&cfg.ValidFor, 5 * time.Minute},
+		{&cfg.RejectedFor, 10 * time.Second},
+		{&cfg.Timeout, 10 * time.Second},
+		{&cfg.RefusalEvery, 6 * time.Second},
+	} {
+		if *d.v <= 0 {
+			*d.v = d.def
+		}
 	}
-	if cfg.RejectedFor == 0 {
-		cfg.RejectedFor = 10 * time.Second
+	if cfg.Outstanding <= 0 {
+		cfg.Outstanding = 1
 	}
-	if cfg.Timeout == 0 {
-		cfg.Timeout = 10 * time.Second
+	if cfg.Refusals <= 0 {
+		cfg.Refusals = 3
 	}
-	return &HA{cfg: cfg, lookup: lookup, now: time.Now, cache: make(map[[sha256.Size]byte]verdict)}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	clearer, _ := lookup.(failedLoginClearer)
+	return &HA{cfg: cfg, lookup: lookup, now: time.Now, shield: newShield(cfg, clearer, log),
+		cache: make(map[[sha256.Size]byte]verdict)}
 }
 
 // Authenticate returns the Home Assistant user tok belongs to: [ErrUnauthorized] when HA refuses
-// it, [ErrUnavailable] when HA cannot be asked and no valid result is cached. A non-admin user
-// is scoped to the event types Home Assistant itself lets it subscribe to (SPEC.md §5.2).
+// it or it is no JWT, [ErrUnavailable] when HA cannot be asked (or, after many refusals, is not
+// asked) and no valid result is cached. A non-admin user is scoped to the event types Home
+// Assistant itself lets it subscribe to (SPEC.md §5.2).
 func (a *HA) Authenticate(ctx context.Context, tok Token) (User, error) {
 	if tok == "" {
 		return User{}, ErrUnauthorized
@@ -79,10 +116,17 @@ func (a *HA) Authenticate(ctx context.Context, tok Token) (User, error) {
 	if ok && now.Before(v.until) {
 		return v.answer()
 	}
+	if !jwtShaped(string(tok)) { // Home Assistant would refuse it, and count a failed login
+		return User{}, ErrUnauthorized
+	}
 	res, err, _ := a.group.Do(string(key[:]), func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.Timeout)
 		defer cancel()
+		if err := a.shield.take(ctx, a.now); err != nil {
+			return nil, err
+		}
 		u, err := a.lookup.CurrentUser(ctx, string(tok))
+		a.shield.settle(ctx, a.now(), errors.Is(err, hass.ErrAuthInvalid))
 		switch {
 		case errors.Is(err, hass.ErrAuthInvalid):
 			v = verdict{refused: true, until: a.now().Add(a.cfg.RejectedFor)}

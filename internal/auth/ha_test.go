@@ -14,7 +14,7 @@ import (
 	"hasse/internal/simulator"
 )
 
-// countingLookup asks a real Home Assistant client and counts the questions.
+// countingLookup asks a real Home Assistant client and counts the questions about tokens.
 type countingLookup struct {
 	c     *hass.Client
 	calls atomic.Int64
@@ -25,11 +25,25 @@ func (l *countingLookup) CurrentUser(ctx context.Context, token string) (hass.Us
 	return l.c.CurrentUser(ctx, token)
 }
 
-// startSimulator serves a simulated Home Assistant with admin token "admin" and user token
-// "user" until the test ends, and returns a lookup asking it and a func that stops it early.
-func startSimulator(t *testing.T) (*countingLookup, func()) {
+func (l *countingLookup) ClearFailedLogins(ctx context.Context) error {
+	return l.c.ClearFailedLogins(ctx)
+}
+
+// testHA is a simulated Home Assistant with admin token admin and user token user, and a lookup
+// asking it through a real client.
+type testHA struct {
+	sim         *simulator.Simulator
+	lookup      *countingLookup
+	admin, user Token
+	stop        func() // stops the simulator before the test ends
+}
+
+// startSimulator serves a simulated Home Assistant, tuned by cfg (its tokens are set here),
+// until the test ends.
+func startSimulator(t *testing.T, cfg simulator.Config) *testHA {
 	t.Helper()
-	sim, err := simulator.New(simulator.Config{Token: "admin", UserToken: "user", Rate: -1}, slog.New(slog.DiscardHandler))
+	cfg.Token, cfg.UserToken, cfg.Rate = simulator.NewToken(), simulator.NewToken(), -1
+	sim, err := simulator.New(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,77 +54,100 @@ func startSimulator(t *testing.T) (*countingLookup, func()) {
 	var once sync.Once
 	stop := func() { once.Do(func() { cancel(); wg.Wait(); ts.Close() }) }
 	t.Cleanup(stop)
-	c, err := hass.New(hass.Config{URL: ts.URL, Token: "admin"}, slog.New(slog.DiscardHandler))
+	c, err := hass.New(hass.Config{URL: ts.URL, Token: cfg.Token}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &countingLookup{c: c}, stop
+	return &testHA{sim: sim, lookup: &countingLookup{c: c}, admin: Token(cfg.Token), user: Token(cfg.UserToken), stop: stop}
+}
+
+// newTestHA returns an HA authenticator asking lookup whose clearer has ended when the test does.
+func newTestHA(t *testing.T, cfg HAConfig, lookup UserLookup, log *slog.Logger) *HA {
+	a := NewHA(cfg, lookup, log)
+	t.Cleanup(a.shield.clearing.Wait)
+	return a
 }
 
 func TestHAAuthenticate(t *testing.T) {
-	lookup, stopHA := startSimulator(t)
-	a := NewHA(HAConfig{}, lookup)
+	ha := startSimulator(t, simulator.Config{})
+	a := newTestHA(t, HAConfig{}, ha.lookup, nil)
 	now := time.Now()
 	a.now = func() time.Time { return now }
 	ctx := context.Background()
+	wrong := Token(simulator.NewToken())
 
-	admin, err := a.Authenticate(ctx, "admin")
+	admin, err := a.Authenticate(ctx, ha.admin)
 	if err != nil || !admin.Admin || admin.ID == "" || admin.Name == "" || admin.Scope != nil {
 		t.Errorf("admin token: %+v, %v; want an unscoped admin with id and name", admin, err)
 	}
-	user, err := a.Authenticate(ctx, "user")
+	user, err := a.Authenticate(ctx, ha.user)
 	if err != nil || user.Admin || user.Scope == nil {
 		t.Fatalf("user token: %+v, %v; want a scoped non-admin", user, err)
 	}
 	if !user.Scope.Match(&hass.Event{Type: "state_changed"}) || user.Scope.Match(&hass.Event{Type: "call_service"}) {
 		t.Error("a non-admin's scope must allow state_changed and refuse call_service")
 	}
-	if _, err := a.Authenticate(ctx, "wrong"); !errors.Is(err, ErrUnauthorized) {
+	if _, err := a.Authenticate(ctx, wrong); !errors.Is(err, ErrUnauthorized) {
 		t.Errorf("wrong token: %v, want ErrUnauthorized", err)
 	}
-	calls := lookup.calls.Load()
-	for _, tok := range []Token{"admin", "user", "wrong"} { // all cached now
+	calls := ha.lookup.calls.Load()
+	for _, tok := range []Token{ha.admin, ha.user, wrong} { // all cached now
 		_, _ = a.Authenticate(ctx, tok)
 	}
-	if got := lookup.calls.Load(); got != calls {
+	if got := ha.lookup.calls.Load(); got != calls {
 		t.Errorf("cached tokens asked Home Assistant %d more times", got-calls)
 	}
 
 	// A refusal is forgotten after 10 s, an acceptance after 5 min.
 	now = now.Add(11 * time.Second)
-	_, _ = a.Authenticate(ctx, "wrong")
-	_, _ = a.Authenticate(ctx, "admin")
-	if got := lookup.calls.Load(); got != calls+1 {
+	_, _ = a.Authenticate(ctx, wrong)
+	_, _ = a.Authenticate(ctx, ha.admin)
+	if got := ha.lookup.calls.Load(); got != calls+1 {
 		t.Errorf("after 11 s: %d questions, want 1 (the refused token again)", got-calls)
 	}
 
 	// Home Assistant goes away: an accepted token stays accepted, a new one cannot be told.
-	stopHA()
+	ha.stop()
 	now = now.Add(6 * time.Minute)
-	if u, err := a.Authenticate(ctx, "admin"); err != nil || !u.Admin {
+	if u, err := a.Authenticate(ctx, ha.admin); err != nil || !u.Admin {
 		t.Errorf("expired acceptance while HA is down: %+v, %v; want it to stand", u, err)
 	}
-	if _, err := a.Authenticate(ctx, "never-seen"); !errors.Is(err, ErrUnavailable) {
+	if _, err := a.Authenticate(ctx, Token(simulator.NewToken())); !errors.Is(err, ErrUnavailable) {
 		t.Errorf("new token while HA is down: %v, want ErrUnavailable", err)
 	}
 }
 
 func TestHAConcurrentValidationsCollapse(t *testing.T) {
-	lookup, _ := startSimulator(t)
-	a := NewHA(HAConfig{}, lookup)
+	ha := startSimulator(t, simulator.Config{})
+	a := newTestHA(t, HAConfig{}, ha.lookup, nil)
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for range 20 {
 		wg.Go(func() {
 			<-start
-			if u, err := a.Authenticate(context.Background(), "admin"); err != nil || !u.Admin {
+			if u, err := a.Authenticate(context.Background(), ha.admin); err != nil || !u.Admin {
 				t.Errorf("Authenticate = %+v, %v", u, err)
 			}
 		})
 	}
 	close(start)
 	wg.Wait()
-	if got := lookup.calls.Load(); got != 1 { // later arrivals join the flight or find the cache
+	if got := ha.lookup.calls.Load(); got != 1 { // later arrivals join the flight or find the cache
 		t.Errorf("20 concurrent validations asked Home Assistant %d times, want them collapsed", got)
+	}
+}
+
+// TestHANonJWTNotAsked: Home Assistant refuses what is not a JWT, counting a failed login; hasse
+// refuses it without asking.
+func TestHANonJWTNotAsked(t *testing.T) {
+	ha := startSimulator(t, simulator.Config{})
+	a := newTestHA(t, HAConfig{}, ha.lookup, nil)
+	for _, tok := range []Token{"wrong", "a.b.c", "ha-admin", Token(ha.admin + "x.y")} {
+		if _, err := a.Authenticate(context.Background(), tok); !errors.Is(err, ErrUnauthorized) {
+			t.Errorf("Authenticate(%q) = %v, want ErrUnauthorized", string(tok), err)
+		}
+	}
+	if got := ha.lookup.calls.Load(); got != 0 {
+		t.Errorf("tokens that are no JWT asked Home Assistant %d times, want none", got)
 	}
 }

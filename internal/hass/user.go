@@ -3,6 +3,7 @@ package hass
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -39,6 +40,24 @@ func (c *Client) CurrentUser(ctx context.Context, token string) (User, error) {
 		return User{}, fmt.Errorf("auth/current_user: unexpected result %.200s", res)
 	}
 	return u, nil
+}
+
+// ClearFailedLogins authenticates a short connection of its own with hasse's token and closes
+// it. Home Assistant counts every refused token, CurrentUser's included, as a failed login from
+// hasse's address and may ban the address after a few (ip_ban_enabled, login_attempts_threshold);
+// a successful login resets that count. While Home Assistant refuses hasse's own token (the link
+// went down with [ErrAuthInvalid]) it asks nothing and returns that error: one more try would be
+// one more failed login.
+func (c *Client) ClearFailedLogins(ctx context.Context) error {
+	if err := c.Status().LastError; errors.Is(err, ErrAuthInvalid) {
+		return fmt.Errorf("clear failed logins: %w", err)
+	}
+	s, err := c.dial(ctx, c.cfg.Token)
+	if err != nil {
+		return fmt.Errorf("clear failed logins: %w", err)
+	}
+	s.ws.CloseNow()
+	return nil
 }
 
 // discard is a Sink for a session that subscribes to nothing.

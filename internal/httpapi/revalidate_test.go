@@ -21,7 +21,8 @@ import (
 // unauthorized event and ends.
 func TestRevokedTokenEndsItsStreams(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
-	sim, err := simulator.New(simulator.Config{Token: "ha-admin", Rate: -1}, log)
+	token := simulator.NewToken()
+	sim, err := simulator.New(simulator.Config{Token: token, Rate: -1}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +32,7 @@ func TestRevokedTokenEndsItsStreams(t *testing.T) {
 	wg.Go(func() { _ = sim.Run(ctx) })
 	haServer := httptest.NewServer(sim)
 	defer haServer.Close()
-	client, err := hass.New(hass.Config{URL: haServer.URL, Token: "ha-admin"}, log)
+	client, err := hass.New(hass.Config{URL: haServer.URL, Token: token}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,14 +40,14 @@ func TestRevokedTokenEndsItsStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	authn := auth.NewHA(auth.HAConfig{ValidFor: 50 * time.Millisecond, RejectedFor: time.Millisecond}, client)
+	authn := auth.NewHA(auth.HAConfig{ValidFor: 50 * time.Millisecond, RejectedFor: time.Millisecond}, client, log)
 	srv, err := New(Config{Auth: AuthHA, RevalidateEvery: 20 * time.Millisecond}, h, authn, func() LinkStatus { return LinkStatus{Connected: true} }, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := serve(t, h, srv)
 
-	req, _ := http.NewRequest("GET", "http://"+addr+"/subscribe_events?token=ha-admin", nil)
+	req, _ := http.NewRequest("GET", "http://"+addr+"/subscribe_events?token="+token, nil)
 	resp, events := openStream(t, req)
 	if resp.StatusCode != 200 {
 		t.Fatalf("stream with a valid Home Assistant token: %s", resp.Status)

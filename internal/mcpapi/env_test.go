@@ -34,10 +34,10 @@ const (
 	scopedToken = "scoped-secret" // user scoped: light state changes only
 )
 
-// Home Assistant's tokens of the simulated home, for auth ha.
+// Home Assistant's tokens of the simulated home, for auth ha: JWTs, as Home Assistant's are.
 const (
-	haAdminToken = "ha-admin"
-	haUserToken  = "ha-user" // a non-admin Home Assistant user
+	haAdminToken = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJoYS1hZG1pbiJ9.rWCzfC4IT4R4A6m4if6hShz25OBQhCLcreKVKpK2DKc"
+	haUserToken  = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJoYS11c2VyIn0.ohAlo4xmrqr6Yum34w_NG_rSRBYBJWB2x2IAEZ_YZX0" // a non-admin Home Assistant user
 )
 
 // env is the whole gateway on a loopback port: a simulated Home Assistant (activity driven by the
@@ -75,7 +75,7 @@ func newEnv(t *testing.T, authMode string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var authn httpapi.Authenticator = auth.NewHA(auth.HAConfig{}, ha)
+	var authn httpapi.Authenticator = auth.NewHA(auth.HAConfig{}, ha, log)
 	if authMode == httpapi.AuthTokens {
 		authn, err = auth.NewStatic([]auth.Entry{
 			{Name: "admin", Token: adminToken, Admin: true},

@@ -77,12 +77,16 @@ func (c *conn) authenticate(ctx context.Context) (*user, bool) {
 	u, reason := c.sim.checkAuth(msg)
 	if u == nil {
 		c.log.Warn("authentication failed", "reason", reason)
+		if reason == invalidAuth { // counted before the reply; a malformed message is no login attempt
+			c.sim.bans.failure(c.remote)
+		}
 		_ = c.ws.Write(ctx, websocket.MessageText, appendJSON(nil, object{
 			{"type", "auth_invalid"}, {"message", reason},
 		}))
 		_ = c.ws.Close(websocket.StatusNormalClosure, "")
 		return nil, false
 	}
+	c.sim.bans.success(c.remote) // before auth_ok: a client that has it finds the count cleared
 	if err := c.ws.Write(ctx, websocket.MessageText, appendJSON(nil, object{
 		{"type", "auth_ok"}, {"ha_version", version},
 	})); err != nil {
@@ -116,5 +120,9 @@ func (s *Simulator) checkAuth(msg any) (*user, string) {
 	if u := s.userByToken(token); u != nil && token != "" && !s.refuseAuth.Load() {
 		return u, ""
 	}
-	return nil, "Invalid access token or password"
+	return nil, invalidAuth
 }
+
+// invalidAuth is auth_invalid's message for a token HA does not know; only this failure counts as
+// a failed login.
+const invalidAuth = "Invalid access token or password"

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 
@@ -25,6 +26,7 @@ type conn struct {
 	ws     *websocket.Conn
 	log    *slog.Logger
 	cancel context.CancelFunc // ends the connection; safe from any goroutine
+	remote netip.Addr         // the client's address, for bans
 	user   *user              // set once, by the reader, before the first command reaches Run
 	wire   *wire              // the socket, for faults; safe from any goroutine
 
@@ -53,6 +55,7 @@ func (s *Simulator) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		sim:    s,
 		log:    s.log.With(slog.String("remote_addr", r.RemoteAddr)),
 		cancel: cancel,
+		remote: remoteAddr(r),
 		subs:   make(map[int64]*subscription),
 		out:    make(chan []message, maxPending),
 		wire:   newWire(),

@@ -8,8 +8,13 @@ import (
 // ServeHTTP serves Home Assistant's endpoints: the WebSocket API at /api/websocket and the REST
 // check GET /api/. A WebSocket connection lasts until the client leaves, breaks the protocol, is
 // dropped as too slow, or Run stops; ServeHTTP returns only after all its goroutines have exited.
-// Connections wait for Run to start and are refused with 503 once it has stopped.
+// Connections wait for Run to start and are refused with 503 once it has stopped. A banned
+// address (Config.LoginAttemptsThreshold) gets 403 on every request, as from HA's ban middleware.
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.bans.isBanned(remoteAddr(r)) {
+		plainError(w, http.StatusForbidden, "403: Forbidden")
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -28,6 +33,7 @@ func (s *Simulator) routes() *http.ServeMux {
 func (s *Simulator) serveAPIRoot(w http.ResponseWriter, r *http.Request) {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || s.userByToken(token) == nil || s.refuseAuth.Load() {
+		s.bans.failure(remoteAddr(r)) // HA's ban middleware counts every 401
 		plainError(w, http.StatusUnauthorized, "401: Unauthorized")
 		return
 	}

@@ -26,6 +26,13 @@ type Config struct {
 	FailAuth     bool          // refuse every token with auth_invalid until RefuseAuth(false), as a revoked token would
 	DropEvery    time.Duration // > 0: Run drops every connection this often (DropConnections: TCP reset, no close frame)
 	RestartEvery time.Duration // > 0: Run restarts Home Assistant this often (Restart: close, some states change)
+
+	// LoginAttemptsThreshold > 0 bans a remote address, as Home Assistant's ip_ban_enabled with
+	// login_attempts_threshold does, after that many failed logins (a WebSocket auth_invalid for a
+	// wrong token, a 401 from GET /api/) without a successful WebSocket login in between: every
+	// later request from it is answered 403 for the Simulator's life ([Simulator.Banned] lists
+	// them). 0 = no bans.
+	LoginAttemptsThreshold int
 }
 
 // DefaultVersion is the Home Assistant version a Simulator reports unless told otherwise.
@@ -51,6 +58,7 @@ type Simulator struct {
 	authTimeout time.Duration // how long a client has to authenticate; tests shorten it
 	heartbeat   time.Duration // quiet time before HA's protocol ping; tests may change it
 	refuseAuth  atomic.Bool   // RefuseAuth: every token is refused
+	bans        *bans         // failed logins and banned addresses, by remote address
 }
 
 // New returns a Simulator of the built-in home, ready to serve once [Simulator.Run] runs. It starts
@@ -74,6 +82,9 @@ func New(cfg Config, log *slog.Logger) (*Simulator, error) {
 	if cfg.DropEvery < 0 || cfg.RestartEvery < 0 {
 		return nil, errors.New("simulator: config: DropEvery and RestartEvery must not be negative")
 	}
+	if cfg.LoginAttemptsThreshold < 0 {
+		return nil, errors.New("simulator: config: LoginAttemptsThreshold must not be negative")
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -89,6 +100,7 @@ func New(cfg Config, log *slog.Logger) (*Simulator, error) {
 
 		authTimeout: authTimeout,
 		heartbeat:   heartbeat,
+		bans:        newBans(cfg.LoginAttemptsThreshold, log),
 	}
 	s.refuseAuth.Store(cfg.FailAuth)
 	s.home = newHome(s, time.Now(), identity, rand.New(rand.NewPCG(seed, 2)), rand.New(rand.NewChaCha8(randomSeed())))

@@ -1,0 +1,185 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"hasse/internal/hass"
+	"hasse/internal/simulator"
+)
+
+// nopSink takes the link's events and drops them.
+type nopSink struct{}
+
+func (nopSink) Publish(*hass.Event)    {}
+func (nopSink) Connected([]hass.State) {}
+func (nopSink) Disconnected()          {}
+
+// TestHAKeepsTheLinkUnbanned hammers a Home Assistant that bans an address after 3 failed logins
+// in a row (as ip_ban_enabled with login_attempts_threshold 3 does) with bad tokens, one after
+// another and all at once, while hasse's own link runs from the same address: nothing gets banned,
+// the link stays up, and good tokens still authenticate.
+func TestHAKeepsTheLinkUnbanned(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		cfg       HAConfig
+		allAsked  bool          // every bad JWT reaches Home Assistant: the bucket never runs dry
+		refreshed time.Duration // the clock moves this far after each round
+		wantAsked int64         // questions to Home Assistant, the admin token's first included
+	}{
+		{"refusals rationed", HAConfig{}, false, time.Minute, 1 + 3 + 3},
+		{"every refusal asked", HAConfig{RefusalEvery: time.Nanosecond}, true, 0, 1 + 50 + 50},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ha := startSimulator(t, simulator.Config{LoginAttemptsThreshold: 3})
+			ctx, cancel := context.WithCancel(context.Background())
+			var wg sync.WaitGroup
+			t.Cleanup(func() { cancel(); wg.Wait() })
+			wg.Go(func() { _ = ha.lookup.c.Run(ctx, nopSink{}) }) // hasse's own link
+			waitConnected(t, ha.lookup.c)
+
+			a := newTestHA(t, tc.cfg, ha.lookup, nil)
+			var mu sync.Mutex
+			var skew time.Duration // moves the authenticator's clock between rounds
+			a.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return time.Now().Add(skew) }
+			refresh := func() { mu.Lock(); skew += tc.refreshed; mu.Unlock() }
+			if _, err := a.Authenticate(ctx, ha.admin); err != nil {
+				t.Fatalf("admin token before: %v", err)
+			}
+			badTokens := func() (bad []Token) { // 50 JWTs Home Assistant does not know, 50 tokens that are no JWT
+				for i := range 50 {
+					bad = append(bad, Token(simulator.NewToken()), Token(fmt.Sprintf("not-a-jwt-%d", i)))
+				}
+				return bad
+			}
+			check := func(how string, tok Token, err error) {
+				switch {
+				case tc.allAsked && jwtShaped(string(tok)) && !errors.Is(err, ErrUnauthorized):
+					t.Errorf("%s: bad JWT: %v, want ErrUnauthorized from Home Assistant", how, err)
+				case !errors.Is(err, ErrUnauthorized) && !errors.Is(err, ErrUnavailable):
+					t.Errorf("%s: bad token %.12q…: %v, want ErrUnauthorized or ErrUnavailable", how, string(tok), err)
+				}
+			}
+			for _, tok := range badTokens() {
+				_, err := a.Authenticate(ctx, tok)
+				check("one after another", tok, err)
+			}
+			refresh() // the bucket is full again
+			var hammer sync.WaitGroup
+			start := make(chan struct{})
+			for _, tok := range badTokens() {
+				hammer.Go(func() {
+					<-start
+					_, err := a.Authenticate(ctx, tok)
+					check("all at once", tok, err)
+				})
+				hammer.Go(func() { // a cached acceptance keeps working meanwhile
+					<-start
+					if _, err := a.Authenticate(ctx, ha.admin); err != nil {
+						t.Errorf("admin token during the hammering: %v", err)
+					}
+				})
+			}
+			close(start)
+			hammer.Wait()
+			if asked := ha.lookup.calls.Load(); asked != tc.wantAsked {
+				t.Errorf("Home Assistant was asked %d times, want %d", asked, tc.wantAsked)
+			}
+			a.shield.clearing.Wait() // the last clearing is done
+
+			if b := ha.sim.Banned(); len(b) != 0 {
+				t.Fatalf("Home Assistant banned %v", b)
+			}
+			if st := ha.lookup.c.Status(); !st.Connected {
+				t.Errorf("hasse's own link: %+v, want connected", st)
+			}
+			if _, err := ha.lookup.c.CurrentUser(ctx, string(ha.admin)); err != nil {
+				t.Errorf("a new connection with hasse's own token: %v", err)
+			}
+			refresh()
+			if u, err := a.Authenticate(ctx, ha.user); err != nil || u.Admin {
+				t.Errorf("user token afterwards: %+v, %v; want the non-admin user", u, err)
+			}
+		})
+	}
+}
+
+// waitConnected waits for c's link to come up.
+func waitConnected(t *testing.T, c *hass.Client) {
+	t.Helper()
+	limit := time.NewTimer(10 * time.Second)
+	defer limit.Stop()
+	for {
+		st, changed := c.Watch()
+		if st.Connected {
+			return
+		}
+		select {
+		case <-changed:
+		case <-limit.C:
+			t.Fatalf("link not up within 10s: %+v", st)
+		}
+	}
+}
+
+// TestHARationsRefusals: after Refusals refusals, unknown tokens are refused unasked until the
+// bucket refills, with one warning per episode; cached acceptances keep working.
+func TestHARationsRefusals(t *testing.T) {
+	ha := startSimulator(t, simulator.Config{})
+	var logs bytes.Buffer
+	a := newTestHA(t, HAConfig{Refusals: 2, RefusalEvery: time.Minute}, ha.lookup,
+		slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{ReplaceAttr: dropTime})))
+	now := time.Now()
+	a.now = func() time.Time { return now }
+	ctx := context.Background()
+	if _, err := a.Authenticate(ctx, ha.admin); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if _, err := a.Authenticate(ctx, Token(simulator.NewToken())); !errors.Is(err, ErrUnauthorized) {
+			t.Fatalf("bad token %d: %v, want ErrUnauthorized", i, err)
+		}
+	}
+	asked := ha.lookup.calls.Load()
+	for _, tok := range []Token{Token(simulator.NewToken()), ha.user, Token(simulator.NewToken())} {
+		if _, err := a.Authenticate(ctx, tok); !errors.Is(err, ErrUnavailable) {
+			t.Errorf("unknown token after 2 refusals: %v, want ErrUnavailable", err)
+		}
+	}
+	if got := ha.lookup.calls.Load(); got != asked {
+		t.Errorf("unknown tokens asked Home Assistant %d times while refusals are rationed, want none", got-asked)
+	}
+	if u, err := a.Authenticate(ctx, ha.admin); err != nil || !u.Admin {
+		t.Errorf("cached admin token while rationed: %+v, %v", u, err)
+	}
+
+	now = now.Add(time.Minute) // one refusal more is allowed
+	if u, err := a.Authenticate(ctx, ha.user); err != nil || u.Admin {
+		t.Errorf("user token once the bucket refilled: %+v, %v", u, err)
+	}
+	_, _ = a.Authenticate(ctx, Token(simulator.NewToken())) // refused: the bucket is empty again
+	_, _ = a.Authenticate(ctx, Token(simulator.NewToken())) // a second episode
+	a.shield.clearing.Wait()
+	want := []string{
+		`level=WARN msg="home assistant refused too many tokens; refusing unknown ones unasked to protect the link" one_more_every=1m0s`,
+		`level=INFO msg="asking home assistant about unknown tokens again"`,
+		`level=WARN msg="home assistant refused too many tokens; refusing unknown ones unasked to protect the link" one_more_every=1m0s`,
+	}
+	if got := strings.Split(strings.TrimSpace(logs.String()), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("logs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func dropTime(_ []string, a slog.Attr) slog.Attr {
+	if a.Key == slog.TimeKey {
+		return slog.Attr{}
+	}
+	return a
+}
