@@ -186,18 +186,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	for {
 		select {
 		case in := <-h.events:
-			switch in.kind {
-			case event:
-				h.dispatch(in.ev)
-			case linkUp:
-				h.linkUp(in.states)
-			case linkDown:
-				h.linkDown()
-			case follow:
-				h.follow(in.epoch, in.id, in.states)
-			case entry:
-				h.appendEntry(in.id, in.ev, in.mark)
-			}
+			h.handle(in)
 		case j := <-h.joins:
 			h.join(j)
 		case c := <-h.leaves:
@@ -210,12 +199,31 @@ func (h *Hub) Run(ctx context.Context) error {
 			if h.windowTimer != nil {
 				h.windowTimer.Stop()
 			}
+			for n := len(h.events); n > 0; n-- { // what Publish took still goes out before the goodbye
+				h.handle(<-h.events)
+			}
 			for c := range h.clients {
 				h.end(c, ErrShutdown)
 			}
 			h.abandonWaiting()
 			return nil
 		}
+	}
+}
+
+// handle takes in what the link handed the hub.
+func (h *Hub) handle(in ingest) {
+	switch in.kind {
+	case event:
+		h.dispatch(in.ev)
+	case linkUp:
+		h.linkUp(in.states)
+	case linkDown:
+		h.linkDown()
+	case follow:
+		h.follow(in.epoch, in.id, in.states)
+	case entry:
+		h.appendEntry(in.id, in.ev, in.mark)
 	}
 }
 
