@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The soak of SPEC.md §9: 1,000 clients × 50 events/s for DURATION (default 10m) against hasse
+# (core 0; the harness on core 1), with hasse's RSS and heap sampled every 30 s, to show whether
+# memory stays flat once the replay ring (MCP_SSE_REPLAY_SIZE events) has filled.
+#
+#   bench/soak.sh [DURATION]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR=${1:-10m}
+BIN=$(mktemp -d)
+trap 'pkill -P $$ 2>/dev/null; rm -rf "$BIN"' EXIT
+go build -o "$BIN/hasse" ./cmd/hasse
+(cd ../shared/bench/ssebench && go build -o "$BIN/ssebench" .)
+env HA_URL=ws://127.0.0.1:18123/api/websocket HA_TOKEN=bench MCP_SSE_AUTH=none MCP_RATE_LIMIT_ENABLED=false \
+	MCP_SSE_MAX_CLIENTS=20000 MCP_SSE_MAX_CLIENTS_PER_USER=20000 MCP_HTTP_ADDR=127.0.0.1:13000 \
+	MCP_SSE_STATS_DB=off MCP_LOG_LEVEL=warn taskset -c 0 "$BIN/hasse" serve >"$BIN/hasse.log" 2>&1 &
+PID=$!
+(
+	start=$(date +%s)
+	while sleep 30; do
+		rss=$(awk '/VmRSS/ {print $2}' /proc/$PID/status 2>/dev/null) || break
+		heap=$(curl -s http://127.0.0.1:13000/metrics | awk '/^go_memstats_heap_inuse_bytes / {printf "%.0f", $2/1024}')
+		echo "t=$(( $(date +%s) - start ))s rss_kb=$rss heap_inuse_kb=$heap"
+	done
+) &
+taskset -c 1 "$BIN/ssebench" fanout -publisher hass -hass-addr 127.0.0.1:18123 \
+	-url 'http://127.0.0.1:13000/subscribe_events?domain=light' -n 1000 -rate 50 -duration "$DUR" \
+	-pid "$PID" -label "hasse soak" -out bench/results.jsonl | grep -v '^{'
