@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -59,5 +61,50 @@ func getJSON(t *testing.T, url string, v any) {
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 || json.Unmarshal(b, v) != nil {
 		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
+	}
+}
+
+// TestAlertRulesSurviveRestart: rules set through the API come back after a restart on the same
+// statistics file, and give way once the configured rules change.
+func TestAlertRulesSurviveRestart(t *testing.T) {
+	db := "MCP_SSE_STATS_DB=" + filepath.Join(t.TempDir(), "stats.db")
+	environ := []string{"MCP_SSE_AUTH=none", db, "MCP_SSE_ALERTS=connections_pct>80:1m"}
+	d := startDemo(t, environ)
+	req, _ := http.NewRequest(http.MethodPut, d.base+"/api/sse/alerts",
+		strings.NewReader(`{"rules":[{"name":"busy","metric":"connections","threshold":3,"for":"10s"}]}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("PUT /api/sse/alerts: %d", resp.StatusCode)
+	}
+	if err := d.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		alerts string
+		want   []string
+	}{
+		{"connections_pct>80:1m", []string{"busy"}},      // the configuration as it was: the API's rules stand
+		{"latency_p99>250:30s", []string{"latency_p99"}}, // a new configuration wins
+	} {
+		d = startDemo(t, []string{"MCP_SSE_AUTH=none", db, "MCP_SSE_ALERTS=" + tc.alerts})
+		var body struct {
+			Data struct{ Rules []struct{ Name string } }
+		}
+		getJSON(t, d.base+"/api/sse/alerts", &body)
+		var names []string
+		for _, r := range body.Data.Rules {
+			names = append(names, r.Name)
+		}
+		if !slices.Equal(names, tc.want) {
+			t.Errorf("configured %s: rules after the restart %v, want %v", tc.alerts, names, tc.want)
+		}
+		if err := d.stop(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

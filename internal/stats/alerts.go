@@ -238,8 +238,9 @@ func (c *Collector) Alerts(ctx context.Context) (Alerts, bool) {
 	return out, ok
 }
 
-// SetRules replaces the alert rules. Alerts of rules that are gone, or whose metric, threshold
-// or duration changed, start over. It fails with a *[RuleError] on an invalid rule, leaving the
+// SetRules replaces the alert rules and keeps them in the history file, if there is one (see
+// [SavedRules]). Alerts of rules that are gone, or whose metric, threshold or duration changed,
+// start over. It fails with a *[RuleError] on an invalid rule, leaving the
 // rules as they were, or with ctx's error.
 func (c *Collector) SetRules(ctx context.Context, rules []Rule) error {
 	rules = slices.Clone(rules)
@@ -253,6 +254,11 @@ func (c *Collector) SetRules(ctx context.Context, rules []Rule) error {
 			}
 		}
 		c.rules = rules
+		if h := c.cfg.History; h != nil && c.storeErr == nil {
+			if err := h.SaveRules(SavedRules{Rules: rules, Replaced: c.cfg.Rules}); err != nil {
+				c.storeFailed("save alert rules", err)
+			}
+		}
 	}) {
 		return cmpOr(ctx.Err(), context.Canceled)
 	}

@@ -30,6 +30,16 @@ type History interface {
 	Prune(span time.Duration, before time.Time) error
 	SaveClosed(cs []Closed) error           // in one transaction
 	LoadClosed(limit int) ([]Closed, error) // newest last
+	SaveRules(r SavedRules) error
+	LoadRules() (r SavedRules, saved bool, err error)
+}
+
+// SavedRules are the alert rules an administrator set (PUT /api/sse/alerts), kept with the
+// configured rules they replaced: after a restart they stand while the configuration still says
+// what it said then, and give way to a configuration that changed.
+type SavedRules struct {
+	Rules    []Rule `json:"rules"`
+	Replaced []Rule `json:"replaced"`
 }
 
 // Collector gathers the gateway's statistics. Create it with [New] and run it with

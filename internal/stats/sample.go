@@ -3,6 +3,7 @@ package stats
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -99,6 +100,16 @@ func (c *Collector) load() {
 		return
 	}
 	c.closed = closed
+	saved, ok, err := h.LoadRules()
+	switch {
+	case err != nil:
+		c.storeFailed("load", err)
+	case ok && slices.Equal(saved.Replaced, c.cfg.Rules) && checkRules(saved.Rules) == nil:
+		c.rules = saved.Rules
+		c.log.LogAttrs(context.Background(), slog.LevelInfo, "alert rules set through the API restored", slog.Int("rules", len(saved.Rules)))
+	case ok:
+		c.log.LogAttrs(context.Background(), slog.LevelInfo, "alert rules set through the API dropped: the configured rules have changed since")
+	}
 }
 
 func (c *Collector) save(points []Point) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -32,7 +33,10 @@ CREATE TABLE IF NOT EXISTS closed (
 	id TEXT NOT NULL, client_id TEXT NOT NULL, user_id TEXT NOT NULL,
 	connected_ms INTEGER NOT NULL, closed_ms INTEGER NOT NULL, duration REAL NOT NULL,
 	events_sent INTEGER NOT NULL, reason TEXT NOT NULL, ip TEXT NOT NULL, user_agent TEXT NOT NULL
-);`
+);
+CREATE TABLE IF NOT EXISTS settings (
+	name TEXT PRIMARY KEY, value TEXT NOT NULL
+) WITHOUT ROWID;`
 
 // DB is the history file. It satisfies stats.History.
 type DB struct {
@@ -192,6 +196,35 @@ func (d *DB) LoadClosed(limit int) ([]stats.Closed, error) {
 		return nil, fmt.Errorf("load closed connections: %w", err)
 	}
 	return out, nil
+}
+
+// SaveRules keeps the alert rules an administrator set, with the configured rules they replaced.
+func (d *DB) SaveRules(r stats.SavedRules) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("save alert rules: %w", err)
+	}
+	if _, err := d.db.Exec(`INSERT OR REPLACE INTO settings (name, value) VALUES ('alert_rules', ?)`, string(b)); err != nil {
+		return fmt.Errorf("save alert rules: %w", err)
+	}
+	return nil
+}
+
+// LoadRules returns the alert rules SaveRules kept, and false when none were.
+func (d *DB) LoadRules() (stats.SavedRules, bool, error) {
+	var text string
+	err := d.db.QueryRow(`SELECT value FROM settings WHERE name = 'alert_rules'`).Scan(&text)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return stats.SavedRules{}, false, nil
+	case err != nil:
+		return stats.SavedRules{}, false, fmt.Errorf("load alert rules: %w", err)
+	}
+	var r stats.SavedRules
+	if err := json.Unmarshal([]byte(text), &r); err != nil {
+		return stats.SavedRules{}, false, fmt.Errorf("load alert rules: %w", err)
+	}
+	return r, true, nil
 }
 
 // encodeBins writes latency bins as "index:count" pairs separated by spaces.

@@ -178,3 +178,24 @@ func TestClosedConnectionsAreCapped(t *testing.T) {
 		t.Errorf("kept %d, from %s to %s; want the newest %d", len(got), got[0].ID, got[len(got)-1].ID, closedKept)
 	}
 }
+
+func TestRulesRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "stats.db")
+	if _, saved, err := open(t, path).LoadRules(); err != nil || saved {
+		t.Fatalf("LoadRules on a new file: saved %v, err %v; want nothing saved", saved, err)
+	}
+	want := stats.SavedRules{
+		Rules:    []stats.Rule{{Name: "busy", Metric: "connections", Threshold: 3, For: stats.Duration(10 * time.Second)}},
+		Replaced: []stats.Rule{{Name: "cpu", Metric: "cpu", Threshold: 90, For: stats.Duration(5 * time.Minute)}},
+	}
+	if err := open(t, path).SaveRules(want); err != nil {
+		t.Fatal(err)
+	}
+	got, saved, err := open(t, path).LoadRules()
+	if err != nil || !saved {
+		t.Fatalf("LoadRules: saved %v, err %v", saved, err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("LoadRules diff (-want +got):\n%s", diff)
+	}
+}
