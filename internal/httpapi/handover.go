@@ -22,6 +22,7 @@ func (s *Server) handOver(pool *writer.Pool, nc net.Conn, header http.Header, c 
 	head = appendHeader(head, header)
 	head = append(head, "\r\n"...)
 	out := chunkedOutput{nc}
+	c.AbortOnDrop(func() { _ = nc.SetWriteDeadline(time.Now()) }) // a dropped client's backlog stops at once
 	err := nc.SetWriteDeadline(time.Now().Add(s.cfg.ReadHeaderTimeout))
 	if err == nil {
 		_, err = (&net.Buffers{head, chunkSize(len(first)), first, crlf}).WriteTo(nc)

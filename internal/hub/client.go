@@ -130,8 +130,7 @@ func (c *Client) Stream(ctx context.Context, out Output) error {
 	cfg := c.hub.cfg
 	keepAlive := time.NewTimer(cfg.KeepAlive)
 	defer keepAlive.Stop()
-	abort := func() { _ = out.SetWriteDeadline(time.Now()) }
-	c.abort.Store(&abort)
+	c.AbortOnDrop(func() { _ = out.SetWriteDeadline(time.Now()) })
 	if err := c.WriteBacklog(out); err != nil {
 		return err
 	}
@@ -166,9 +165,14 @@ func (c *Client) Stream(ctx context.Context, out Output) error {
 	}
 }
 
-// abortWrite ends the write Stream may be blocked in, for a client dropped for not reading: its
-// slot is free, and its goroutine and buffers should be too, without waiting for the write
-// timeout. It runs on a goroutine of its own, as the deadline may take a while to set.
+// AbortOnDrop has abort called, on a goroutine of its own, when the hub drops the client for not
+// keeping up: it should end a write the client's writer may be blocked in. Stream sets its own;
+// another writer sets one before it writes the backlog.
+func (c *Client) AbortOnDrop(abort func()) { c.abort.Store(&abort) }
+
+// abortWrite ends the write the client's writer may be blocked in, for a client dropped for not
+// reading: its slot is free, and its goroutine and buffers should be too, without waiting for
+// the write timeout. It runs on a goroutine of its own, as the deadline may take a while to set.
 func (c *Client) abortWrite() {
 	if abort := c.abort.Load(); abort != nil {
 		go (*abort)()

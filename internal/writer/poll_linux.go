@@ -60,12 +60,16 @@ func (p *poller) add(c *conn) error {
 		p.mu.Lock()
 		delete(p.conns, c.token)
 		p.mu.Unlock()
+		c.token = stopToken // registered nowhere
 	}
 	return err
 }
 
 // remove forgets c; it runs before c's connection closes.
 func (p *poller) remove(c *conn) {
+	if c.token == stopToken {
+		return
+	}
 	p.mu.Lock()
 	delete(p.conns, c.token)
 	p.mu.Unlock()

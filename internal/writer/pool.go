@@ -82,7 +82,7 @@ func New(cfg Config) (*Pool, error) {
 
 // Add takes over nc, whose response has begun, to write s to it. From then on the pool owns
 // both: it closes nc and calls s.Close and then onEnd when the stream ends. Add fails, owning
-// nothing, when nc is not a socket the pool can poll or the pool has stopped.
+// nothing, when nc is not a socket or the pool has stopped.
 func (p *Pool) Add(s Stream, nc net.Conn, onEnd func()) error {
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
@@ -102,11 +102,11 @@ func (p *Pool) Add(s Stream, nc net.Conn, onEnd func()) error {
 	if p.stopped {
 		return ErrClosed
 	}
-	if err := p.poller.add(c); err != nil {
-		return err
-	}
 	p.live.Add(1)
-	sh.adopt(c)
+	sh.adopt(c) // before epoll can wake it: the shard knows every connection it serves
+	if p.poller.add(c) != nil {
+		c.hungUp.Store(true) // unpolled, it cannot be served: its shard closes it
+	}
 	s.Attach(c.wake)
 	return nil
 }

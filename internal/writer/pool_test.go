@@ -273,3 +273,37 @@ func readFrame(rd *bufio.Reader) ([]string, error) {
 		lines = append(lines, line)
 	}
 }
+
+// TestClientGoneBeforeAdd: connections whose client hung up before the pool took them are closed
+// and ended once each, however epoll's first report and the shard's adoption interleave.
+func TestClientGoneBeforeAdd(t *testing.T) {
+	r := startRig(t, hub.Config{}, Config{})
+	const n = 50
+	for i := range n {
+		client, err := net.Dial("tcp", r.ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		server, err := r.ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		client.Close()
+		id := "gone" + strconv.Itoa(i)
+		c, err := r.hub.Subscribe(context.Background(), hub.Subscription{ID: id, User: "u"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.pool.Add(c, server, func() { r.ends <- id }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	for range n {
+		id := <-r.ends
+		if seen[id] {
+			t.Fatalf("%s ended twice", id)
+		}
+		seen[id] = true
+	}
+}

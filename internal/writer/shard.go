@@ -178,8 +178,10 @@ func (sh *shard) write(c *conn, buf []byte, received []time.Time) {
 		return
 	}
 	now := time.Now()
-	c.lastWrite = now
-	c.stream.Delivered(now, received)
+	if n > 0 {
+		c.lastWrite = now
+	}
+	c.stream.Delivered(now, received) // queued in the socket or kept here: they are the client's now
 	if n < len(buf) {
 		c.pending = append([]byte(nil), buf[n:]...)
 		c.pendingSince = now
@@ -199,7 +201,9 @@ func (sh *shard) flush(c *conn) bool {
 	}
 	if n > 0 {
 		c.lastWrite = time.Now()
-		c.pendingSince = c.lastWrite
+		if !c.ended() { // an ended stream's last words get FinalWriteTimeout in all
+			c.pendingSince = c.lastWrite
+		}
 	}
 	if n < len(c.pending) {
 		c.pending = c.pending[n:]
@@ -245,9 +249,11 @@ func (sh *shard) close(c *conn) {
 	sh.conns[c.slot], last.slot = last, c.slot
 	sh.conns[len(sh.conns)-1] = nil
 	sh.conns = sh.conns[:len(sh.conns)-1]
-	c.stream.Close()
-	if c.onEnd != nil {
-		c.onEnd()
-	}
-	sh.pool.live.Done()
+	go func() { // the hub may be busy: the shard's other connections need not wait for it
+		c.stream.Close()
+		if c.onEnd != nil {
+			c.onEnd()
+		}
+		sh.pool.live.Done()
+	}()
 }
