@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -24,12 +25,12 @@ type Hub interface {
 
 // startScript says where a reader that starts, or whose epoch changed, takes the stream up:
 // from its first entry when it still holds the whole epoch (then no state comes before it),
-// otherwise after its newest entry, with every entity's state as of that entry. It answers nil
-// when Redis has no epoch.
+// otherwise after its newest entry, with every entity's state as of that entry, and how many
+// entries the epoch had up to there. It answers nil when Redis has no epoch.
 var startScript = redis.NewScript(`
 local epoch = redis.call('GET', KEYS[1])
 if not epoch then return false end
-if redis.call('EXISTS', KEYS[2]) == 0 then return {epoch, '0-0'} end
+if redis.call('EXISTS', KEYS[2]) == 0 then return {epoch, '0-0', {}, 0} end
 local info = redis.call('XINFO', 'STREAM', KEYS[2])
 local length, added, last
 for i = 1, #info, 2 do
@@ -37,12 +38,12 @@ for i = 1, #info, 2 do
 	elseif info[i] == 'entries-added' then added = info[i+1]
 	elseif info[i] == 'last-generated-id' then last = info[i+1] end
 end
-if length == added then return {epoch, '0-0'} end
-return {epoch, last, redis.call('HGETALL', KEYS[3])}`)
+if length == added then return {epoch, '0-0', {}, 0} end
+return {epoch, last, redis.call('HGETALL', KEYS[3]), added}`)
 
-// start returns where the reader takes the stream up: its epoch, the id to read after, and the
-// states as of that id.
-func (n *Node) start(ctx context.Context, rdb *redis.Client) (string, hub.StreamID, []hass.State, error) {
+// start returns where the reader takes the stream up: its epoch, the id to read after, the
+// states as of that id, and how many entries the epoch had up to it.
+func (n *Node) start(ctx context.Context, rdb *redis.Client) (string, hub.StreamID, []hass.State, int64, error) {
 	res, err := startScript.Run(ctx, rdb, []string{n.keys.epoch, n.keys.stream, n.keys.states}).Slice()
 	if errors.Is(err, redis.Nil) {
 		if _, err = n.ensureEpoch(ctx); err == nil {
@@ -50,17 +51,17 @@ func (n *Node) start(ctx context.Context, rdb *redis.Client) (string, hub.Stream
 		}
 	}
 	if err != nil {
-		return "", hub.StreamID{}, nil, err
+		return "", hub.StreamID{}, nil, 0, err
 	}
 	epoch, _ := res[0].(string)
 	lastText, _ := res[1].(string)
 	at, ok := hub.ParseStreamID(lastText)
-	if epoch == "" || !ok {
-		return "", hub.StreamID{}, nil, fmt.Errorf("start: unexpected answer %v", res[:2])
+	if epoch == "" || !ok || len(res) < 4 {
+		return "", hub.StreamID{}, nil, 0, fmt.Errorf("start: unexpected answer %v", res)
 	}
+	added, _ := res[3].(int64)
 	var states []hass.State
-	if len(res) > 2 {
-		flat, _ := res[2].([]any)
+	if flat, _ := res[2].([]any); len(flat) > 0 {
 		for i := 1; i < len(flat); i += 2 {
 			b, _ := flat[i].(string)
 			st, err := decodeState(b)
@@ -71,7 +72,7 @@ func (n *Node) start(ctx context.Context, rdb *redis.Client) (string, hub.Stream
 			states = append(states, st)
 		}
 	}
-	return epoch, at, states, nil
+	return epoch, at, states, added, nil
 }
 
 // read is the instance's one XREAD BLOCK loop, on a connection of its own: it feeds h every
@@ -87,19 +88,31 @@ func (n *Node) read(ctx context.Context, h Hub) {
 	var (
 		epoch     string
 		last      hub.StreamID
+		read      int64 // entries of the epoch up to last: those read, and those before the start
 		following bool
 	)
 	for ctx.Err() == nil {
 		if !following {
-			e, at, states, err := n.start(ctx, rdb)
+			e, at, states, before, err := n.start(ctx, rdb)
 			if err != nil {
 				n.readFailed(ctx, err)
 				continue
 			}
 			h.Follow(e, at, states)
-			epoch, last, following = e, at, true
+			epoch, last, read, following = e, at, before, true
 			n.state.setEpoch(e)
 			n.noteRedis(nil)
+		}
+		lost, err := n.trimmedUnread(ctx, rdb, read)
+		if err != nil {
+			n.readFailed(ctx, err)
+			continue
+		}
+		if lost {
+			n.log.LogAttrs(ctx, slog.LevelWarn, "the stream was trimmed past entries this instance had not read; its clients get a gap",
+				slog.String("last_read", last.String()))
+			following = false // take the stream up where it is now: the hub sends the gap
+			continue
 		}
 		res, err := rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{n.keys.stream, last.String()}, Count: 1000, Block: n.cfg.Block}).Result()
 		switch {
@@ -118,6 +131,7 @@ func (n *Node) read(ctx context.Context, h Hub) {
 		}
 		n.noteRedis(nil)
 		for _, m := range res[0].Messages {
+			read++
 			e, of, err := decodeEntry(fieldsOf(m.ID, m.Values))
 			if err != nil {
 				n.log.LogAttrs(ctx, slog.LevelError, "unreadable stream entry skipped", slog.Any("err", err))
@@ -134,6 +148,20 @@ func (n *Node) read(ctx context.Context, h Hub) {
 			last = e.ID
 		}
 	}
+}
+
+// trimmedUnread reports whether MAXLEN has trimmed entries of the stream that come after the
+// first read ones: more entries are gone than have been read (the stream is only ever trimmed
+// from its oldest end, and a new epoch makes a new stream).
+func (n *Node) trimmedUnread(ctx context.Context, rdb *redis.Client, read int64) (bool, error) {
+	info, err := rdb.XInfoStream(ctx, n.keys.stream).Result()
+	switch {
+	case err != nil && strings.Contains(err.Error(), "no such key"):
+		return false, nil // no entry yet
+	case err != nil:
+		return false, err
+	}
+	return info.EntriesAdded-info.Length > read, nil
 }
 
 // readFailed records a failed read and waits Config.Retry.

@@ -1,0 +1,103 @@
+package cluster
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"hasse/internal/hass"
+	"hasse/internal/hub"
+	"hasse/internal/testredis"
+)
+
+// gatedHub records what the reader hands it; its first Append waits until the gate opens.
+type gatedHub struct {
+	gate    chan struct{}
+	once    sync.Once
+	mu      sync.Mutex
+	follows int
+	appends int
+}
+
+func (g *gatedHub) Follow(string, hub.StreamID, []hass.State) {
+	g.mu.Lock()
+	g.follows++
+	g.mu.Unlock()
+}
+
+func (g *gatedHub) Append(hub.Entry) {
+	g.once.Do(func() { <-g.gate })
+	g.mu.Lock()
+	g.appends++
+	g.mu.Unlock()
+}
+
+func (g *gatedHub) counts() (follows, appends int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.follows, g.appends
+}
+
+func (g *gatedHub) Publish(*hass.Event)    {}
+func (g *gatedHub) Connected([]hass.State) {}
+func (g *gatedHub) Disconnected()          {}
+
+// TestTrimmedUnreadEntriesBecomeAGap: a reader held up while the stream is trimmed past what it
+// has read takes the stream up again with a Follow, which gives its clients a gap, rather than
+// skipping the lost entries silently.
+func TestTrimmedUnreadEntriesBecomeAGap(t *testing.T) {
+	r := testredis.Start(t)
+	g := &gatedHub{gate: make(chan struct{})}
+	sinks := make(chan hass.Sink, 1)
+	n, err := New(Config{URL: r.URL(), Instance: "trim", MaxLen: 1000, Block: 100 * time.Millisecond}, testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = n.Run(ctx, Local{Hub: g, Ingest: func(ctx context.Context, sink hass.Sink) error {
+			sink.Connected(nil)
+			sinks <- sink
+			<-ctx.Done()
+			return nil
+		}})
+	}()
+	defer func() { cancel(); <-done }()
+	sink := <-sinks
+	ev := benchEvent()
+	sink.Publish(ev.clone()) // the reader takes this one and waits at the gate
+	const more = 5000        // five times what the stream keeps
+	for range more {
+		sink.Publish(ev.clone())
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
+	defer rdb.Close()
+	deadline := time.Now().Add(waitLimit)
+	for { // polling the real Redis until the leader has written everything
+		info, err := rdb.XInfoStream(ctx, "hasse:stream").Result()
+		if err == nil && info.EntriesAdded >= more+1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stream never got %d entries: %v %v", more+1, info, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	followsBefore, _ := g.counts()
+	close(g.gate)
+	for { // polling until the reader has noticed
+		if f, _ := g.counts(); f > followsBefore {
+			break
+		}
+		if time.Now().After(deadline) {
+			_, a := g.counts()
+			t.Fatalf("no Follow after the stream was trimmed past the reader (%d appends): the entries were skipped unannounced", a)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
