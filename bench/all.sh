@@ -14,21 +14,11 @@ cd "$(dirname "$0")/.."
 SOAK=${1:-}
 mkdir -p bench/runs
 RUN=bench/runs/$(date -u +%Y%m%dT%H%M%SZ).jsonl
-BIN=$(mktemp -d)
-trap 'pkill -P $$ 2>/dev/null; rm -rf "$BIN"' EXIT
-go build -o "$BIN/hasse" ./cmd/hasse
-(cd ../shared/bench/ssebench && go build -o "$BIN/ssebench" .)
+. bench/lib.sh
 HA=127.0.0.1:18123
 HASSE=http://127.0.0.1:13000/subscribe_events?domain=light
 CEILING=http://127.0.0.1:18090/sse
 
-start_hasse() {
-	env HA_URL=ws://$HA/api/websocket HA_TOKEN=bench MCP_SSE_AUTH=none MCP_RATE_LIMIT_ENABLED=false \
-		MCP_SSE_MAX_CLIENTS=20000 MCP_SSE_MAX_CLIENTS_PER_USER=20000 MCP_HTTP_ADDR=127.0.0.1:13000 \
-		MCP_SSE_STATS_DB=off MCP_LOG_LEVEL=warn taskset -c 0 "$BIN/hasse" serve >>"$BIN/hasse.log" 2>&1 &
-	PID=$!
-	until curl -s -o /dev/null http://127.0.0.1:13000/health; do sleep 0.1; done # listening
-}
 start_ceiling() {
 	taskset -c 0 "$BIN/ssebench" ceiling -addr 127.0.0.1:18090 >>"$BIN/ceiling.log" 2>&1 &
 	PID=$!

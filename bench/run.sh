@@ -11,16 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000} RATE=${2:-100} DUR=${3:-20s}
 OUT=bench/results.jsonl
-BIN=$(mktemp -d)
-trap 'pkill -P $$ 2>/dev/null; rm -rf "$BIN"' EXIT
-go build -o "$BIN/hasse" ./cmd/hasse
-(cd ../shared/bench/ssebench && go build -o "$BIN/ssebench" .)
-
-env HA_URL=ws://127.0.0.1:18123/api/websocket HA_TOKEN=bench MCP_SSE_AUTH=none MCP_RATE_LIMIT_ENABLED=false \
-	MCP_SSE_MAX_CLIENTS=20000 MCP_SSE_MAX_CLIENTS_PER_USER=20000 MCP_HTTP_ADDR=127.0.0.1:13000 \
-	MCP_SSE_STATS_DB=off MCP_LOG_LEVEL=warn taskset -c 0 "$BIN/hasse" serve >"$BIN/hasse.log" 2>&1 &
-HPID=$!
-sleep 0.5 # listening
+. bench/lib.sh
+start_hasse
+HPID=$PID
 taskset -c 1 "$BIN/ssebench" fanout -publisher hass -hass-addr 127.0.0.1:18123 \
 	-url 'http://127.0.0.1:13000/subscribe_events?domain=light' -n "$N" -rate "$RATE" -duration "$DUR" \
 	-pid "$HPID" -label hasse -out "$OUT" | grep -v '^{'

@@ -7,14 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-10m}
-BIN=$(mktemp -d)
-trap 'pkill -P $$ 2>/dev/null; rm -rf "$BIN"' EXIT
-go build -o "$BIN/hasse" ./cmd/hasse
-(cd ../shared/bench/ssebench && go build -o "$BIN/ssebench" .)
-env HA_URL=ws://127.0.0.1:18123/api/websocket HA_TOKEN=bench MCP_SSE_AUTH=none MCP_RATE_LIMIT_ENABLED=false \
-	MCP_SSE_MAX_CLIENTS=20000 MCP_SSE_MAX_CLIENTS_PER_USER=20000 MCP_HTTP_ADDR=127.0.0.1:13000 \
-	MCP_SSE_STATS_DB=off MCP_LOG_LEVEL=warn taskset -c 0 "$BIN/hasse" serve >"$BIN/hasse.log" 2>&1 &
-PID=$!
+. bench/lib.sh
+start_hasse
 (
 	start=$(date +%s)
 	while sleep 30; do

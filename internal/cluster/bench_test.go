@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"context"
 	"slices"
 	"sync"
 	"testing"
@@ -27,24 +26,7 @@ func BenchmarkStream(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			r := testredis.Start(b)
 			m := &measuringHub{arrived: make(chan struct{}, 1)}
-			sinks := make(chan hass.Sink, 1)
-			n, err := New(Config{URL: r.URL(), Instance: "bench", MaxLen: 10000}, testLog())
-			if err != nil {
-				b.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				_ = n.Run(ctx, Local{Hub: m, Ingest: func(ctx context.Context, sink hass.Sink) error {
-					sink.Connected(nil)
-					sinks <- sink
-					<-ctx.Done()
-					return nil
-				}})
-			}()
-			defer func() { cancel(); <-done }()
-			sink := <-sinks
+			sink := runLeader(b, Config{URL: r.URL(), Instance: "bench", MaxLen: 10000}, m)
 			ev := benchEvent()
 			m.expect(1) // a first event: the session's failover mark goes with it
 			sink.Publish(ev.clone())

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hasse/internal/hub"
 	"log/slog"
 	"os"
 	"time"
@@ -50,7 +51,7 @@ func (c *Config) setDefaults() error {
 	c.Block = cmpOr(c.Block, 2*time.Second)
 	c.Retry = cmpOr(c.Retry, 500*time.Millisecond)
 	switch {
-	case !validID(c.Instance):
+	case !hub.ValidID(c.Instance):
 		return fmt.Errorf("cluster: instance %q: 1 to 64 of A-Z a-z 0-9 . _ -", c.Instance)
 	case c.Lease < time.Second:
 		return fmt.Errorf("cluster: lease %v is shorter than 1s", c.Lease)
@@ -106,23 +107,11 @@ func newKeys(prefix string) keys {
 	}
 }
 
-func validID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 // cleanID keeps the characters of s an instance id may hold, at most 50 of them.
 func cleanID(s string) string {
 	out := make([]byte, 0, len(s))
 	for i := 0; i < len(s) && len(out) < 50; i++ {
-		if validID(s[i : i+1]) {
+		if hub.ValidID(s[i : i+1]) {
 			out = append(out, s[i])
 		}
 	}

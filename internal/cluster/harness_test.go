@@ -250,3 +250,27 @@ func gapsOf(evs []sse.Event) []string {
 	}
 	return out
 }
+
+// runLeader runs a Node that leads with an ingest of its own, feeding h, until the test ends, and
+// returns the Sink its session publishes to, as Home Assistant's client would.
+func runLeader(tb testing.TB, cfg Config, h Hub) hass.Sink {
+	tb.Helper()
+	n, err := New(cfg, testLog())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sinks := make(chan hass.Sink, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = n.Run(ctx, Local{Hub: h, Ingest: func(ctx context.Context, sink hass.Sink) error {
+			sink.Connected(nil)
+			sinks <- sink
+			<-ctx.Done()
+			return nil
+		}})
+	}()
+	tb.Cleanup(func() { cancel(); <-done })
+	return <-sinks
+}

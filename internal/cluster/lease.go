@@ -2,7 +2,7 @@ package cluster
 
 import (
 	"context"
-	"crypto/rand"
+	"hasse/internal/hub"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -53,7 +53,7 @@ func (n *Node) release(ctx context.Context) error {
 // after Redis lost its data. Whoever makes it first wins, and empties the stream and the states
 // of any older epoch; everyone reads the winner's.
 func (n *Node) ensureEpoch(ctx context.Context) (string, error) {
-	return epochScript.Run(ctx, n.rdb, []string{n.keys.epoch, n.keys.stream, n.keys.states}, newEpoch()).Text()
+	return epochScript.Run(ctx, n.rdb, []string{n.keys.epoch, n.keys.stream, n.keys.states}, hub.NewEpoch()).Text()
 }
 
 var epochScript = redis.NewScript(`
@@ -61,14 +61,3 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
 	redis.call('DEL', KEYS[2], KEYS[3])
 end
 return redis.call('GET', KEYS[1])`)
-
-// newEpoch returns 6 random base-36 characters.
-func newEpoch() string {
-	const digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	for i := range b {
-		b[i] = digits[int(b[i])%len(digits)]
-	}
-	return string(b[:])
-}

@@ -51,24 +51,7 @@ func (g *gatedHub) Disconnected()          {}
 func TestTrimmedUnreadEntriesBecomeAGap(t *testing.T) {
 	r := testredis.Start(t)
 	g := &gatedHub{gate: make(chan struct{})}
-	sinks := make(chan hass.Sink, 1)
-	n, err := New(Config{URL: r.URL(), Instance: "trim", MaxLen: 1000, Block: 100 * time.Millisecond}, testLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = n.Run(ctx, Local{Hub: g, Ingest: func(ctx context.Context, sink hass.Sink) error {
-			sink.Connected(nil)
-			sinks <- sink
-			<-ctx.Done()
-			return nil
-		}})
-	}()
-	defer func() { cancel(); <-done }()
-	sink := <-sinks
+	sink := runLeader(t, Config{URL: r.URL(), Instance: "trim", MaxLen: 1000, Block: 100 * time.Millisecond}, g)
 	ev := benchEvent()
 	sink.Publish(ev.clone()) // the reader takes this one and waits at the gate
 	const more = 5000        // five times what the stream keeps
@@ -79,7 +62,7 @@ func TestTrimmedUnreadEntriesBecomeAGap(t *testing.T) {
 	defer rdb.Close()
 	deadline := time.Now().Add(waitLimit)
 	for { // polling the real Redis until the leader has written everything
-		info, err := rdb.XInfoStream(ctx, "hasse:stream").Result()
+		info, err := rdb.XInfoStream(context.Background(), "hasse:stream").Result()
 		if err == nil && info.EntriesAdded >= more+1 {
 			break
 		}

@@ -166,7 +166,7 @@ func (s *Server) subscription(v url.Values, user auth.User) (hub.Subscription, [
 	switch {
 	case clientID == "":
 		clientID = "sse_" + strconv.FormatInt(time.Now().UnixMilli(), 10) + "_" + randomHex(3)
-	case !validID(clientID):
+	case !hub.ValidID(clientID):
 		return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", `invalid parameter "client_id": 1 to 64 of A-Z a-z 0-9 . _ -`)
 	}
 	return hub.Subscription{
@@ -180,18 +180,6 @@ func (s *Server) subscription(v url.Values, user auth.User) (hub.Subscription, [
 		Throttle:       throttle,
 		Snapshot:       snapshot,
 	}, ignored, nil
-}
-
-func validID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // clip shortens a client-chosen string before it goes into a message.

@@ -34,7 +34,7 @@ func (c *Config) setDefaults() error {
 	c.ReplaySize = max(cmpOr(c.ReplaySize, 10000), 0)
 	c.ShutdownRetry = cmpOr(c.ShutdownRetry, 3*time.Second)
 	if c.Epoch == "" {
-		c.Epoch = newEpoch()
+		c.Epoch = NewEpoch()
 	}
 	switch {
 	case c.MaxClients < 0 || c.MaxClientsPerUser < 0 || c.QueueBytes < 0 || c.EventBuffer < 0:
@@ -62,8 +62,23 @@ func isIDChar(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-'
 }
 
-// newEpoch returns 6 random base-36 characters.
-func newEpoch() string {
+// ValidID reports whether s is 1 to 64 of A-Z a-z 0-9 . _ -, as every id and label the gateway
+// takes from outside must be (client ids, instance names).
+func ValidID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !isIDChar(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// NewEpoch returns 6 random base-36 characters: the first part of event ids, new for each hub
+// (or, with Redis, each stream).
+func NewEpoch() string {
 	const digits = "0123456789abcdefghijklmnopqrstuvwxyz"
 	var b [6]byte
 	_, _ = rand.Read(b[:])

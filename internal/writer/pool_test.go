@@ -61,18 +61,26 @@ func startRig(t testing.TB, hcfg hub.Config, pcfg Config) *rig {
 	return r
 }
 
-// connect opens a client connection, subscribes it and hands the server's end to the pool.
-func (r *rig) connect() *bufio.Reader {
+// dial opens a loopback connection and returns both its ends; the client's closes when the test
+// ends, the server's is the test's to hand over or close.
+func (r *rig) dial() (client, server net.Conn) {
 	r.t.Helper()
 	client, err := net.Dial("tcp", r.ln.Addr().String())
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	r.t.Cleanup(func() { client.Close() })
-	server, err := r.ln.Accept()
+	server, err = r.ln.Accept()
 	if err != nil {
 		r.t.Fatal(err)
 	}
+	return client, server
+}
+
+// connect opens a client connection, subscribes it and hands the server's end to the pool.
+func (r *rig) connect() *bufio.Reader {
+	r.t.Helper()
+	client, server := r.dial()
 	r.n++
 	id := "c" + strconv.Itoa(r.n)
 	c, err := r.hub.Subscribe(context.Background(), hub.Subscription{ID: id, User: "u", Format: format.Named})
@@ -154,14 +162,7 @@ func TestEveryClientGetsEveryEventInOrder(t *testing.T) {
 
 func TestHangUpEndsTheStream(t *testing.T) {
 	r := startRig(t, hub.Config{}, Config{})
-	client, err := net.Dial("tcp", r.ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, err := r.ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, server := r.dial()
 	c, err := r.hub.Subscribe(context.Background(), hub.Subscription{ID: "quiet", User: "u"})
 	if err != nil {
 		t.Fatal(err)
@@ -245,15 +246,7 @@ func TestShutdownSaysGoodbyeAndCloses(t *testing.T) {
 		}
 	}
 	<-r.done
-	client, err := net.Dial("tcp", r.ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	server, err := r.ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, server := r.dial()
 	defer server.Close()
 	if err := r.pool.Add(nil, server, nil); err != ErrClosed {
 		t.Fatalf("a stopped pool's Add: %v, want ErrClosed", err)
@@ -280,14 +273,7 @@ func TestClientGoneBeforeAdd(t *testing.T) {
 	r := startRig(t, hub.Config{}, Config{})
 	const n = 50
 	for i := range n {
-		client, err := net.Dial("tcp", r.ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		server, err := r.ln.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
+		client, server := r.dial()
 		client.Close()
 		id := "gone" + strconv.Itoa(i)
 		c, err := r.hub.Subscribe(context.Background(), hub.Subscription{ID: id, User: "u"})
