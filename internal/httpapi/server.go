@@ -161,7 +161,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer func() { stop(); revalidating.Wait() }()
 	}
 	hc := s.hub.Config()
-	pool, err := writer.New(writer.Config{KeepAlive: hc.KeepAlive, WriteTimeout: hc.WriteTimeout, FinalWriteTimeout: hc.FinalWriteTimeout})
+	pool, err := writer.New(writer.Config{KeepAlive: hc.KeepAlive, WriteTimeout: hc.WriteTimeout,
+		FinalWriteTimeout: hc.FinalWriteTimeout, Log: s.log})
 	if err != nil {
 		s.log.LogAttrs(ctx, slog.LevelInfo, "every stream is written by its own goroutine", slog.Any("reason", err))
 	} else {

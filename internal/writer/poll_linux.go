@@ -76,8 +76,9 @@ func (p *poller) remove(c *conn) {
 	_ = c.raw.Control(func(fd uintptr) { _ = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, int(fd), nil) })
 }
 
-// run wakes connections as their sockets report, until stop.
-func (p *poller) run() {
+// run wakes connections as their sockets report, until stop; it returns epoll's error if epoll
+// fails.
+func (p *poller) run() error {
 	events := make([]unix.EpollEvent, 256)
 	for {
 		n, err := unix.EpollWait(p.epfd, events, -1)
@@ -85,12 +86,12 @@ func (p *poller) run() {
 			continue
 		}
 		if err != nil {
-			return
+			return err
 		}
 		for _, ev := range events[:n] {
 			token := uint32(ev.Fd)
 			if token == stopToken {
-				return
+				return nil
 			}
 			p.mu.Lock()
 			c := p.conns[token]

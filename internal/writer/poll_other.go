@@ -10,7 +10,7 @@ type poller struct{}
 func newPoller() (*poller, error)       { return nil, errors.ErrUnsupported }
 func (*poller) add(*conn) error         { return errors.ErrUnsupported }
 func (*poller) remove(*conn)            {}
-func (*poller) run()                    {}
+func (*poller) run() error              { return nil }
 func (*poller) stop()                   {}
 func (*poller) close() error            { return nil }
 func (*conn) write([]byte) (int, error) { return 0, errors.ErrUnsupported }

@@ -10,6 +10,7 @@ package writer
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"runtime"
 	"sync"
@@ -43,6 +44,7 @@ type Config struct {
 	WriteTimeout      time.Duration // longest a client may leave written bytes unread; default 5m
 	FinalWriteTimeout time.Duration // the same for a stream's last words; default 2s
 	SweepEvery        time.Duration // how often keep-alives and timeouts are checked; default 1s
+	Log               *slog.Logger  // default: nowhere
 }
 
 // ErrClosed refuses a connection handed to a pool that has stopped.
@@ -69,6 +71,9 @@ func New(cfg Config) (*Pool, error) {
 	cfg.WriteTimeout = cmpOr(cfg.WriteTimeout, 5*time.Minute)
 	cfg.FinalWriteTimeout = cmpOr(cfg.FinalWriteTimeout, 2*time.Second)
 	cfg.SweepEvery = cmpOr(cfg.SweepEvery, time.Second)
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
 	p, err := newPoller()
 	if err != nil {
 		return nil, err
@@ -120,7 +125,11 @@ func (p *Pool) Run(ctx context.Context) error {
 	for _, sh := range p.shards {
 		wg.Go(func() { sh.run(stop) })
 	}
-	wg.Go(p.poller.run)
+	wg.Go(func() {
+		if err := p.poller.run(); err != nil {
+			p.cfg.Log.LogAttrs(ctx, slog.LevelError, "epoll failed: hang-ups are noticed only when a write fails", slog.Any("err", err))
+		}
+	})
 	<-ctx.Done()
 	p.mu.Lock()
 	p.stopped = true
