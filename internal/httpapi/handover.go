@@ -18,6 +18,7 @@ import (
 func (s *Server) handOver(pool *writer.Pool, nc net.Conn, header http.Header, c *hub.Client, first []byte, ended func()) {
 	header.Set("Connection", "keep-alive")
 	header.Set("Transfer-Encoding", "chunked")
+	header.Set("Date", time.Now().UTC().Format(http.TimeFormat)) // as net/http sends, and RFC 9110 asks
 	head := []byte("HTTP/1.1 200 OK\r\n")
 	head = appendHeader(head, header)
 	head = append(head, "\r\n"...)
