@@ -100,8 +100,12 @@ func (p *Pool) Add(s Stream, nc net.Conn, onEnd func()) error {
 	if err := nc.SetDeadline(time.Time{}); err != nil { // the pool never blocks on it
 		return err
 	}
+	var fd uintptr
+	if err := raw.Control(func(s uintptr) { fd = s }); err != nil {
+		return err
+	}
 	sh := p.shards[p.next.Add(1)%uint32(len(p.shards))]
-	c := &conn{stream: s, nc: nc, raw: raw, shard: sh, onEnd: onEnd, lastWrite: time.Now()}
+	c := &conn{stream: s, nc: nc, raw: raw, fd: fd, shard: sh, onEnd: onEnd, lastWrite: time.Now()}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stopped {

@@ -14,6 +14,7 @@ type conn struct {
 	stream Stream
 	nc     net.Conn
 	raw    syscall.RawConn
+	fd     uintptr // the socket's descriptor, valid until the shard closes nc
 	shard  *shard
 	onEnd  func()
 	token  uint32 // the poller's name for it
