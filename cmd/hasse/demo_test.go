@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"hasse/internal/ssetest"
 	"io"
 	"net/http"
 	"strconv"
@@ -75,33 +76,14 @@ func startDemo(t *testing.T, environ []string, args ...string) *demoInstance {
 // stream opens path on the demo and returns its parsed events.
 func (d *demoInstance) stream(t *testing.T, path string) <-chan sse.Event {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", d.base+path, nil)
+	req, _ := http.NewRequest("GET", d.base+path, nil)
 	if d.token != "" {
 		req.Header.Set("Authorization", "Bearer "+d.token)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
+	resp, events := ssetest.Open(t, req)
 	if resp.StatusCode != 200 {
-		cancel()
 		t.Fatalf("GET %s: %s", path, resp.Status)
 	}
-	events := make(chan sse.Event, 256)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer close(events)
-		for ev, err := range sse.Read(resp.Body, &sse.ReadConfig{MaxEventSize: 1 << 20}) {
-			if err != nil {
-				return
-			}
-			events <- ev
-		}
-	}()
-	t.Cleanup(func() { cancel(); resp.Body.Close(); <-done })
 	return events
 }
 

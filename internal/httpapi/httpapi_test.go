@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	sse "github.com/tmaxmax/go-sse"
@@ -20,6 +19,7 @@ import (
 	"hasse/internal/auth"
 	"hasse/internal/hass"
 	"hasse/internal/hub"
+	"hasse/internal/ssetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -144,44 +144,6 @@ func TestRefusalsHaveTheErrorShape(t *testing.T) {
 			t.Errorf("%s: 405 without Allow", tc.name)
 		}
 	}
-}
-
-// openStream opens a stream and returns its response and its events as go-sse parses them.
-func openStream(t *testing.T, req *http.Request) (*http.Response, <-chan sse.Event) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
-	if err != nil {
-		t.Fatal(err)
-	}
-	events := make(chan sse.Event, 100)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer close(events)
-		for ev, err := range sse.Read(resp.Body, nil) {
-			if err != nil {
-				return
-			}
-			events <- ev
-		}
-	}()
-	t.Cleanup(func() { cancel(); resp.Body.Close(); <-done })
-	return resp, events
-}
-
-func next(t *testing.T, events <-chan sse.Event) sse.Event {
-	t.Helper()
-	select {
-	case ev, ok := <-events:
-		if !ok {
-			t.Fatal("stream ended")
-		}
-		return ev
-	case <-time.After(10 * time.Second):
-		t.Fatal("no event within 10s")
-	}
-	return sse.Event{}
 }
 
 func stateEvent(entity, state string) *hass.Event {
@@ -420,3 +382,9 @@ func serve(t *testing.T, h *hub.Hub, srv *Server) string {
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	return ln.Addr().String()
 }
+
+// openStream and next read the SSE streams of these tests.
+var (
+	openStream = ssetest.Open
+	next       = ssetest.Next
+)

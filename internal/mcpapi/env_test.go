@@ -22,6 +22,7 @@ import (
 	"hasse/internal/httpapi"
 	"hasse/internal/hub"
 	"hasse/internal/simulator"
+	"hasse/internal/ssetest"
 	"hasse/internal/stats"
 )
 
@@ -215,44 +216,14 @@ func (e *env) restData(t *testing.T, path string) any {
 // stream opens an SSE stream on the gateway with token and returns its events until the test ends.
 func (e *env) stream(t *testing.T, query, token string) <-chan sse.Event {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", e.base+"/subscribe_events?"+query, nil)
+	req, _ := http.NewRequest("GET", e.base+"/subscribe_events?"+query, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
+	resp, events := ssetest.Open(t, req)
 	if resp.StatusCode != 200 {
-		cancel()
 		t.Fatalf("stream %s: %s", query, resp.Status)
 	}
-	events := make(chan sse.Event, 1024)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer close(events)
-		for ev, err := range sse.Read(resp.Body, &sse.ReadConfig{MaxEventSize: 1 << 20}) {
-			if err != nil {
-				return
-			}
-			events <- ev
-		}
-	}()
-	t.Cleanup(func() { cancel(); resp.Body.Close(); <-done })
 	return events
 }
 
-func next(t *testing.T, events <-chan sse.Event) sse.Event {
-	t.Helper()
-	select {
-	case ev, ok := <-events:
-		if !ok {
-			t.Fatal("stream ended")
-		}
-		return ev
-	case <-time.After(10 * time.Second):
-		t.Fatal("no event within 10s")
-	}
-	return sse.Event{}
-}
+// next reads the next event of a stream.
+var next = ssetest.Next
