@@ -5,7 +5,6 @@ package main
 import (
 	"encoding/json"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -327,17 +326,7 @@ func TestBrowserSeed3ByEntityID(t *testing.T) {
 // which is the server's default here; seed 4 sends no token. Leaves a screenshot in build/.
 func TestBrowserSeed4BasicUsage(t *testing.T) {
 	d := startDemo(t, []string{"MCP_SSE_AUTH=none", "MCP_SSE_FORMAT=named"}, "--seed", "3", "--rate", "40")
-	shot, err := filepath.Abs(filepath.Join("..", "..", "build"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// build/ ignores itself, so the screenshot is never committed by accident.
-	if err := os.MkdirAll(shot, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(shot, ".gitignore"), []byte("*\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	shot := buildDir(t)
 	p := runSnippet(t, d.base, "", "4-sse-event-subscription.md", []string{"### Basic Usage"},
 		"--screenshot", filepath.Join(shot, "browser-seed4-basic-usage.png"))
 	var clientID, entityID string

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"testing"
@@ -16,42 +15,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"hasse/internal/hub"
+	"hasse/internal/pipenet"
 	"hasse/internal/stats"
 )
-
-// pipeListener accepts the server ends of net.Pipe connections, so that a server and its clients
-// run inside a synctest bubble without real sockets.
-type pipeListener struct {
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func newPipeListener() *pipeListener {
-	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (l *pipeListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *pipeListener) Close() error   { l.once.Do(func() { close(l.done) }); return nil }
-func (l *pipeListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 80} }
-
-func (l *pipeListener) dial(ctx context.Context, _, _ string) (net.Conn, error) {
-	client, server := net.Pipe()
-	select {
-	case l.conns <- server:
-		return client, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
 
 type discardOutput struct{}
 
@@ -83,10 +49,10 @@ func TestAlertTransitionsReachWebSocketSubscriber(t *testing.T) {
 		var wg sync.WaitGroup
 		wg.Go(func() { _ = h.Run(ctx) })
 		wg.Go(func() { _ = c.Run(ctx) })
-		ln := newPipeListener()
+		ln := pipenet.Listen()
 		hs := &http.Server{Handler: srv.Handler()}
 		wg.Go(func() { _ = hs.Serve(ln) })
-		transport := &http.Transport{DialContext: ln.dial}
+		transport := &http.Transport{DialContext: ln.DialContext}
 		start := time.Now()
 
 		conn, _, err := websocket.Dial(ctx, "ws://hasse/api/sse/ws", &websocket.DialOptions{HTTPClient: &http.Client{Transport: transport}})

@@ -2,8 +2,8 @@ package simulator
 
 import (
 	"context"
+	"hasse/internal/pipenet"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync"
 	"testing"
@@ -16,30 +16,6 @@ import (
 // These tests run the simulator over in-memory connections inside a synctest bubble, so that
 // stalls, heartbeats and periodic faults run at their real durations on a fake clock.
 
-// pipeListener accepts the server ends of net.Pipe connections.
-type pipeListener struct {
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func (l *pipeListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *pipeListener) Close() error   { l.once.Do(func() { close(l.done) }); return nil }
-func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
-
-type pipeAddr struct{}
-
-func (pipeAddr) Network() string { return "pipe" }
-func (pipeAddr) String() string  { return "ha.test:8123" }
-
 // startPipeSim runs a simulator (no activity) served over pipes until the test ends, and returns
 // it with a function that logs a client in with token.
 func startPipeSim(t *testing.T, cfg Config) (*Simulator, func(token string, opts *websocket.DialOptions) *client) {
@@ -48,21 +24,13 @@ func startPipeSim(t *testing.T, cfg Config) (*Simulator, func(token string, opts
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
+	l := pipenet.Listen()
 	srv := &http.Server{Handler: s}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = s.Run(ctx) })
 	wg.Go(func() { _ = srv.Serve(l) })
-	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		cli, server := net.Pipe()
-		select {
-		case l.conns <- server:
-			return cli, nil
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}}
+	tr := &http.Transport{DialContext: l.DialContext}
 	t.Cleanup(func() {
 		cancel()
 		_ = srv.Close()
