@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"hasse/internal/hass"
 )
 
 // failedLoginClearer resets Home Assistant's count of failed logins from hasse's address by
@@ -45,7 +47,7 @@ type shield struct {
 func newShield(cfg HAConfig, clearer failedLoginClearer, log *slog.Logger) *shield {
 	return &shield{
 		clearer:  clearer,
-		timeout:  cfg.Timeout,
+		timeout:  cfg.Timeout + hass.RefusalCountWait, // a clearing first waits for HA to count the refusals
 		every:    cfg.RefusalEvery,
 		log:      log,
 		refusals: rate.NewLimiter(rate.Every(cfg.RefusalEvery), cfg.Refusals),

@@ -25,7 +25,8 @@ func (nopSink) Disconnected()          {}
 // TestHAKeepsTheLinkUnbanned hammers a Home Assistant that bans an address after 3 failed logins
 // in a row (as ip_ban_enabled with login_attempts_threshold 3 does) with bad tokens, one after
 // another and all at once, while hasse's own link runs from the same address: nothing gets banned,
-// the link stays up, and good tokens still authenticate.
+// the link stays up, and good tokens still authenticate. As Home Assistant does, the simulator
+// counts each failed login a while after its auth_invalid, and closes the connection only then.
 func TestHAKeepsTheLinkUnbanned(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -35,10 +36,10 @@ func TestHAKeepsTheLinkUnbanned(t *testing.T) {
 		wantAsked int64         // questions to Home Assistant, the admin token's first included
 	}{
 		{"refusals rationed", HAConfig{}, false, time.Minute, 1 + 3 + 3},
-		{"every refusal asked", HAConfig{RefusalEvery: time.Nanosecond}, true, 0, 1 + 50 + 50},
+		{"every refusal asked", HAConfig{RefusalEvery: time.Nanosecond, Timeout: time.Minute}, true, 0, 1 + 50 + 50},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ha := startSimulator(t, simulator.Config{LoginAttemptsThreshold: 3})
+			ha := startSimulator(t, simulator.Config{LoginAttemptsThreshold: 3, FailedLoginDelay: 20 * time.Millisecond})
 			ctx, cancel := context.WithCancel(context.Background())
 			var wg sync.WaitGroup
 			t.Cleanup(func() { cancel(); wg.Wait() })

@@ -65,6 +65,7 @@ type Client struct {
 
 	registry    atomic.Pointer[registry] // nil while unknown or refused
 	registryErr atomic.Pointer[string]   // HA's message when it refused the registries
+	refused     *refusals                // refused connections HA has not yet closed
 }
 
 // New returns a Client for cfg, or an error naming the setting that is wrong. It starts
@@ -104,7 +105,8 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, url: u, log: log, san: NewSanitizer(cfg.Redact), http: &http.Client{}}, nil
+	return &Client{cfg: cfg, url: u, log: log, san: NewSanitizer(cfg.Redact), http: &http.Client{},
+		refused: newRefusals()}, nil
 }
 
 // Run connects to Home Assistant and keeps a connection until ctx ends, handing sink, from its

@@ -50,8 +50,9 @@ func (c *Client) dial(ctx context.Context, token string) (_ *session, err error)
 	if err != nil {
 		return nil, err
 	}
+	tracked := false // a refused connection is closed by c.refused, once HA has counted the refusal
 	defer func() {
-		if err != nil {
+		if err != nil && !tracked {
 			ws.CloseNow()
 		}
 	}()
@@ -77,6 +78,8 @@ func (c *Client) dial(ctx context.Context, token string) (_ *session, err error)
 	case err != nil:
 		return nil, fmt.Errorf("read auth_ok: %w", err)
 	case m.typ == "auth_invalid":
+		tracked = true
+		c.refused.track(ws)
 		return nil, fmt.Errorf("%w: %s", ErrAuthInvalid, m.text)
 	case m.typ != "auth_ok":
 		return nil, fmt.Errorf("read auth_ok: got %q", m.typ)

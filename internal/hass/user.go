@@ -42,15 +42,20 @@ func (c *Client) CurrentUser(ctx context.Context, token string) (User, error) {
 	return u, nil
 }
 
-// ClearFailedLogins authenticates a short connection of its own with hasse's token and closes
-// it. Home Assistant counts every refused token, CurrentUser's included, as a failed login from
-// hasse's address and may ban the address after a few (ip_ban_enabled, login_attempts_threshold);
-// a successful login resets that count. While Home Assistant refuses hasse's own token (the link
-// went down with [ErrAuthInvalid]) it asks nothing and returns that error: one more try would be
-// one more failed login.
+// ClearFailedLogins waits until Home Assistant has counted every token refused so far, then
+// authenticates a short connection of its own with hasse's token and closes it. Home Assistant
+// counts every refused token, CurrentUser's included, as a failed login from hasse's address and
+// may ban the address after a few (ip_ban_enabled, login_attempts_threshold); a successful login
+// resets that count, but only a count that exists: HA counts a refusal after replying to it and
+// closes the connection when done, so the login waits for those closes (at most 30 s each). While
+// Home Assistant refuses hasse's own token (the link went down with [ErrAuthInvalid]) it asks
+// nothing and returns that error: one more try would be one more failed login.
 func (c *Client) ClearFailedLogins(ctx context.Context) error {
 	if err := c.Status().LastError; errors.Is(err, ErrAuthInvalid) {
 		return fmt.Errorf("clear failed logins: %w", err)
+	}
+	if err := c.refused.counted(ctx); err != nil {
+		return fmt.Errorf("clear failed logins: home assistant has not closed a refused connection: %w", err)
 	}
 	s, err := c.dial(ctx, c.cfg.Token)
 	if err != nil {

@@ -77,12 +77,12 @@ func (c *conn) authenticate(ctx context.Context) (*user, bool) {
 	u, reason := c.sim.checkAuth(msg)
 	if u == nil {
 		c.log.Warn("authentication failed", "reason", reason)
-		if reason == invalidAuth { // counted before the reply; a malformed message is no login attempt
-			c.sim.bans.failure(c.remote)
-		}
 		_ = c.ws.Write(ctx, websocket.MessageText, appendJSON(nil, object{
 			{"type", "auth_invalid"}, {"message", reason},
 		}))
+		if reason == invalidAuth { // a malformed message is no login attempt
+			c.sim.countFailedLogin(ctx, c.remote)
+		}
 		_ = c.ws.Close(websocket.StatusNormalClosure, "")
 		return nil, false
 	}

@@ -1,11 +1,13 @@
 package simulator
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"slices"
 	"sync"
+	"time"
 )
 
 // bans is Home Assistant's IP ban (its http integration with ip_ban_enabled and
@@ -57,6 +59,22 @@ func (b *bans) failure(addr netip.Addr) {
 		b.banned[addr] = true
 		b.log.Warn("banned IP for too many login attempts", "ip", addr)
 	}
+}
+
+// countFailedLogin counts a failed login from addr the way Home Assistant does after a WebSocket
+// auth_invalid (HA-PROTOCOL.md §19): after the reply has gone out and after
+// Config.FailedLoginDelay (HA's reverse DNS lookup of addr), and before the socket is closed. A
+// client that logs in again as soon as it reads auth_invalid, to reset the count, runs before it.
+func (s *Simulator) countFailedLogin(ctx context.Context, addr netip.Addr) {
+	if d := s.cfg.FailedLoginDelay; d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
+	s.bans.failure(addr)
 }
 
 // success clears addr's count of failed logins (HA's process_success_login); a ban stays.

@@ -9,18 +9,27 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/google/go-cmp/cmp"
 )
 
-// tryLogin authenticates one WebSocket connection with auth and returns the reply's type.
+// tryLogin authenticates one WebSocket connection with auth and returns the reply's type. After
+// a refusal it waits for the simulator to close the connection, which it does once the failed
+// login is counted.
 func tryLogin(t *testing.T, ts *httptest.Server, auth string) string {
 	t.Helper()
 	c := dial(t, ts)
 	c.send(auth)
 	c.next() // auth_required
 	typ, _ := c.next()["type"].(string)
+	if typ != "auth_ok" {
+		if _, _, err := c.ws.Read(context.Background()); err == nil {
+			t.Errorf("after %s the connection stayed open", typ)
+		}
+	}
 	_ = c.ws.CloseNow()
 	return typ
 }
@@ -142,5 +151,49 @@ func TestNewToken(t *testing.T) {
 	_, ts := startSim(t, Config{Token: a, UserToken: b})
 	if got := tryLogin(t, ts, `{"type":"auth","access_token":"`+b+`"}`); got != "auth_ok" {
 		t.Errorf("login with a NewToken user token: %s, want auth_ok", got)
+	}
+}
+
+// TestFailedLoginCountedAfterTheReply: as Home Assistant does, the simulator counts a failed login
+// FailedLoginDelay after its auth_invalid and closes the connection only then, so a successful
+// login made as soon as auth_invalid arrives resets nothing, and the counts pile up to a ban; one
+// made after the close resets the count.
+func TestFailedLoginCountedAfterTheReply(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		waitClose  bool // log in again only once the refused connection is closed
+		wantBanned bool
+	}{
+		{"login racing the count", false, true},
+		{"login after the close", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				const delay = 3 * time.Second
+				s, p := startPipeSimulator(t, Config{LoginAttemptsThreshold: 2, FailedLoginDelay: delay})
+				var reclosed []*client
+				for range 2 {
+					start := time.Now()
+					refused := p.try("wrong", nil)
+					if got := refused.next(); got["type"] != "auth_invalid" || time.Since(start) != 0 {
+						t.Fatalf("reply %v after %v, want auth_invalid at once", got, time.Since(start))
+					}
+					if tc.waitClose {
+						refused.closed()
+						if waited := time.Since(start); waited != delay {
+							t.Errorf("refused connection closed after %v, want %v", waited, delay)
+						}
+					}
+					p.login(adminToken, nil) // hasse's reset of the count
+					reclosed = append(reclosed, refused)
+				}
+				for _, c := range reclosed {
+					c.closed()
+				}
+				if banned := len(s.Banned()) == 1; banned != tc.wantBanned {
+					t.Errorf("Banned() = %v, want banned %v", s.Banned(), tc.wantBanned)
+				}
+			})
+		})
 	}
 }

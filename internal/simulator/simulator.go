@@ -33,6 +33,10 @@ type Config struct {
 	// later request from it is answered 403 for the Simulator's life ([Simulator.Banned] lists
 	// them). 0 = no bans.
 	LoginAttemptsThreshold int
+	// FailedLoginDelay is how long a refused WebSocket login takes to be counted after its
+	// auth_invalid was sent (Home Assistant looks up the address's name first, which can take
+	// seconds); the connection closes once it is counted. 0 = at once, still after the reply.
+	FailedLoginDelay time.Duration
 }
 
 // DefaultVersion is the Home Assistant version a Simulator reports unless told otherwise.

@@ -16,9 +16,21 @@ import (
 // These tests run the simulator over in-memory connections inside a synctest bubble, so that
 // stalls, heartbeats and periodic faults run at their real durations on a fake clock.
 
+// pipeSim logs clients in to a simulator served over pipes.
+type pipeSim struct {
+	t  *testing.T
+	tr *http.Transport
+}
+
 // startPipeSim runs a simulator (no activity) served over pipes until the test ends, and returns
 // it with a function that logs a client in with token.
 func startPipeSim(t *testing.T, cfg Config) (*Simulator, func(token string, opts *websocket.DialOptions) *client) {
+	s, p := startPipeSimulator(t, cfg)
+	return s, p.login
+}
+
+// startPipeSimulator is startPipeSim for tests that also try logins that fail.
+func startPipeSimulator(t *testing.T, cfg Config) (*Simulator, *pipeSim) {
 	cfg.Token, cfg.UserToken, cfg.Rate = adminToken, userToken, -1
 	s, err := New(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
@@ -37,25 +49,37 @@ func startPipeSim(t *testing.T, cfg Config) (*Simulator, func(token string, opts
 		wg.Wait()
 		tr.CloseIdleConnections()
 	})
-	return s, func(token string, opts *websocket.DialOptions) *client {
-		t.Helper()
-		if opts == nil {
-			opts = &websocket.DialOptions{}
-		}
-		opts.HTTPClient = &http.Client{Transport: tr}
-		ws, _, err := websocket.Dial(context.Background(), "ws://ha.test:8123/api/websocket", opts)
-		if err != nil {
-			t.Fatalf("dial: %v", err)
-		}
-		t.Cleanup(func() { _ = ws.CloseNow() })
-		c := &client{t: t, ws: ws}
-		c.next() // auth_required
-		c.sendJSON(map[string]any{"type": "auth", "access_token": token})
-		if got := c.next(); got["type"] != "auth_ok" {
-			t.Fatalf("auth: %v", got)
-		}
-		return c
+	return s, &pipeSim{t: t, tr: tr}
+}
+
+// login logs a client in with token and checks that it was let in.
+func (p *pipeSim) login(token string, opts *websocket.DialOptions) *client {
+	p.t.Helper()
+	c := p.try(token, opts)
+	if got := c.next(); got["type"] != "auth_ok" {
+		p.t.Fatalf("auth: %v", got)
 	}
+	return c
+}
+
+// try dials the simulator with opts, sends an auth message with token, and returns the
+// connection with the reply unread.
+func (p *pipeSim) try(token string, opts *websocket.DialOptions) *client {
+	t := p.t
+	t.Helper()
+	if opts == nil {
+		opts = &websocket.DialOptions{}
+	}
+	opts.HTTPClient = &http.Client{Transport: p.tr}
+	ws, _, err := websocket.Dial(context.Background(), "ws://ha.test:8123/api/websocket", opts)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { _ = ws.CloseNow() })
+	c := &client{t: t, ws: ws}
+	c.next() // auth_required
+	c.sendJSON(map[string]any{"type": "auth", "access_token": token})
+	return c
 }
 
 // readAll reads c in the background (so that pings are answered) until it fails; the channel
