@@ -34,9 +34,9 @@ type HAConfig struct {
 	// so the most failed logins HA counts from hasse while clearing works; keep it below
 	// login_attempts_threshold. Default 1.
 	Outstanding int
-	// Refusals is the bucket of refusals: after that many in a burst, unknown tokens are refused
-	// unasked ([ErrUnavailable]) until RefusalEvery has allowed one more; defaults 3 and 6s (10
-	// a minute).
+	// Refusals is the bucket of refusals of each client address ([WithClientAddr]): after that
+	// many in a burst, unknown tokens from the address are refused unasked ([ErrUnavailable])
+	// until RefusalEvery has allowed one more; defaults 3 and 6s (10 a minute).
 	Refusals     int
 	RefusalEvery time.Duration
 }
@@ -120,26 +120,34 @@ func (a *HA) Authenticate(ctx context.Context, tok Token) (User, error) {
 		return User{}, ErrUnauthorized
 	}
 	res, err, _ := a.group.Do(string(key[:]), func() (any, error) {
+		a.mu.Lock()
+		landed, ok := a.cache[key]
+		a.mu.Unlock()
+		if ok && a.now().Before(landed.until) { // a flight for tok ended between the look above and this one
+			return landed, nil
+		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.Timeout)
 		defer cancel()
-		if err := a.shield.take(ctx, a.now); err != nil {
+		addr := clientAddr(ctx)
+		if err := a.shield.take(ctx, addr, a.now); err != nil {
 			return nil, err
 		}
 		u, err := a.lookup.CurrentUser(ctx, string(tok))
-		a.shield.settle(ctx, a.now(), errors.Is(err, hass.ErrAuthInvalid))
+		a.shield.settle(ctx, addr, a.now(), errors.Is(err, hass.ErrAuthInvalid))
+		var fresh verdict
 		switch {
 		case errors.Is(err, hass.ErrAuthInvalid):
-			v = verdict{refused: true, until: a.now().Add(a.cfg.RejectedFor)}
+			fresh = verdict{refused: true, until: a.now().Add(a.cfg.RejectedFor)}
 		case err != nil:
 			return nil, err
 		default:
-			v = verdict{user: userOf(u), until: a.now().Add(a.cfg.ValidFor)}
+			fresh = verdict{user: userOf(u), until: a.now().Add(a.cfg.ValidFor)}
 		}
 		a.mu.Lock()
 		a.sweep(now)
-		a.cache[key] = v
+		a.cache[key] = fresh
 		a.mu.Unlock()
-		return v, nil
+		return fresh, nil
 	})
 	if err != nil {
 		if ok && !v.refused { // an expired acceptance still stands while HA cannot be asked

@@ -22,58 +22,96 @@ type failedLoginClearer interface {
 // it after that many failures without a success in between, which would cut hasse's own link.
 // So a question about a token waits for one of a few turns; a refused token's turn stays taken
 // until a clearer (the lookup, when it is a [failedLoginClearer]) has logged in with hasse's own
-// token after it, which resets HA's count. While clearing works, the count thus never exceeds
-// the number of turns. Refusals are also rationed by a token bucket: while it is empty, no
-// question is asked.
+// token after HA counted the refusal, which resets HA's count. While clearing works, the count
+// thus never exceeds the number of turns.
+//
+// Refusals are also rationed per client address by a token bucket each: while an address's
+// bucket is empty, no question is asked for it, so one client sending bogus tokens cannot keep
+// others' new tokens from being checked. Buckets that have refilled are forgotten when there are
+// many; past maxAddresses addresses with refusals in their buckets, new addresses are refused
+// unasked too.
 //
 // The clearer is one goroutine at a time, started by a refusal; it ends once no refusal waits for
 // it. The mutex guards the fields below it, never across I/O.
 type shield struct {
 	clearer  failedLoginClearer // nil: refused turns are given back at once
 	timeout  time.Duration      // longest one clearing may take
-	every    time.Duration      // the bucket's refill: one more refusal each
+	every    time.Duration      // the buckets' refill: one more refusal each
+	burst    int                // the buckets' size
 	log      *slog.Logger
-	refusals *rate.Limiter  // refusals Home Assistant may still give
 	clearing sync.WaitGroup // the clearer's goroutine
 
 	mu        sync.Mutex
-	turns     int           // free turns
-	uncleared int           // refused turns the clearer has not yet given back
-	running   bool          // the clearer's goroutine runs
-	rationed  bool          // the bucket was found empty: an episode that was logged
-	freed     chan struct{} // closed and replaced whenever turns are given back
+	buckets   map[string]*bucket // by client address
+	turns     int                // free turns
+	uncleared int                // refused turns the clearer has not yet given back
+	running   bool               // the clearer's goroutine runs
+	freed     chan struct{}      // closed and replaced whenever turns are given back
 }
+
+// bucket is one client address's ration of refusals.
+type bucket struct {
+	refusals *rate.Limiter
+	rationed bool // the bucket was found empty: an episode that was logged
+}
+
+// maxAddresses bounds the client addresses the shield keeps a bucket for.
+const maxAddresses = 4096
 
 func newShield(cfg HAConfig, clearer failedLoginClearer, log *slog.Logger) *shield {
 	return &shield{
-		clearer:  clearer,
-		timeout:  cfg.Timeout + hass.RefusalCountWait, // a clearing first waits for HA to count the refusals
-		every:    cfg.RefusalEvery,
-		log:      log,
-		refusals: rate.NewLimiter(rate.Every(cfg.RefusalEvery), cfg.Refusals),
-		turns:    cfg.Outstanding,
-		freed:    make(chan struct{}),
+		clearer: clearer,
+		timeout: cfg.Timeout + hass.RefusalCountWait, // a clearing first waits for HA to count the refusals
+		every:   cfg.RefusalEvery,
+		burst:   cfg.Refusals,
+		log:     log,
+		buckets: make(map[string]*bucket),
+		turns:   cfg.Outstanding,
+		freed:   make(chan struct{}),
 	}
 }
 
-// take waits for a turn to ask Home Assistant about a token. It fails with [ErrUnavailable],
-// asking nothing, while the bucket of refusals is empty or when ctx ends first. A turn taken is
-// given back by settle.
-func (s *shield) take(ctx context.Context, now func() time.Time) error {
+// bucketOf returns addr's bucket, making one if there is room; s.mu is held.
+func (s *shield) bucketOf(addr string, now time.Time) *bucket {
+	if b := s.buckets[addr]; b != nil {
+		return b
+	}
+	if len(s.buckets) >= maxAddresses/2 {
+		for a, b := range s.buckets { // forget the buckets that are full again
+			if b.refusals.TokensAt(now) >= float64(s.burst) {
+				delete(s.buckets, a)
+			}
+		}
+	}
+	if len(s.buckets) >= maxAddresses {
+		return nil
+	}
+	b := &bucket{refusals: rate.NewLimiter(rate.Every(s.every), s.burst)}
+	s.buckets[addr] = b
+	return b
+}
+
+// take waits for a turn to ask Home Assistant about a token for a client at addr. It fails with
+// [ErrUnavailable], asking nothing, while addr's bucket of refusals is empty or when ctx ends
+// first. A turn taken is given back by settle.
+func (s *shield) take(ctx context.Context, addr string, now func() time.Time) error {
 	for {
 		s.mu.Lock()
-		if s.refusals.TokensAt(now()) < 1 {
-			first := !s.rationed
-			s.rationed = true
+		b := s.bucketOf(addr, now())
+		if b == nil || b.refusals.TokensAt(now()) < 1 {
+			first := b != nil && !b.rationed
+			if b != nil {
+				b.rationed = true
+			}
 			s.mu.Unlock()
 			if first {
-				s.log.LogAttrs(ctx, slog.LevelWarn, "home assistant refused too many tokens; refusing unknown ones unasked to protect the link",
-					slog.Duration("one_more_every", s.every))
+				s.log.LogAttrs(ctx, slog.LevelWarn, "home assistant refused too many tokens from one address; refusing its unknown ones unasked to protect the link",
+					slog.String("ip", addr), slog.Duration("one_more_every", s.every))
 			}
 			return ErrUnavailable
 		}
-		ended := s.rationed
-		s.rationed = false
+		ended := b.rationed
+		b.rationed = false
 		taken := s.turns > 0
 		if taken {
 			s.turns--
@@ -81,7 +119,7 @@ func (s *shield) take(ctx context.Context, now func() time.Time) error {
 		freed := s.freed
 		s.mu.Unlock()
 		if ended {
-			s.log.LogAttrs(ctx, slog.LevelInfo, "asking home assistant about unknown tokens again")
+			s.log.LogAttrs(ctx, slog.LevelInfo, "asking home assistant about unknown tokens from the address again", slog.String("ip", addr))
 		}
 		if taken {
 			return nil
@@ -94,13 +132,14 @@ func (s *shield) take(ctx context.Context, now func() time.Time) error {
 	}
 }
 
-// settle ends a question taken at take: refused reports that Home Assistant refused the token.
-// A refusal is charged to the bucket, and its turn is given back once the clearer has cleared it.
-func (s *shield) settle(ctx context.Context, now time.Time, refused bool) {
+// settle ends a question taken at take for addr: refused reports that Home Assistant refused the
+// token. A refusal is charged to addr's bucket, and its turn is given back once the clearer has
+// cleared it.
+func (s *shield) settle(ctx context.Context, addr string, now time.Time, refused bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if refused {
-		s.refusals.ReserveN(now, 1) // the bucket may go into debt when refusals come together
+	if b := s.bucketOf(addr, now); refused && b != nil {
+		b.refusals.ReserveN(now, 1) // the bucket may go into debt when refusals come together
 	}
 	if !refused || s.clearer == nil {
 		s.giveBack(1)

@@ -169,9 +169,9 @@ func TestHARationsRefusals(t *testing.T) {
 	_, _ = a.Authenticate(ctx, Token(simulator.NewToken())) // a second episode
 	a.shield.clearing.Wait()
 	want := []string{
-		`level=WARN msg="home assistant refused too many tokens; refusing unknown ones unasked to protect the link" one_more_every=1m0s`,
-		`level=INFO msg="asking home assistant about unknown tokens again"`,
-		`level=WARN msg="home assistant refused too many tokens; refusing unknown ones unasked to protect the link" one_more_every=1m0s`,
+		`level=WARN msg="home assistant refused too many tokens from one address; refusing its unknown ones unasked to protect the link" ip="" one_more_every=1m0s`,
+		`level=INFO msg="asking home assistant about unknown tokens from the address again" ip=""`,
+		`level=WARN msg="home assistant refused too many tokens from one address; refusing its unknown ones unasked to protect the link" ip="" one_more_every=1m0s`,
 	}
 	if got := strings.Split(strings.TrimSpace(logs.String()), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("logs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -183,4 +183,35 @@ func dropTime(_ []string, a slog.Attr) slog.Attr {
 		return slog.Attr{}
 	}
 	return a
+}
+
+// TestHARationsRefusalsPerAddress: one address sending bogus tokens empties only its own bucket;
+// a new token from another address is still asked about (the review's lock-out of every user
+// not yet cached, by ~75 bogus tokens a minute).
+func TestHARationsRefusalsPerAddress(t *testing.T) {
+	ha := startSimulator(t, simulator.Config{})
+	a := newTestHA(t, HAConfig{Refusals: 3, RefusalEvery: time.Minute}, ha.lookup, nil)
+	now := time.Now()
+	a.now = func() time.Time { return now }
+	attacker := WithClientAddr(context.Background(), "203.0.113.7")
+	for i := range 20 {
+		_, err := a.Authenticate(attacker, Token(simulator.NewToken()))
+		if want := ErrUnauthorized; i >= 3 {
+			if !errors.Is(err, ErrUnavailable) {
+				t.Errorf("bogus token %d from the attacker: %v, want ErrUnavailable", i, err)
+			}
+		} else if !errors.Is(err, want) {
+			t.Errorf("bogus token %d from the attacker: %v, want %v", i, err, want)
+		}
+	}
+	if asked := ha.lookup.calls.Load(); asked != 3 {
+		t.Errorf("Home Assistant was asked %d times for the attacker, want 3", asked)
+	}
+	user := WithClientAddr(context.Background(), "192.0.2.10")
+	if u, err := a.Authenticate(user, ha.user); err != nil || u.Admin {
+		t.Errorf("a new user's token from another address: %+v, %v; want the non-admin user", u, err)
+	}
+	if _, err := a.Authenticate(user, Token(simulator.NewToken())); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("a mistyped token from that address: %v, want ErrUnauthorized: its bucket is its own", err)
+	}
 }

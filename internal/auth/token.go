@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -52,4 +53,19 @@ func FromRequest(r *http.Request, params url.Values) Token {
 		}
 	}
 	return ""
+}
+
+// clientAddrKey is the context key of the client's address.
+type clientAddrKey struct{}
+
+// WithClientAddr returns ctx carrying the address of the client whose token is being checked:
+// [HA] rations Home Assistant's refusals per address.
+func WithClientAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, clientAddrKey{}, addr)
+}
+
+// clientAddr is the client address ctx carries; "" when none.
+func clientAddr(ctx context.Context) string {
+	addr, _ := ctx.Value(clientAddrKey{}).(string)
+	return addr
 }

@@ -101,7 +101,7 @@ func (s *Server) authenticate(r *http.Request, v url.Values) (auth.User, auth.To
 		return u, "", s.limitUser(u.Name)
 	}
 	tok := auth.FromRequest(r, v)
-	u, err := s.authn.Authenticate(r.Context(), tok)
+	u, err := s.authn.Authenticate(auth.WithClientAddr(r.Context(), s.clientIP(r)), tok)
 	switch {
 	case errors.Is(err, auth.ErrUnavailable):
 		return auth.User{}, "", &apiError{http.StatusServiceUnavailable, "AUTH_UNAVAILABLE", "Home Assistant cannot be asked about the token right now; try again shortly", 5 * time.Second}
