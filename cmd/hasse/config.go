@@ -65,6 +65,7 @@ type settings struct {
 	SimRate                       float64
 	SimFailAuth                   bool
 	SimDropEvery, SimRestartEvery time.Duration
+	SimStartupTime                time.Duration
 }
 
 // ourPrefixes are the environment namespaces hasse owns: a name in them that hasse does not know
@@ -124,6 +125,7 @@ func loadSettings(cmd string, args []string, environ []string, stderr io.Writer)
 		fs.BoolVar(&s.SimFailAuth, "fail-auth", false, "refuse every token (auth_invalid)")
 		fs.DurationVar(&s.SimDropEvery, "drop-every", 0, "drop every connection this often (0: never)")
 		fs.DurationVar(&s.SimRestartEvery, "restart-every", 0, "restart the simulated Home Assistant this often, changing some states (0: never)")
+		fs.DurationVar(&s.SimStartupTime, "startup-time", 0, "how long a restart's start takes, in stages with placeholder states, as a real Home Assistant starts (0: at once)")
 	}
 	if err := fs.Parse(args); err != nil {
 		return settings{}, err

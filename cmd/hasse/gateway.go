@@ -170,7 +170,7 @@ func (g *gateway) url() string {
 func linkStatus(ha *hass.Client) func() httpapi.LinkStatus {
 	return func() httpapi.LinkStatus {
 		st := ha.Status()
-		ls := httpapi.LinkStatus{Connected: st.Connected, Version: st.HAVersion, LastEventAt: st.LastEventAt, Registry: ha.RegistryProblem()}
+		ls := httpapi.LinkStatus{Connected: st.Connected, Starting: st.Starting, Version: st.HAVersion, LastEventAt: st.LastEventAt, Registry: ha.RegistryProblem()}
 		switch {
 		case st.Connected:
 		case errors.Is(st.LastError, hass.ErrAuthInvalid):

@@ -45,6 +45,7 @@ func startSimulator(s settings, token, addr string, log *slog.Logger) (*simulato
 	sim, err := simulator.New(simulator.Config{
 		Token: token, UserToken: s.SimUserToken, Seed: seed, Rate: rate,
 		FailAuth: s.SimFailAuth, DropEvery: s.SimDropEvery, RestartEvery: s.SimRestartEvery,
+		StartupTime: s.SimStartupTime,
 	}, log.With("part", "simulator"))
 	if err != nil {
 		return nil, nil, err

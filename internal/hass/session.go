@@ -29,6 +29,8 @@ type session struct {
 	states   atomic.Int64  // id of the get_states that follows it, set by the writer
 
 	registryChanged chan struct{} // the reader saw a registry change; holds one signal at most
+	starting        atomic.Bool   // Home Assistant was starting at setup, and its states are not read yet
+	started         chan struct{} // the reader saw homeassistant_started while starting; holds one signal
 }
 
 // connect makes one connection to Home Assistant and serves it until it is lost or ctx ends. up
@@ -93,6 +95,7 @@ func (c *Client) dial(ctx context.Context, token string) (_ *session, err error)
 		stopped:  make(chan struct{}),
 
 		registryChanged: make(chan struct{}, 1),
+		started:         make(chan struct{}, 1),
 	}, nil
 }
 
@@ -119,11 +122,20 @@ func (s *session) run(ctx context.Context, sink Sink) (up bool, err error) {
 		cancel(err)
 	} else {
 		up = true
+		s.c.announced.Store(true) // events may reach the sink before the states do
 		wg.Go(func() { s.watchRegistry(ctx) })
+		starting := s.starting.Load()
 		s.c.live.Store(s)
-		s.c.link.up(s.version)
+		s.c.link.up(s.version, starting)
 		s.c.log.LogAttrs(ctx, slog.LevelInfo, "home assistant connected",
-			slog.String("url", s.c.url), slog.String("ha_version", s.version))
+			slog.String("url", s.c.url), slog.String("ha_version", s.version), slog.Bool("starting", starting))
+		if starting {
+			wg.Go(func() {
+				if err := s.awaitStart(ctx, sink); err != nil {
+					cancel(err)
+				}
+			})
+		}
 		<-ctx.Done()
 		s.c.live.CompareAndSwap(s, nil)
 	}
@@ -133,10 +145,11 @@ func (s *session) run(ctx context.Context, sink Sink) (up bool, err error) {
 	return up, context.Cause(ctx)
 }
 
-// setup asks for coalesced frames and subscribes to every event (HA-PROTOCOL.md §3, §6). An
-// error result to supported_features (an older Home Assistant) is no reason to give up; one to
-// subscribe_events is a configuration error, returned as a *CommandError, which also wraps
-// ErrAuthInvalid when it is unauthorized (the token is not an admin's).
+// setup asks for coalesced frames, subscribes to every event (HA-PROTOCOL.md §3, §6) and reads
+// every state, unless Home Assistant is still starting (startup.go). An error result to
+// supported_features (an older Home Assistant) is no reason to give up; one to subscribe_events
+// is a configuration error, returned as a *CommandError, which also wraps ErrAuthInvalid when it
+// is unauthorized (the token is not an admin's).
 func (s *session) setup(ctx context.Context, sink Sink) error {
 	ctx, cancel := context.WithTimeout(ctx, s.c.cfg.HandshakeTimeout)
 	defer cancel()
@@ -156,10 +169,28 @@ func (s *session) setup(ctx context.Context, sink Sink) error {
 	} else if err != nil {
 		return err
 	}
-	// The reader hands the states to the sink as it reads them (replaceStates).
-	_, err = s.command(ctx, request{typ: "get_states", body: []byte(`{"type":"get_states"}`), sub: &s.states})
+	// Subscribed first: homeassistant_started cannot fall between get_config and the subscription.
+	starting, err := s.haStarting(ctx)
+	if err != nil {
+		return err
+	}
+	if starting {
+		s.starting.Store(true)
+		s.c.log.LogAttrs(ctx, slog.LevelInfo, "home assistant is starting; its states are read once it has started")
+		return nil
+	}
+	return s.readStates(ctx, sink)
+}
+
+// readStates asks for every state. The reader hands them to the sink as it reads them
+// (replaceStates), in order with events.
+func (s *session) readStates(ctx context.Context, sink Sink) error {
+	ctx, cancel := context.WithTimeout(ctx, s.c.cfg.HandshakeTimeout)
+	defer cancel()
+	_, err := s.command(ctx, request{typ: "get_states", body: []byte(`{"type":"get_states"}`), sub: &s.states})
 	if ce := (*CommandError)(nil); errors.As(err, &ce) {
 		s.c.log.LogAttrs(ctx, slog.LevelWarn, "home assistant gives no states; snapshots will hold only what events tell", slog.Any("err", err))
+		s.statesRead()
 		s.c.announced.Store(true)
 		sink.Connected(nil)
 		return nil
@@ -167,8 +198,17 @@ func (s *session) setup(ctx context.Context, sink Sink) error {
 	return err
 }
 
+// statesRead notes that the session's states went to the sink: Home Assistant is no longer
+// starting, as far as the session is concerned.
+func (s *session) statesRead() {
+	if s.starting.Swap(false) {
+		s.c.link.started()
+	}
+}
+
 // replaceStates hands the result of get_states to the sink, each state sanitised.
 func (s *session) replaceStates(ctx context.Context, result []byte, sink Sink) {
+	s.statesRead()
 	if len(result) == 0 || result[0] != '[' {
 		s.c.log.LogAttrs(ctx, slog.LevelWarn, "get_states result is not a list")
 		s.c.announced.Store(true)
@@ -279,6 +319,12 @@ func (s *session) message(ctx context.Context, b []byte, i int, compactFrame boo
 			if isRegistryUpdate(ev.Type) {
 				select {
 				case s.registryChanged <- struct{}{}:
+				default:
+				}
+			}
+			if ev.Type == eventStarted && s.starting.Load() {
+				select {
+				case s.started <- struct{}{}:
 				default:
 				}
 			}

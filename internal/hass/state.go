@@ -55,10 +55,12 @@ func StateOf(ev *Event) (State, bool) {
 type Sink interface {
 	// Publish takes an event; the sink owns it from then on.
 	Publish(ev *Event)
-	// Connected marks a new connection, subscribed to every event. states is every entity's
-	// state, read right after subscribing (events published before it are older, events after
-	// it newer), or nil when Home Assistant would not give them.
+	// Connected gives a new connection's states: every entity's state, read right after
+	// subscribing or, when Home Assistant was still starting, once it has started (events
+	// published before it are older, events after it newer), or nil when Home Assistant would
+	// not give them. The connection's events may come before it.
 	Connected(states []State)
-	// Disconnected marks the end of a connection that was Connected.
+	// Disconnected marks the end of a connection that was set up: one whose events or states
+	// may have been handed over.
 	Disconnected()
 }

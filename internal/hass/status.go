@@ -9,6 +9,9 @@ import (
 type Status struct {
 	// Connected reports an authenticated connection subscribed to events.
 	Connected bool
+	// Starting reports a connection to a Home Assistant that is still starting: its events flow,
+	// its states are read once it has started.
+	Starting bool
 	// HAVersion is Home Assistant's version, from auth_ok of the last connection; "" before one.
 	HAVersion string
 	// Since is when the link last came up or went down; zero before either.
@@ -63,12 +66,21 @@ func (l *link) notify() {
 	}
 }
 
-// up records a connection to Home Assistant version.
-func (l *link) up(version string) {
+// up records a connection to Home Assistant version, which may still be starting.
+func (l *link) up(version string, starting bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.st.Connected, l.st.HAVersion, l.st.Since, l.st.LastError = true, version, time.Now(), nil
+	l.st.Starting = starting
 	l.st.Connects++
+	l.notify()
+}
+
+// started records that Home Assistant has started and its states were read.
+func (l *link) started() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.st.Starting = false
 	l.notify()
 }
 
@@ -79,6 +91,6 @@ func (l *link) down(err error) {
 	if l.st.Connected || l.st.Since.IsZero() {
 		l.st.Since = time.Now()
 	}
-	l.st.Connected, l.st.LastError = false, err
+	l.st.Connected, l.st.Starting, l.st.LastError = false, false, err
 	l.notify()
 }

@@ -11,6 +11,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 	st := s.link()
 	type haStatus struct {
 		Connected   bool    `json:"connected"`
+		Starting    bool    `json:"starting,omitempty"`
 		Version     string  `json:"version,omitempty"`
 		LastEventAt *string `json:"last_event_at"`
 		Problem     string  `json:"problem,omitempty"`
@@ -31,7 +32,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 		SSEEventsEnabled:    !s.cfg.DisableEvents,
 		SSEEventsPath:       s.cfg.EventsPath,
 		SSEConnectedClients: s.hub.Clients(),
-		HA:                  haStatus{Connected: st.Connected, Version: st.Version, Problem: st.Problem},
+		HA:                  haStatus{Connected: st.Connected, Starting: st.Starting, Version: st.Version, Problem: st.Problem},
 	}
 	if s.cfg.Stats != nil {
 		body.StatsHistory = s.cfg.Stats.HistoryProblem()

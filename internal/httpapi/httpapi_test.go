@@ -261,6 +261,12 @@ func TestHealthAndReady(t *testing.T) {
 		t.Errorf("/ready = %d while connected, want 200", status)
 	}
 
+	env.link = LinkStatus{Connected: true, Starting: true, Version: "2025.7.2"}
+	status, h = get("/health")
+	if ha, _ := h["ha"].(map[string]any); status != 200 || h["status"] != "healthy" || ha["starting"] != true {
+		t.Errorf("/health while Home Assistant starts: %d %v; want healthy, ha.starting true", status, h)
+	}
+
 	env.link = LinkStatus{Problem: "Home Assistant refused the token"}
 	status, h = get("/health")
 	if status != 200 || h["status"] != "degraded" || !strings.Contains(h["reason"].(string), "refused the token") {

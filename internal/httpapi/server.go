@@ -60,6 +60,7 @@ type Config struct {
 // LinkStatus is the state of the event source, for /health and /ready.
 type LinkStatus struct {
 	Connected   bool
+	Starting    bool      // connected to a Home Assistant that is still starting: its states are read once it has started
 	Version     string    // Home Assistant's version, once known
 	LastEventAt time.Time // zero before the first event
 	Problem     string    // why the link is down, in plain words; empty when it is up

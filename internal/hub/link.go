@@ -15,7 +15,10 @@ import (
 // order with its events. While a link that was up is down, every client (and every client that
 // joins) has an error ha_disconnected; when it is back, every client gets one gap
 // (ha_reconnected, SPEC.md §4.4) and then a state_changed, marked origin resync, for every
-// entity that changed, appeared or disappeared meanwhile (SPEC.md §2).
+// entity that changed, appeared or disappeared meanwhile (SPEC.md §2). The gap goes before the
+// new connection's first event; the resync comes with its states, which come later when Home
+// Assistant was still starting (hass.Sink): events that flowed meanwhile have moved the known
+// states on, so the resync is against what clients were last told.
 
 // Connected tells the hub that the link to Home Assistant is up, with every entity's state (nil
 // when Home Assistant gave none). It waits like Publish.
@@ -34,10 +37,12 @@ type linkState struct {
 }
 
 func (h *Hub) linkDown() {
-	if h.link.down {
-		return
+	if h.link.down && !h.link.gapSent {
+		return // the same outage: nothing came from Home Assistant since it began
 	}
-	h.link.down = true
+	// A link that was up, or one whose events flowed before its states came (Home Assistant
+	// starting) and that went down again: clients may miss events from here on.
+	h.link.down, h.link.gapSent = true, false
 	h.link.since = h.lastID
 	now := time.Now()
 	const code, msg = "ha_disconnected", "the connection to Home Assistant is lost; reconnecting"

@@ -132,3 +132,39 @@ func TestEventsOfANewConnectionComeAfterTheGap(t *testing.T) {
 		t.Errorf("after the states: %q, want light.a's resync and no second gap", got[0])
 	}
 }
+
+// TestOutageBeforeTheStatesCame: a connection whose events flowed before its states came (Home
+// Assistant was starting) goes down again: that is a second outage, announced and closed by a
+// gap of its own, and the resync, when states come at last, is against what clients were told.
+func TestOutageBeforeTheStatesCame(t *testing.T) {
+	h := startHub(t, Config{Epoch: "e"})
+	h.Connected([]hass.State{state("light.a", "on"), state("light.b", "off")})
+	c, err := h.Subscribe(context.Background(), Subscription{ID: "c", User: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := stream(t, c)
+	h.Disconnected()
+	h.Publish(stateEvent("light.b", "on")) // e-1: the starting connection's events flow
+	h.Disconnected()                       // and it is lost before its states came
+	h.Disconnected()                       // a connection that never came up: the same outage
+	h.Publish(stateEvent("light.c", "on")) // e-2
+	b, _ := hass.StateOf(stateEvent("light.b", "on"))
+	cc, _ := hass.StateOf(stateEvent("light.c", "on"))
+	h.Connected([]hass.State{state("light.a", "on"), b, cc, state("light.d", "off")})
+	got := messages(t, rec, 7)
+	want := []string{
+		`"error":"ha_disconnected"`,
+		`"reason":"ha_reconnected","since":null`,
+		`"id":"e-1"`,
+		`"error":"ha_disconnected"`,
+		`"reason":"ha_reconnected","since":"e-1"`,
+		`"id":"e-2"`,
+		`"id":"e-3","type":"state_changed","origin":"resync","entity_id":"light.d"`,
+	}
+	for i := range want {
+		if !strings.Contains(got[i], want[i]) {
+			t.Errorf("message %d: %q, want it to contain %q", i, got[i], want[i])
+		}
+	}
+}

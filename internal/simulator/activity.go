@@ -10,6 +10,9 @@ import (
 // motion fires or clears, a door opens, someone switches something or runs a script, a camera
 // rotates its token. Whatever it triggers (automations, scripts) runs within the step.
 func (h *home) step() {
+	if h.boot != nil {
+		return // starting: most entities are not loaded yet
+	}
 	switch r := h.rng.Float64(); {
 	case r < 0.34:
 		h.driftSensor()

@@ -10,8 +10,10 @@
 // lists and their update events, ping, and HA's protocol-level heartbeat.
 //
 // Faults (faults.go, restart.go) make it misbehave on demand as a real Home Assistant can:
-// dropped connections, half-open stalls, refused auth, restarts with changed state, oversized
-// and malformed frames. Config starts some of them (FailAuth, DropEvery, RestartEvery).
+// dropped connections, half-open stalls, refused auth, restarts with changed state (and, as a
+// real Home Assistant starts, in stages: NOT_RUNNING, STARTING with restored placeholders, then
+// homeassistant_started), oversized and malformed frames. Config starts some of them (FailAuth,
+// DropEvery, RestartEvery, StartupTime).
 //
 // Goroutines. [Simulator.Run] is the home's only long-lived goroutine and owns everything with
 // invariants: states, registries, subscriptions, each connection's command state, the

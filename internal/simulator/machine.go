@@ -35,8 +35,9 @@ type home struct {
 	running     map[string]bool // automations and scripts now running (mode single)
 	last        time.Time       // the last time now returned
 	components  []string
-	oversize    int // pad the next event message to this many bytes (SendOversized); 0 = off
-	restarts    int // restarts so far (Restart)
+	oversize    int      // pad the next event message to this many bytes (SendOversized); 0 = off
+	restarts    int      // restarts so far (Restart)
+	boot        *startup // a staged start in progress (restart.go); nil while running
 }
 
 // mediaPlayer is what a media player is doing, beyond its state.
@@ -234,5 +235,11 @@ func (h *home) sortedEntityIDs() []string {
 
 // config is get_config's result.
 func (h *home) config() object {
-	return haConfig(h.sim.cfg.Version, h.components)
+	cfg := haConfig(h.sim.cfg.Version, h.components)
+	for i := range cfg {
+		if cfg[i].key == "state" {
+			cfg[i].val = h.coreState()
+		}
+	}
+	return cfg
 }

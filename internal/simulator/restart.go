@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"time"
 )
 
 // RestartReport is what a Restart changed, by entity id, each list sorted.
@@ -20,15 +21,72 @@ type RestartReport struct {
 // that triggers runs), a Zigbee probe is unpaired and another paired (one entity disappears with
 // its device and registry entry, one appears with its own), and at start cameras and media
 // players get new access tokens and every state is written anew (new last_changed,
-// last_updated, last_reported and context). Connections made after Restart returns see the new
-// states. The changes follow the seed.
+// last_updated, last_reported and context). The changes follow the seed, and the report says
+// what they are once Home Assistant has started.
+//
+// With Config.StartupTime 0, Home Assistant is running again when Restart returns: connections
+// made after it see the new states. Otherwise it starts in stages, as a real one does (see
+// [Simulator.RestartStaged]), each StartupTime/2 after the one before.
 func (s *Simulator) Restart() RestartReport {
 	var r RestartReport
-	s.do(context.Background(), func(h *home) { r = h.restart() })
+	s.do(context.Background(), func(h *home) { r = h.restartAsConfigured() })
 	return r
 }
 
+// restartAsConfigured restarts, in stages when Config.StartupTime says so.
+func (h *home) restartAsConfigured() RestartReport {
+	r := h.restart()
+	if d := h.sim.cfg.StartupTime; d > 0 {
+		h.beginStart(d / 2)
+	}
+	return r
+}
+
+// RestartStaged restarts Home Assistant as Restart does, but leaves it starting, as a real
+// Home Assistant starts (HA-PROTOCOL.md §19), until [Simulator.ContinueStart] moves it on:
+//
+//   - When RestartStaged returns, the WebSocket API answers (HA's HTTP server starts long
+//     before most integrations), get_config says "NOT_RUNNING", and only the entities of the
+//     integrations that set up first are in the state machine (the sun, people, the Hue and
+//     Shelly devices, …); the others are missing from get_states.
+//   - The first ContinueStart is HA's start: get_config says "STARTING", core_config_updated and
+//     homeassistant_start are fired, every entity of the entity registry that is not loaded yet
+//     gets an "unavailable" placeholder state with the attribute restored: true, and the next
+//     integrations load (Zigbee, climate, locks, …), their real states replacing the
+//     placeholders.
+//   - The second loads the rest (automations, scripts, cameras, media players); then get_config
+//     says "RUNNING" and core_config_updated and homeassistant_started are fired.
+//
+// Every load and placeholder is a state_changed event. Activity steps wait until it has
+// started. Its report is what Restart's would be.
+func (s *Simulator) RestartStaged() RestartReport {
+	var r RestartReport
+	s.do(context.Background(), func(h *home) {
+		r = h.restart()
+		h.beginStart(0)
+	})
+	return r
+}
+
+// ContinueStart moves a start of RestartStaged (or of Restart with Config.StartupTime) on by one
+// stage, and reports whether Home Assistant is running after it. It does nothing, and reports
+// true, when Home Assistant is not starting.
+func (s *Simulator) ContinueStart() (running bool) {
+	running = true
+	s.do(context.Background(), func(h *home) { running = h.continueStart() })
+	return running
+}
+
+// CoreState is what get_config says of Home Assistant: "NOT_RUNNING" and "STARTING" during a
+// staged start, "RUNNING" otherwise.
+func (s *Simulator) CoreState() string {
+	state := ""
+	s.do(context.Background(), func(h *home) { state = h.coreState() })
+	return state
+}
+
 func (h *home) restart() RestartReport {
+	h.finishStartQuietly()
 	before := maps.Clone(h.states)
 	for c := range h.conns {
 		h.cutOff(c)
@@ -131,4 +189,161 @@ func (h *home) swapProbe() {
 	d := h.reg.addDevice(h, come.device, h.reg.ids, h.reg.configEntries)
 	h.fire("device_registry_updated", object{{"action", "create"}, {"device_id", d.ID}}, ctx, h.now())
 	h.fire("entity_registry_updated", object{{"action", "create"}, {"entity_id", come.entity.id}}, ctx, h.now())
+}
+
+// startup is a staged start in progress: the entities the later stages load, the states they
+// load with, and the timer that moves it on (nil when only ContinueStart does).
+type startup struct {
+	stage   int         // 0: NOT_RUNNING; 1: STARTING
+	later   [2][]string // the entities loaded by stage 1 and by stage 2, sorted
+	pending map[string]State
+	every   time.Duration
+	timer   *time.Timer
+}
+
+// startStages says when each integration's entities load, by the platform of their registry
+// entry: 0 before the WebSocket API answers, 1 at HA's start, 2 just before it runs.
+// Integrations not named load in stage 1.
+var startStages = map[string]int{
+	"sun": 0, "person": 0, "hue": 0, "shelly": 0, "homewizard": 0,
+	"automation": 2, "script": 2, "reolink": 2, "sonos": 2, "webostv": 2,
+}
+
+// beginStart takes every entity whose integration is not set up yet out of the state machine,
+// without events (no client is connected while HA is down), and holds its state for its stage.
+// every > 0 moves the start on by itself, one stage each every.
+func (h *home) beginStart(every time.Duration) {
+	b := &startup{pending: make(map[string]State), every: every}
+	for _, id := range h.sortedEntityIDs() {
+		stage := 1
+		if e := h.reg.entities[id]; e != nil {
+			if s, ok := startStages[e.Platform]; ok {
+				stage = s
+			}
+		}
+		if stage == 0 {
+			continue
+		}
+		b.later[stage-1] = append(b.later[stage-1], id)
+		b.pending[id] = h.states[id]
+		delete(h.states, id)
+	}
+	if every > 0 {
+		b.timer = time.NewTimer(every)
+	}
+	h.boot = b
+	h.log.Info("fault: starting in stages", "not_loaded", len(b.pending))
+}
+
+// startTimer is the channel of the timer that moves a start on; nil when there is none.
+func (h *home) startTimer() <-chan time.Time {
+	if h.boot == nil || h.boot.timer == nil {
+		return nil
+	}
+	return h.boot.timer.C
+}
+
+func (h *home) coreState() string {
+	switch {
+	case h.boot == nil:
+		return "RUNNING"
+	case h.boot.stage == 0:
+		return "NOT_RUNNING"
+	default:
+		return "STARTING"
+	}
+}
+
+// continueStart moves a start on by one stage and reports whether HA is running after it.
+func (h *home) continueStart() bool {
+	b := h.boot
+	if b == nil {
+		return true
+	}
+	ctx := h.newContext("", "")
+	if b.stage == 0 { // HA's async_start
+		b.stage = 1
+		h.fire("core_config_updated", map[string]any{}, ctx, h.now())
+		h.fire("homeassistant_start", map[string]any{}, ctx, h.now())
+		for _, id := range slices.Sorted(maps.Keys(b.pending)) {
+			if e := h.reg.entities[id]; e != nil && e.DisabledBy == "" {
+				h.load(id, "unavailable", placeholderAttrs(b.pending[id].Attributes), ctx)
+			}
+		}
+		h.loadAll(b.later[0])
+		if b.timer != nil {
+			b.timer.Reset(b.every)
+		}
+		return false
+	}
+	h.loadAll(b.later[1])
+	if b.timer != nil {
+		b.timer.Stop()
+	}
+	h.boot = nil
+	h.fire("core_config_updated", map[string]any{}, ctx, h.now())
+	h.fire("homeassistant_started", map[string]any{}, ctx, h.now())
+	h.log.Info("fault: started")
+	return true
+}
+
+// loadAll writes the held states of ids, as their integration adds its entities.
+func (h *home) loadAll(ids []string) {
+	b := h.boot
+	for _, id := range ids {
+		st, ok := b.pending[id]
+		if !ok {
+			continue
+		}
+		delete(b.pending, id)
+		if cur, ok := h.states[id]; ok && cur.Attributes["restored"] != true {
+			continue // written meanwhile (a service call, a test): that state stands
+		}
+		h.load(id, st.State, st.Attributes, h.newContext("", ""))
+	}
+}
+
+// finishStartQuietly ends a start in progress at once, without events: for a restart while
+// starting, which cuts every connection off first.
+func (h *home) finishStartQuietly() {
+	b := h.boot
+	if b == nil {
+		return
+	}
+	if b.timer != nil {
+		b.timer.Stop()
+	}
+	for id, st := range b.pending {
+		if cur, ok := h.states[id]; !ok || cur.Attributes["restored"] == true {
+			h.states[id] = st
+		}
+	}
+	h.boot = nil
+}
+
+// placeholderAttrs are the attributes of the placeholder state HA's entity registry writes at
+// start for an entity whose integration has not loaded yet (RegistryEntry.write_unavailable_state):
+// restored, and what the registry knows of it.
+func placeholderAttrs(real map[string]any) map[string]any {
+	attrs := map[string]any{"restored": true}
+	for _, k := range []string{"device_class", "friendly_name", "icon", "supported_features", "unit_of_measurement"} {
+		if v, ok := real[k]; ok {
+			attrs[k] = cloneValue(v)
+		}
+	}
+	return attrs
+}
+
+// load writes a state as an integration adding its entity does: a state_changed event (from the
+// placeholder, or from nothing), and no automation runs on it.
+func (h *home) load(id, state string, attrs map[string]any, ctx Context) {
+	now := h.now()
+	ns := State{EntityID: id, State: state, Attributes: attrs, LastChanged: now, LastReported: now, LastUpdated: now, Context: ctx}
+	var prev *State
+	if old, ok := h.states[id]; ok {
+		prev = &old
+	}
+	h.states[id] = ns
+	h.publish(&event{eventType: "state_changed", data: object{{"entity_id", id}, {"old_state", prev}, {"new_state", &ns}},
+		ctx: ctx, at: now, origin: "LOCAL", change: &stateChange{entityID: id, old: prev, new: &ns}})
 }

@@ -26,6 +26,11 @@ type Config struct {
 	FailAuth     bool          // refuse every token with auth_invalid until RefuseAuth(false), as a revoked token would
 	DropEvery    time.Duration // > 0: Run drops every connection this often (DropConnections: TCP reset, no close frame)
 	RestartEvery time.Duration // > 0: Run restarts Home Assistant this often (Restart: close, some states change)
+	// StartupTime > 0 makes every restart a staged start that lasts this long (Restart,
+	// RestartStaged): get_config says NOT_RUNNING, then STARTING, with integrations loading in
+	// stages and placeholders for the entities not loaded yet, until homeassistant_started. 0 =
+	// a restart is over at once.
+	StartupTime time.Duration
 
 	// LoginAttemptsThreshold > 0 bans a remote address, as Home Assistant's ip_ban_enabled with
 	// login_attempts_threshold does, after that many failed logins (a WebSocket auth_invalid for a
@@ -83,8 +88,8 @@ func New(cfg Config, log *slog.Logger) (*Simulator, error) {
 	if cfg.Rate == 0 {
 		cfg.Rate = 2
 	}
-	if cfg.DropEvery < 0 || cfg.RestartEvery < 0 {
-		return nil, errors.New("simulator: config: DropEvery and RestartEvery must not be negative")
+	if cfg.DropEvery < 0 || cfg.RestartEvery < 0 || cfg.StartupTime < 0 {
+		return nil, errors.New("simulator: config: DropEvery, RestartEvery and StartupTime must not be negative")
 	}
 	if cfg.LoginAttemptsThreshold < 0 {
 		return nil, errors.New("simulator: config: LoginAttemptsThreshold must not be negative")
@@ -153,7 +158,9 @@ func (s *Simulator) Run(ctx context.Context) error {
 		case <-drops:
 			h.dropConnections()
 		case <-restarts:
-			h.restart()
+			h.restartAsConfigured()
+		case <-h.startTimer():
+			h.continueStart()
 		case <-ctx.Done():
 			s.stop(h)
 			return nil
@@ -210,6 +217,7 @@ func (s *Simulator) do(ctx context.Context, f func(*home)) bool {
 
 // Step takes one activity step now: a sensor drifts, motion fires or clears, a door opens, an
 // automation or script runs, … The sequence of steps is fixed by cfg.Seed and the steps before.
+// While Home Assistant is starting (RestartStaged) the home holds still: Step does nothing.
 func (s *Simulator) Step() {
 	s.do(context.Background(), (*home).step)
 }

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	sse "github.com/tmaxmax/go-sse"
+
+	"hasse/internal/hass"
+	"hasse/internal/simulator"
+	"hasse/internal/testredis"
+)
+
+// TestRestartWhileStarting restarts the simulated Home Assistant as a real one restarts
+// (HA-PROTOCOL.md §19): the gateway reconnects while it is NOT_RUNNING, with most entities
+// missing from get_states; then HA starts (placeholders with restored: true, integrations
+// loading) and reaches RUNNING. Every client gets one outage and one gap, no entity that exists
+// before and after the restart is ever reported removed, and every view ends with the truth. It
+// runs with one instance and with Redis (whose leader has its own copy of the resync).
+func TestRestartWhileStarting(t *testing.T) {
+	for _, mode := range []string{"single", "redis"} {
+		t.Run(mode, func(t *testing.T) {
+			env := []string{"MCP_HTTP_ADDR=127.0.0.1:0", "MCP_SSE_AUTH=none", "MCP_RATE_LIMIT_ENABLED=false"}
+			if mode == "redis" {
+				env = append(env, "MCP_REDIS_URL="+testredis.Start(t).URL(), "MCP_REDIS_INSTANCE=a")
+			}
+			testRestartWhileStarting(t, env)
+		})
+	}
+}
+
+func testRestartWhileStarting(t *testing.T, env []string) {
+	sim, err := simulator.New(simulator.Config{Token: "restart", Seed: 11, Rate: -1}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = sim.Run(ctx) })
+	ts := httptest.NewServer(sim)
+	defer func() { cancel(); wg.Wait(); ts.Close() }()
+
+	s, err := loadSettings("serve", nil, append(env, "HA_URL="+ts.URL, "HA_TOKEN=restart"), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := newGateway(s, ts.URL, "restart", nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wg.Go(func() { _ = g.run(ctx) })
+	waitReady(t, g.url())
+
+	views := []*restartView{{chaosView: chaosView{name: "envelope"}}, {chaosView: chaosView{name: "named"}}}
+	for i, q := range []string{"?snapshot=1", "?snapshot=1&format=named"} {
+		v := views[i]
+		v.states, v.removed = map[string]map[string]any{}, map[string]bool{}
+		req, _ := http.NewRequestWithContext(ctx, "GET", g.url()+"/subscribe_events"+q, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			defer resp.Body.Close()
+			for ev, err := range sse.Read(resp.Body, &sse.ReadConfig{MaxEventSize: 1 << 20}) {
+				if err != nil {
+					return
+				}
+				v.apply(ev)
+			}
+		})
+	}
+	before := homeTruth(sim)
+	for _, v := range views {
+		v.waitFor(t, before)
+	}
+
+	sim.RestartStaged()
+	waitUntil(t, "the gateway's link back while Home Assistant starts", func() bool {
+		st := g.ha.Status()
+		return st.Connected && st.Connects >= 2
+	})
+	if st := g.ha.Status(); !st.Starting {
+		t.Errorf("Status() = %+v while Home Assistant is NOT_RUNNING, want Starting", st)
+	}
+	sim.ContinueStart() // STARTING: placeholders, then the first integrations
+	sim.ContinueStart() // the rest, RUNNING, homeassistant_started
+	waitUntil(t, "the states read once started", func() bool { return !g.ha.Status().Starting })
+
+	after := homeTruth(sim)
+	for _, v := range views {
+		v.waitFor(t, after)
+		v.mu.Lock()
+		var wrong []string
+		for e := range v.removed {
+			if before[e] != nil && after[e] != nil {
+				wrong = append(wrong, e)
+			}
+		}
+		slices.Sort(wrong)
+		if len(wrong) > 0 {
+			t.Errorf("%s client was told that %d entities were removed that exist before and after the restart: %v", v.name, len(wrong), wrong)
+		}
+		if v.outages != 1 || v.gaps != 1 {
+			t.Errorf("%s client: %d outages and %d gaps (%s), want one each", v.name, v.outages, v.gaps, strings.Join(v.order, " "))
+		}
+		v.mu.Unlock()
+	}
+}
+
+// restartView is a chaosView that also notes every entity it was told was removed.
+type restartView struct {
+	chaosView
+	removed map[string]bool
+}
+
+func (v *restartView) apply(ev sse.Event) {
+	var m struct {
+		Type     string          `json:"type"`
+		EntityID string          `json:"entity_id"`
+		Data     json.RawMessage `json:"data"`
+		NewState json.RawMessage `json:"new_state"`
+	}
+	if json.Unmarshal([]byte(ev.Data), &m) == nil && (ev.Type == "state_changed" || m.Type == "state_changed") {
+		newState := m.NewState
+		if ev.Type == "" {
+			var d struct {
+				NewState json.RawMessage `json:"new_state"`
+			}
+			_ = json.Unmarshal(m.Data, &d)
+			newState = d.NewState
+		}
+		if string(newState) == "null" {
+			v.mu.Lock()
+			v.removed[m.EntityID] = true
+			v.mu.Unlock()
+		}
+	}
+	v.chaosView.apply(ev)
+}
+
+// waitFor waits until the view equals want, failing the test after 20 s.
+func (v *restartView) waitFor(t *testing.T, want map[string]map[string]any) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		v.mu.Lock()
+		diff := cmp.Diff(want, v.states)
+		v.mu.Unlock()
+		if diff == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s client's view differs from the simulator's truth (-truth +view):\n%s", v.name, diff)
+		}
+		time.Sleep(20 * time.Millisecond) // streams are catching up; wait for them, not a timing assertion
+	}
+}
+
+// homeTruth is the simulator's state as a client's view holds it.
+func homeTruth(sim *simulator.Simulator) map[string]map[string]any {
+	truth := map[string]map[string]any{}
+	san := hass.NewSanitizer([]string{"access_token", "token", "password", "api_key"})
+	v := &chaosView{states: truth}
+	for _, st := range sim.States() {
+		b, _ := json.Marshal(st)
+		b, _ = san.State(b)
+		v.set(st.EntityID, b)
+	}
+	return truth
+}
+
+// waitUntil polls ok until it holds, failing the test after 20 s.
+func waitUntil(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: not within 20s", what)
+		}
+		time.Sleep(10 * time.Millisecond) // polling a real gateway, not a timing assertion
+	}
+}
