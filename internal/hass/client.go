@@ -33,12 +33,15 @@ type Config struct {
 	// AuthRetryDelay is the wait before trying again after Home Assistant refused the token
 	// (or, for a non-admin's token, the subscription to every event); default 1m.
 	AuthRetryDelay time.Duration
-	// HandshakeTimeout bounds connecting, authenticating and subscribing; default 10s.
+	// HandshakeTimeout bounds connecting and authenticating, and is the longest Home Assistant
+	// may stay silent while hasse sets a connection up (supported_features, the registries,
+	// subscribe_events, get_config, get_states): a big reply that keeps arriving is never cut
+	// off, however long it takes. Default 10s.
 	HandshakeTimeout time.Duration
 	// PingInterval is the period of the client's ping commands; default 20s.
 	PingInterval time.Duration
-	// PongTimeout is how long a ping (or a write) may wait before the connection counts as
-	// dead and is replaced; default 10s.
+	// PongTimeout is how long a ping (or a write) may wait, with nothing read meanwhile, before
+	// the connection counts as dead and is replaced; default 10s.
 	PongTimeout time.Duration
 }
 

@@ -62,6 +62,7 @@ func TestClientPing(t *testing.T) {
 
 // pipeHA is the simulator served over net.Pipe connections, which synctest can see block.
 type pipeHA struct {
+	sim   *simulator.Simulator
 	conns chan net.Conn // server ends of dialled connections, for the server's Accept
 	done  chan struct{} // closed when the listener closes
 
@@ -75,7 +76,7 @@ func startPipeHA(t *testing.T) *pipeHA {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	ha := &pipeHA{conns: make(chan net.Conn), done: make(chan struct{})}
+	ha := &pipeHA{sim: sim, conns: make(chan net.Conn), done: make(chan struct{})}
 	srv := &http.Server{Handler: sim}
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = sim.Run(ctx) })

@@ -25,6 +25,7 @@ type session struct {
 	requests chan request  // commands to send, to the writer
 	replies  chan message  // results and pongs, from the reader to the writer
 	stopped  chan struct{} // closed when the session ends
+	received atomic.Int64  // bytes of messages read so far: progress (progress.go)
 	events   atomic.Int64  // id of the subscribe_events subscription, set by the writer
 	states   atomic.Int64  // id of the get_states that follows it, set by the writer
 
@@ -146,12 +147,13 @@ func (s *session) run(ctx context.Context, sink Sink) (up bool, err error) {
 }
 
 // setup asks for coalesced frames, subscribes to every event (HA-PROTOCOL.md §3, §6) and reads
-// every state, unless Home Assistant is still starting (startup.go). An error result to
+// every state, unless Home Assistant is still starting (startup.go). It fails when Home
+// Assistant sends nothing for HandshakeTimeout (progress.go), however long it takes otherwise. An error result to
 // supported_features (an older Home Assistant) is no reason to give up; one to subscribe_events
 // is a configuration error, returned as a *CommandError, which also wraps ErrAuthInvalid when it
 // is unauthorized (the token is not an admin's).
 func (s *session) setup(ctx context.Context, sink Sink) error {
-	ctx, cancel := context.WithTimeout(ctx, s.c.cfg.HandshakeTimeout)
+	ctx, cancel := s.whileProgress(ctx, s.c.cfg.HandshakeTimeout)
 	defer cancel()
 	_, err := s.command(ctx, request{typ: "supported_features",
 		body: []byte(`{"type":"supported_features","features":{"coalesce_messages":1}}`)})
@@ -185,7 +187,7 @@ func (s *session) setup(ctx context.Context, sink Sink) error {
 // readStates asks for every state. The reader hands them to the sink as it reads them
 // (replaceStates), in order with events.
 func (s *session) readStates(ctx context.Context, sink Sink) error {
-	ctx, cancel := context.WithTimeout(ctx, s.c.cfg.HandshakeTimeout)
+	ctx, cancel := s.whileProgress(ctx, s.c.cfg.HandshakeTimeout)
 	defer cancel()
 	_, err := s.command(ctx, request{typ: "get_states", body: []byte(`{"type":"get_states"}`), sub: &s.states})
 	if ce := (*CommandError)(nil); errors.As(err, &ce) {
@@ -243,7 +245,7 @@ func (s *session) read(ctx context.Context, sink Sink) error {
 		typ, r, err := s.ws.Reader(ctx)
 		if err == nil {
 			buf.Reset()
-			_, err = buf.ReadFrom(r)
+			_, err = buf.ReadFrom(progressReader{r, s})
 		}
 		if err != nil {
 			return fmt.Errorf("read: %w", err)

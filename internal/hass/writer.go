@@ -26,8 +26,8 @@ type reply struct {
 
 // command sends a command and waits for its result.
 func (s *session) command(ctx context.Context, req request) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", req.typ, err)
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%s: %w", req.typ, context.Cause(ctx))
 	}
 	ch := make(chan reply, 1)
 	req.reply = ch
@@ -36,7 +36,7 @@ func (s *session) command(ctx context.Context, req request) ([]byte, error) {
 	case <-s.stopped:
 		return nil, ErrNotConnected
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%s: %w", req.typ, ctx.Err())
+		return nil, fmt.Errorf("%s: %w", req.typ, context.Cause(ctx))
 	}
 	select {
 	case r := <-ch:
@@ -44,14 +44,15 @@ func (s *session) command(ctx context.Context, req request) ([]byte, error) {
 	case <-s.stopped:
 		return nil, fmt.Errorf("%s: %w", req.typ, ErrNotConnected)
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%s: %w", req.typ, ctx.Err())
+		return nil, fmt.Errorf("%s: %w", req.typ, context.Cause(ctx))
 	}
 }
 
 // write is the session's writer. It alone writes to the connection and numbers commands, so
 // that their ids increase in the order Home Assistant receives them (HA-PROTOCOL.md §4); it
 // matches replies to the commands awaiting them, and pings every PingInterval, failing when a
-// pong does not follow within PongTimeout.
+// pong does not follow within PongTimeout with nothing read meanwhile: a pong queued behind a big
+// frame that is still arriving is not late (progress.go).
 func (s *session) write(ctx context.Context) error {
 	var (
 		id      int64
@@ -59,6 +60,7 @@ func (s *session) write(ctx context.Context) error {
 		ticker  = time.NewTicker(s.c.cfg.PingInterval)
 		pong    = time.NewTimer(s.c.cfg.PongTimeout)
 		pingID  int64 // of the ping awaiting its pong; 0 when none is
+		seen    int64 // bytes received when the pong timer last started
 		buf     []byte
 	)
 	defer ticker.Stop()
@@ -107,9 +109,14 @@ func (s *session) write(ctx context.Context) error {
 			if err := send([]byte(`{"type":"ping"}`)); err != nil {
 				return err
 			}
-			pingID = id
+			pingID, seen = id, s.received.Load()
 			pong.Reset(s.c.cfg.PongTimeout)
 		case <-pong.C:
+			if n := s.received.Load(); n != seen { // the pong waits behind data that is arriving
+				seen = n
+				pong.Reset(s.c.cfg.PongTimeout)
+				continue
+			}
 			return errPongTimeout
 		case <-ctx.Done():
 			return nil

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -44,6 +45,24 @@ type conn struct {
 	commands atomic.Bool    // authenticated: in the command phase
 	bye      chan struct{}  // closed by Run: the writer ends the connection with a normal close
 	activity chan struct{}  // a frame came in (for the heartbeat); holds at most one
+	peak     atomic.Bool    // a check of the pending-message peak is due (watchPeak)
+}
+
+// watchPeak checks, pendingPeakTime from now, that the peak of pending messages has passed, and
+// ends the connection if pendingPeak or more still wait, as HA does for a client that cannot
+// keep up for long. One check at a time; safe from any goroutine.
+func (c *conn) watchPeak() {
+	if !c.peak.CompareAndSwap(false, true) {
+		return
+	}
+	time.AfterFunc(pendingPeakTime, func() {
+		c.peak.Store(false)
+		if n := c.pending.Load(); n >= pendingPeak {
+			c.log.LogAttrs(context.Background(), slog.LevelError, "client unable to keep up with pending messages",
+				slog.Int("peak", pendingPeak), slog.Int64("pending", n))
+			c.cancel()
+		}
+	})
 }
 
 // serveWebSocket runs one client connection at /api/websocket until it ends, Run stops, or the
@@ -58,7 +77,7 @@ func (s *Simulator) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		remote: remoteAddr(r),
 		subs:   make(map[int64]*subscription),
 		out:    make(chan []message, maxPending),
-		wire:   newWire(),
+		wire:   newWire(&s.throttle),
 
 		bye:      make(chan struct{}),
 		activity: make(chan struct{}, 1),

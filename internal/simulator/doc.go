@@ -10,10 +10,10 @@
 // lists and their update events, ping, and HA's protocol-level heartbeat.
 //
 // Faults (faults.go, restart.go) make it misbehave on demand as a real Home Assistant can:
-// dropped connections, half-open stalls, refused auth, restarts with changed state (and, as a
-// real Home Assistant starts, in stages: NOT_RUNNING, STARTING with restored placeholders, then
-// homeassistant_started), oversized and malformed frames. Config starts some of them (FailAuth,
-// DropEvery, RestartEvery, StartupTime).
+// dropped connections, half-open stalls, slow links (Throttle), refused auth, restarts with
+// changed state (and, as a real Home Assistant starts, in stages: NOT_RUNNING, STARTING with
+// restored placeholders, then homeassistant_started), oversized and malformed frames. Config
+// starts some of them (FailAuth, DropEvery, RestartEvery, StartupTime).
 //
 // Goroutines. [Simulator.Run] is the home's only long-lived goroutine and owns everything with
 // invariants: states, registries, subscriptions, each connection's command state, the
@@ -21,7 +21,8 @@
 // wait for them, so a client command, a test's SetState and an activity step are serialised like
 // turns of HA's event loop. Run never blocks on a connection: the messages of one turn are
 // handed to each connection's writer in one non-blocking send, and a client with 4096 messages
-// pending is dropped.
+// pending is dropped, as is one with more than 1024 pending that still has 1024 pending 10 s
+// later (HA's peak rule).
 //
 // Each WebSocket connection runs on its ServeHTTP goroutine (auth, then reading commands) plus a
 // writer goroutine and a heartbeat goroutine (a WebSocket ping after 55 s without a frame from

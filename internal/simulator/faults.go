@@ -41,6 +41,14 @@ func (s *Simulator) Stall(d time.Duration) {
 	})
 }
 
+// Throttle limits what the simulator sends on every connection, open or made later, to about
+// bytesPerSecond, as a slow host or a remote link does: a big get_states takes its time to
+// arrive. Messages queue up meanwhile, and HA's rules for slow clients apply. 0 lifts the limit.
+func (s *Simulator) Throttle(bytesPerSecond int) {
+	s.throttle.Store(int64(bytesPerSecond))
+	s.log.Info("fault: throttled every connection", "bytes_per_second", bytesPerSecond)
+}
+
 // RefuseAuth makes every authentication fail while on: the WebSocket answers auth_invalid
 // ("Invalid access token or password") and closes, whatever the token, and GET /api/ answers
 // 401. Open connections are not affected. Config.FailAuth starts a Simulator refusing.

@@ -161,3 +161,29 @@ func TestStartupTime(t *testing.T) {
 		}
 	})
 }
+
+// TestThrottle checks Throttle: what the simulator sends goes at the rate set, on the fake clock,
+// and at once again when it is lifted.
+func TestThrottle(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s, login := startPipeSim(t, Config{})
+		c := login(adminToken, nil)
+		const rate = 10 << 10
+		s.Throttle(rate)
+		msgs, _ := readAll(c)
+		start := time.Now()
+		c.send(`{"id":1,"type":"get_states"}`)
+		reply := <-msgs
+		want := time.Duration(len(reply)) * time.Second / rate
+		if got := time.Since(start); got < want || got > want+200*time.Millisecond {
+			t.Errorf("get_states, %d bytes at %d bytes/s, came in %v, want about %v", len(reply), rate, got, want)
+		}
+		s.Throttle(0)
+		start = time.Now()
+		c.send(`{"id":2,"type":"get_states"}`)
+		<-msgs
+		if got := time.Since(start); got != 0 {
+			t.Errorf("get_states came in %v unthrottled, want at once", got)
+		}
+	})
+}

@@ -67,6 +67,7 @@ type Simulator struct {
 	authTimeout time.Duration // how long a client has to authenticate; tests shorten it
 	heartbeat   time.Duration // quiet time before HA's protocol ping; tests may change it
 	refuseAuth  atomic.Bool   // RefuseAuth: every token is refused
+	throttle    atomic.Int64  // Throttle: bytes per second every connection may be sent; ≤ 0 = no limit
 	bans        *bans         // failed logins and banned addresses, by remote address
 }
 

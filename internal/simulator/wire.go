@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,6 +24,7 @@ const heartbeat = 55 * time.Second
 type wire struct {
 	closed    chan struct{} // closed when the socket is closed
 	closeOnce sync.Once
+	rate      *atomic.Int64 // Throttle's bytes per second, shared by every connection; ≤ 0: no limit
 
 	mu      sync.Mutex
 	nc      net.Conn      // nil until the WebSocket upgrade hijacks the connection
@@ -31,7 +33,7 @@ type wire struct {
 	timer   *time.Timer   // ends the stall
 }
 
-func newWire() *wire { return &wire{closed: make(chan struct{})} }
+func newWire(rate *atomic.Int64) *wire { return &wire{closed: make(chan struct{}), rate: rate} }
 
 // attach takes the hijacked socket and returns the net.Conn the WebSocket library must use.
 func (w *wire) attach(nc net.Conn) net.Conn {
@@ -146,7 +148,26 @@ func (c *wireConn) Write(p []byte) (int, error) {
 	if err := c.w.wait(); err != nil {
 		return 0, err
 	}
-	return c.Conn.Write(p)
+	rate := c.w.rate.Load()
+	if rate <= 0 {
+		return c.Conn.Write(p)
+	}
+	written := 0
+	for len(p) > 0 { // a tenth of a second's worth at a time, each arriving once sent at the rate
+		n := min(len(p), int(max(rate/10, 1)))
+		time.Sleep(time.Duration(n) * time.Second / time.Duration(rate))
+		m, err := c.Conn.Write(p[:n])
+		written += m
+		if err != nil {
+			return written, err
+		}
+		p = p[n:]
+		if rate = c.w.rate.Load(); rate <= 0 {
+			m, err := c.Conn.Write(p)
+			return written + m, err
+		}
+	}
+	return written, nil
 }
 
 func (c *wireConn) Close() error {

@@ -3,6 +3,7 @@ package simulator
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -18,6 +19,13 @@ type message struct {
 // dropped as too slow (HA's MAX_PENDING_MSG, HA-PROTOCOL.md §18).
 const maxPending = 4096
 
+// A client with more than pendingPeak messages waiting is dropped when, pendingPeakTime later,
+// pendingPeak or more still wait (HA's PENDING_MSG_PEAK and PENDING_MSG_PEAK_TIME).
+const (
+	pendingPeak     = 1024
+	pendingPeakTime = 10 * time.Second
+)
+
 // flush hands the messages queued during this turn to c's writer without ever blocking: a client
 // with maxPending messages waiting is dropped instead. Called on Run's goroutine only.
 func (c *conn) flush() {
@@ -26,9 +34,13 @@ func (c *conn) flush() {
 	if c.dropped || len(batch) == 0 {
 		return
 	}
-	if n := c.pending.Add(int64(len(batch))); n >= maxPending {
+	n := c.pending.Add(int64(len(batch)))
+	if n >= maxPending {
 		c.drop(n)
 		return
+	}
+	if n > pendingPeak {
+		c.watchPeak()
 	}
 	select {
 	case c.out <- batch:

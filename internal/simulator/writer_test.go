@@ -7,9 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/google/go-cmp/cmp"
@@ -149,5 +152,48 @@ func TestRunEndClosesConnections(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("after Run: GET /api/websocket = %d, want %d", resp.StatusCode, http.StatusServiceUnavailable)
+	}
+}
+
+// TestPendingPeak checks HA's rule for clients that cannot keep up for long: more than 1024
+// messages waiting starts a 10 s check, and a client with 1024 or more still waiting then is
+// dropped; one that caught up meanwhile stays.
+func TestPendingPeak(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		catchUp  time.Duration // when the client starts reading again; 0 = never
+		wantOpen bool
+	}{
+		{"stays behind", 0, false},
+		{"catches up", 5 * time.Second, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s, login := startPipeSim(t, Config{})
+				c := login(adminToken, nil)
+				c.subscribe(1, "")
+				for i := range pendingPeak + 1 { // the writer is stuck on the first: nobody reads
+					s.SetState("sensor.load", strconv.Itoa(i), nil)
+				}
+				if tc.catchUp > 0 {
+					time.Sleep(tc.catchUp)
+					msgs, _ := readAll(c)
+					go func() {
+						for range msgs {
+						}
+					}()
+				}
+				time.Sleep(pendingPeakTime - tc.catchUp - time.Millisecond)
+				synctest.Wait()
+				if n := connections(s); n != 1 {
+					t.Fatalf("%d connections just before the check, want the client's", n)
+				}
+				time.Sleep(time.Millisecond)
+				synctest.Wait()
+				if open := connections(s) == 1; open != tc.wantOpen {
+					t.Errorf("after the check the connection is open: %v, want %v", open, tc.wantOpen)
+				}
+			})
+		})
 	}
 }
