@@ -173,12 +173,21 @@ func linkStatus(ha *hass.Client) func() httpapi.LinkStatus {
 		ls := httpapi.LinkStatus{Connected: st.Connected, Starting: st.Starting, Version: st.HAVersion, LastEventAt: st.LastEventAt, Registry: ha.RegistryProblem()}
 		switch {
 		case st.Connected:
+		case errors.Is(st.LastError, hass.ErrBanned):
+			ls.Code = "banned"
+			ls.Problem = "Home Assistant refuses hasse's address (HTTP 403): banned after failed logins; remove it from ip_bans.yaml " +
+				"in Home Assistant's configuration folder and restart Home Assistant; retrying less and less often (at most hourly)"
 		case errors.Is(st.LastError, hass.ErrAuthInvalid):
-			ls.Problem = "Home Assistant refused the access token (HA_TOKEN); retrying slowly"
+			ls.Code = "token_refused"
+			ls.Problem = "Home Assistant refused the access token (HA_TOKEN): it must be an admin's long-lived access token; " +
+				"retrying less and less often (at most hourly)"
 		case st.LastError != nil:
-			ls.Problem = "cannot reach Home Assistant; retrying"
+			ls.Code, ls.Problem = "unreachable", "cannot reach Home Assistant; retrying"
 		default:
-			ls.Problem = "connecting to Home Assistant"
+			ls.Code, ls.Problem = "connecting", "connecting to Home Assistant"
+		}
+		if !st.Connected {
+			ls.RetryAt = st.RetryAt
 		}
 		return ls
 	}

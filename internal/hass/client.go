@@ -31,8 +31,11 @@ type Config struct {
 	// (full jitter), so that many gateways do not reconnect in step; defaults 500ms and 30s.
 	ReconnectMin, ReconnectMax time.Duration
 	// AuthRetryDelay is the wait before trying again after Home Assistant refused the token
-	// (or, for a non-admin's token, the subscription to every event); default 1m.
-	AuthRetryDelay time.Duration
+	// (or, for a non-admin's token, the subscription to every event) or banned hasse's address;
+	// it doubles with each refusal in a row, up to AuthRetryMax, since every refused try is one
+	// more failed login (a notification in Home Assistant, a step towards a ban). Defaults 1m
+	// and 1h.
+	AuthRetryDelay, AuthRetryMax time.Duration
 	// HandshakeTimeout bounds connecting and authenticating, and is the longest Home Assistant
 	// may stay silent while hasse sets a connection up (supported_features, the registries,
 	// subscribe_events, get_config, get_states): a big reply that keeps arriving is never cut
@@ -88,6 +91,7 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 		{&cfg.ReconnectMin, 500 * time.Millisecond},
 		{&cfg.ReconnectMax, 30 * time.Second},
 		{&cfg.AuthRetryDelay, time.Minute},
+		{&cfg.AuthRetryMax, time.Hour},
 		{&cfg.HandshakeTimeout, 10 * time.Second},
 		{&cfg.PingInterval, 20 * time.Second},
 		{&cfg.PongTimeout, 10 * time.Second},
@@ -116,46 +120,56 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 // read loop, every event (normalised and sanitised), every entity's state after each connect,
 // and the end of each connection. The sink must not block for long (while it runs nothing is
 // read from Home Assistant) and must return once ctx has ended. A lost connection is replaced
-// after an exponential backoff with full jitter (ReconnectMin to ReconnectMax); a refused token,
-// a configuration error, is retried after AuthRetryDelay. A run of failures is logged once, then
-// at debug level. Run returns nil once ctx has ended and its goroutines have exited; it may not
-// run twice at once.
+// after an exponential backoff with full jitter (ReconnectMin to ReconnectMax). A refusal, a
+// configuration error (the token refused, or hasse's address banned), is retried after
+// AuthRetryDelay, doubled with each refusal in a row up to AuthRetryMax, until a connection is
+// up. A run of failures is logged once, then at debug level. Run returns nil once ctx has ended
+// and its goroutines have exited; it may not run twice at once.
 func (c *Client) Run(ctx context.Context, sink Sink) error {
 	var logged string // the failure logged last, until a connection succeeds
 	attempt := 0      // failed attempts since the last connection that was up
+	refusals := 0     // refusals since the last connection that was up
 	for {
 		up, err := c.connect(ctx, sink)
 		if c.announced.Swap(false) {
 			sink.Disconnected()
 		}
 		if ctx.Err() != nil {
-			c.link.down(nil)
+			c.link.down(nil, time.Time{})
 			return nil
 		}
-		c.link.down(err)
 		if up {
-			logged, attempt = "", 0
+			logged, attempt, refusals = "", 0, 0
 		}
 		delay, level, msg := c.backoff(attempt), slog.LevelWarn, "home assistant connection lost"
 		attempt++
 		if !up {
 			msg = "cannot connect to home assistant"
 		}
-		if ce := (*CommandError)(nil); errors.Is(err, ErrAuthInvalid) || errors.As(err, &ce) { // see session.setup
-			delay, level, msg = c.cfg.AuthRetryDelay, slog.LevelError,
-				"home assistant refused the token; hasse needs an admin's long-lived access token"
+		switch ce := (*CommandError)(nil); {
+		case errors.Is(err, ErrBanned):
+			refusals++
+			delay, level, msg = c.refusalDelay(refusals), slog.LevelError,
+				"home assistant refuses hasse's address (HTTP 403): it was banned after failed logins; remove it from ip_bans.yaml "+
+					"in Home Assistant's configuration folder and restart Home Assistant; hasse retries less and less often"
+		case errors.Is(err, ErrAuthInvalid), errors.As(err, &ce): // see session.setup
+			refusals++
+			delay, level, msg = c.refusalDelay(refusals), slog.LevelError,
+				"home assistant refused hasse's access token (HA_TOKEN); it must be an admin's long-lived access token; "+
+					"hasse retries less and less often, as each try is one more failed login"
 		}
 		if msg == logged {
 			level = slog.LevelDebug
 		}
 		logged = msg
+		c.link.down(err, time.Now().Add(delay))
 		c.log.LogAttrs(ctx, level, msg, slog.String("url", c.url), slog.Any("err", err), slog.Duration("retry_in", delay))
 		t := time.NewTimer(delay)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			c.link.down(nil)
+			c.link.down(nil, time.Time{})
 			return nil
 		}
 	}
@@ -168,6 +182,16 @@ func (c *Client) backoff(attempt int) time.Duration {
 		ceiling = min(ceiling, step)
 	}
 	return rand.N(ceiling + 1)
+}
+
+// refusalDelay is the wait after the n-th refusal in a row: AuthRetryDelay·2ⁿ⁻¹, at most
+// AuthRetryMax.
+func (c *Client) refusalDelay(n int) time.Duration {
+	d := c.cfg.AuthRetryDelay
+	for ; n > 1 && d < c.cfg.AuthRetryMax; n-- {
+		d *= 2
+	}
+	return min(d, c.cfg.AuthRetryMax)
 }
 
 // GetStates returns the current state of every entity (get_states), each a compact JSON object

@@ -11,6 +11,10 @@ var (
 	// the subscription to every event (a non-admin's token): a configuration error that
 	// reconnecting will not fix. Errors wrapping it carry HA's message.
 	ErrAuthInvalid = errors.New("home assistant rejected the access token")
+	// ErrBanned is Home Assistant (or a proxy in front of it) answering the WebSocket upgrade
+	// with 403 Forbidden: its ip_ban_enabled banned hasse's address after failed logins, and only
+	// removing the address from ip_bans.yaml and restarting Home Assistant lifts it.
+	ErrBanned = errors.New("home assistant refuses this address (HTTP 403): banned after failed logins")
 	// ErrNotConnected is returned by commands while there is no connection to Home Assistant.
 	ErrNotConnected = errors.New("not connected to home assistant")
 

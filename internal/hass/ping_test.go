@@ -71,7 +71,12 @@ type pipeHA struct {
 }
 
 func startPipeHA(t *testing.T) *pipeHA {
-	sim, err := simulator.New(simulator.Config{Token: "t", Seed: 1, Rate: -1}, nil)
+	return startPipeHAWith(t, simulator.Config{Token: "t", Seed: 1, Rate: -1})
+}
+
+// startPipeHAWith is startPipeHA with a simulator of cfg.
+func startPipeHAWith(t *testing.T, cfg simulator.Config) *pipeHA {
+	sim, err := simulator.New(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +97,7 @@ func startPipeHA(t *testing.T) *pipeHA {
 func (ha *pipeHA) dial(ctx context.Context, _, _ string) (net.Conn, error) {
 	client, server := net.Pipe()
 	select {
-	case ha.conns <- server:
+	case ha.conns <- fromLoopback{server}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-ha.done:
@@ -133,6 +138,14 @@ func (ha *pipeHA) Close() error {
 }
 
 func (ha *pipeHA) Addr() net.Addr { return pipeAddr{} }
+
+// fromLoopback is the server's end of a connection, from 127.0.0.1 as Home Assistant's ban
+// sees it.
+type fromLoopback struct{ net.Conn }
+
+func (fromLoopback) RemoteAddr() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 50000}
+}
 
 type pipeAddr struct{}
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,8 +50,11 @@ func (c *Client) connect(ctx context.Context, sink Sink) (up bool, err error) {
 func (c *Client) dial(ctx context.Context, token string) (_ *session, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.HandshakeTimeout)
 	defer cancel()
-	ws, _, err := websocket.Dial(ctx, c.url, &websocket.DialOptions{HTTPClient: c.http})
+	ws, resp, err := websocket.Dial(ctx, c.url, &websocket.DialOptions{HTTPClient: c.http})
 	if err != nil {
+		if resp != nil && resp.StatusCode == http.StatusForbidden {
+			return nil, fmt.Errorf("%w: %w", ErrBanned, err)
+		}
 		return nil, err
 	}
 	tracked := false // a refused connection is closed by c.refused, once HA has counted the refusal

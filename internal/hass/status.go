@@ -21,8 +21,11 @@ type Status struct {
 	// LastEventAt is when the last event was read; zero before the first.
 	LastEventAt time.Time
 	// LastError is why the link last went down (wrapping [ErrAuthInvalid] when the token was
-	// refused), nil before that and after Run ended.
+	// refused, [ErrBanned] when hasse's address is banned), nil before that and after Run ended.
 	LastError error
+	// RetryAt is when the next connection attempt is due, while the link is down after a
+	// failure; zero otherwise.
+	RetryAt time.Time
 }
 
 // Status returns the state of the link to Home Assistant.
@@ -70,7 +73,7 @@ func (l *link) notify() {
 func (l *link) up(version string, starting bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.st.Connected, l.st.HAVersion, l.st.Since, l.st.LastError = true, version, time.Now(), nil
+	l.st.Connected, l.st.HAVersion, l.st.Since, l.st.LastError, l.st.RetryAt = true, version, time.Now(), nil, time.Time{}
 	l.st.Starting = starting
 	l.st.Connects++
 	l.notify()
@@ -84,13 +87,13 @@ func (l *link) started() {
 	l.notify()
 }
 
-// down records that there is no connection, because of err.
-func (l *link) down(err error) {
+// down records that there is no connection, because of err, and when the next attempt is due.
+func (l *link) down(err error, retryAt time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.st.Connected || l.st.Since.IsZero() {
 		l.st.Since = time.Now()
 	}
-	l.st.Connected, l.st.Starting, l.st.LastError = false, false, err
+	l.st.Connected, l.st.Starting, l.st.LastError, l.st.RetryAt = false, false, err, retryAt
 	l.notify()
 }

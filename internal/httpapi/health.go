@@ -6,7 +6,8 @@ import (
 )
 
 // health answers GET /health (SPEC.md §6.3): always 200 while the process serves, "degraded" with
-// the reason while no event source is live.
+// the reason while no event source is live; ha says why in plain words (problem) and in one word
+// (code), and when hasse tries again (retry_at).
 func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 	st := s.link()
 	type haStatus struct {
@@ -15,6 +16,8 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 		Version     string  `json:"version,omitempty"`
 		LastEventAt *string `json:"last_event_at"`
 		Problem     string  `json:"problem,omitempty"`
+		Code        string  `json:"code,omitempty"`
+		RetryAt     string  `json:"retry_at,omitempty"`
 	}
 	body := struct {
 		Status              string       `json:"status"`
@@ -32,10 +35,13 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 		SSEEventsEnabled:    !s.cfg.DisableEvents,
 		SSEEventsPath:       s.cfg.EventsPath,
 		SSEConnectedClients: s.hub.Clients(),
-		HA:                  haStatus{Connected: st.Connected, Starting: st.Starting, Version: st.Version, Problem: st.Problem},
+		HA:                  haStatus{Connected: st.Connected, Starting: st.Starting, Version: st.Version, Problem: st.Problem, Code: st.Code},
 	}
 	if s.cfg.Stats != nil {
 		body.StatsHistory = s.cfg.Stats.HistoryProblem()
+	}
+	if !st.RetryAt.IsZero() {
+		body.HA.RetryAt = st.RetryAt.UTC().Format(time.RFC3339)
 	}
 	if !st.LastEventAt.IsZero() {
 		t := st.LastEventAt.UTC().Format(time.RFC3339Nano)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	sse "github.com/tmaxmax/go-sse"
@@ -267,10 +268,12 @@ func TestHealthAndReady(t *testing.T) {
 		t.Errorf("/health while Home Assistant starts: %d %v; want healthy, ha.starting true", status, h)
 	}
 
-	env.link = LinkStatus{Problem: "Home Assistant refused the token"}
+	env.link = LinkStatus{Problem: "Home Assistant refused the token", Code: "token_refused", RetryAt: time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)}
 	status, h = get("/health")
-	if status != 200 || h["status"] != "degraded" || !strings.Contains(h["reason"].(string), "refused the token") {
-		t.Errorf("/health while down: %d %v; want 200, degraded, with the reason", status, h)
+	ha, _ := h["ha"].(map[string]any)
+	if status != 200 || h["status"] != "degraded" || !strings.Contains(h["reason"].(string), "refused the token") ||
+		ha["code"] != "token_refused" || ha["retry_at"] != "2026-11-25T14:00:00Z" {
+		t.Errorf("/health while down: %d %v; want 200, degraded, with the reason, its code and the next try", status, h)
 	}
 	if status, body := get("/ready"); status != 503 || body["error_code"] != "SERVICE_OVERLOADED" {
 		t.Errorf("/ready while down: %d %v; want 503", status, body)

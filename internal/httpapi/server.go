@@ -64,6 +64,8 @@ type LinkStatus struct {
 	Version     string    // Home Assistant's version, once known
 	LastEventAt time.Time // zero before the first event
 	Problem     string    // why the link is down, in plain words; empty when it is up
+	Code        string    // why the link is down, in one word: connecting, unreachable, token_refused, banned; empty when it is up
+	RetryAt     time.Time // when the next attempt to connect is due; zero when none is waited for
 	Registry    string    // why area and label filters cannot work; empty when they can
 }
 
