@@ -20,10 +20,11 @@ vet:
 unit:
 	$(GO) test -race ./...
 
-# The seed documents' example clients (Node with eventsource@2 and @4, and their browser snippets in
-# headless Chromium) and curl against `hasse demo`; a screenshot lands in build/.
+# Our own EventSource client (e2e/clients) in Node with eventsource@2 and @4 and in headless
+# Chromium, the seed documents' example clients (Node with eventsource@2 and @4, and their browser
+# snippets in headless Chromium) and curl against `hasse demo`; a screenshot lands in build/.
 e2e:
-	$(GO) test -race -tags e2e -run 'Seed|Curl|Browser|HomeAssistantJS' ./cmd/hasse/
+	$(GO) test -race -tags e2e -run 'Seed|Curl|Browser|HomeAssistantJS|EventSource' ./cmd/hasse/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

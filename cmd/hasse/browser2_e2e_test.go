@@ -17,8 +17,9 @@ import (
 	"hasse/internal/testcert"
 )
 
-// These tests put Chromium's own EventSource where the seeds' snippets do not reach: resuming
-// across cut connections (SPEC.md §4.5) and many streams from one page over HTTP/2 (§5.4). Their
+// These tests put Chromium's own EventSource, left to itself, where neither our own client
+// (clients_e2e_test.go) nor the seeds' snippets take it: its own reconnect with Last-Event-ID across
+// cut connections (SPEC.md §4.5) and many streams from one page over HTTP/2 (§5.4). Their
 // drivers, e2e/browser/resume.mjs and h2.mjs, serve a page from another origin than the gateway
 // and print one JSON line per thing it sees; see e2e/browser/page.mjs.
 

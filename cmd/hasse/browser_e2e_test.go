@@ -107,49 +107,6 @@ func logged(l browserLine, label string) (json.RawMessage, bool) {
 	return l.Args[1], true
 }
 
-// seedEvent is what an envelope event (seeds 2 and 3) says about itself.
-type seedEvent struct {
-	ID            string `json:"id"`
-	Type          string `json:"type"`
-	EntityID      string `json:"entity_id"`
-	Domain        string `json:"domain"`
-	Authenticated *bool  `json:"authenticated"`
-	Data          struct {
-		ServiceData struct {
-			EntityID any `json:"entity_id"`
-			Target   struct {
-				EntityID any `json:"entity_id"`
-			} `json:"target"`
-		} `json:"service_data"`
-	} `json:"data"`
-}
-
-func decodeEvent(t *testing.T, raw []byte) seedEvent {
-	t.Helper()
-	var ev seedEvent
-	if err := json.Unmarshal(raw, &ev); err != nil || ev.Type == "" || (ev.Type != "connection" && ev.ID == "") {
-		t.Fatalf("event %s (%v): want an envelope event with a type and an id", raw, err)
-	}
-	return ev
-}
-
-// entities are the entities an event is about, as SPEC §4.1's matching sees them.
-func (e seedEvent) entities() []string {
-	ids := []string{e.EntityID}
-	for _, v := range []any{e.Data.ServiceData.EntityID, e.Data.ServiceData.Target.EntityID} {
-		switch v := v.(type) {
-		case string:
-			ids = append(ids, v)
-		case []any:
-			for _, id := range v {
-				s, _ := id.(string)
-				ids = append(ids, s)
-			}
-		}
-	}
-	return ids
-}
-
 // Seed 2's example request, with `const token` from its Authentication block and the debugging
 // tip's open/error listeners on the same eventSource: auth tokens and the envelope format.
 func TestBrowserSeed2ExampleRequest(t *testing.T) {
@@ -164,7 +121,7 @@ func TestBrowserSeed2ExampleRequest(t *testing.T) {
 		if !ok {
 			return false
 		}
-		ev := decodeEvent(t, raw)
+		ev := decodeEnvelope(t, raw)
 		switch {
 		case ev.Type == "connection":
 			connected = true
@@ -217,7 +174,7 @@ func TestBrowserSeed3Connection(t *testing.T) {
 		if !ok {
 			return false
 		}
-		if ev := decodeEvent(t, raw); ev.Type == "connection" {
+		if ev := decodeEnvelope(t, raw); ev.Type == "connection" {
 			connected = true
 		} else if !connected {
 			t.Fatalf("event %s before the connection event", raw)
@@ -231,23 +188,6 @@ func TestBrowserSeed3Connection(t *testing.T) {
 	}
 }
 
-// The same page with CORS off at the gateway: the browser refuses the stream, so the tests above
-// really are cross-origin.
-func TestBrowserCORSRequired(t *testing.T) {
-	d := startDemo(t, []string{"MCP_SSE_AUTH=none", "MCP_HTTP_ALLOW_CORS=false"}, "--rate", "40")
-	p := runSnippet(t, d.base, "unused", "3-sse-api-guide.md",
-		[]string{"### Establishing a Connection", "### Connection States"})
-	p.allowErrors = true
-	var blocked bool
-	p.until(func(l browserLine) bool {
-		if _, ok := logged(l, "Received update:"); ok || l.Text == "Connection established" {
-			t.Fatalf("without CORS headers the page logged %q", l.Text)
-		}
-		blocked = blocked || strings.Contains(l.Text, "has been blocked by CORS policy") // Chromium's own message
-		return blocked && strings.HasPrefix(l.Text, "Connection error:")
-	})
-}
-
 // Seed 3's `type=state`: only state changes.
 func TestBrowserSeed3StateEvents(t *testing.T) {
 	d := startDemo(t, []string{"MCP_SSE_AUTH=none"}, "--seed", "3", "--rate", "40")
@@ -259,7 +199,7 @@ func TestBrowserSeed3StateEvents(t *testing.T) {
 		if !ok {
 			return false
 		}
-		switch ev := decodeEvent(t, raw); {
+		switch ev := decodeEnvelope(t, raw); {
 		case ev.Type == "connection":
 			connected = true
 		case !connected || ev.Type != "state_changed":
@@ -273,14 +213,14 @@ func TestBrowserSeed3StateEvents(t *testing.T) {
 
 // observeFilter waits on the EventSources a seed-3 filter snippet opens without handlers (run
 // with --observe) until each has had n events after its connection event; each must pass want.
-func observeFilter(t *testing.T, p *browserPage, n int, want map[string]func(seedEvent) bool) {
+func observeFilter(t *testing.T, p *browserPage, n int, want map[string]func(envelope) bool) {
 	t.Helper()
 	connected, events := map[string]bool{}, map[string]int{}
 	p.until(func(l browserLine) bool {
 		if l.Kind != "observe" || l.Event != "message" {
 			return false
 		}
-		switch ev := decodeEvent(t, []byte(l.Data)); {
+		switch ev := decodeEnvelope(t, []byte(l.Data)); {
 		case ev.Type == "connection":
 			connected[l.Name] = true
 		case !connected[l.Name]:
@@ -303,9 +243,9 @@ func observeFilter(t *testing.T, p *browserPage, n int, want map[string]func(see
 func TestBrowserSeed3ByDomain(t *testing.T) {
 	d := startDemo(t, []string{"MCP_SSE_AUTH=none"}, "--seed", "3", "--rate", "40")
 	p := runSnippet(t, d.base, "", "3-sse-api-guide.md", []string{"#### By Domain"}, "--observe", "lightEvents,multiEvents")
-	observeFilter(t, p, 5, map[string]func(seedEvent) bool{
-		"lightEvents": func(ev seedEvent) bool { return ev.Domain == "light" },
-		"multiEvents": func(ev seedEvent) bool { return slices.Contains([]string{"light", "switch", "sensor"}, ev.Domain) },
+	observeFilter(t, p, 5, map[string]func(envelope) bool{
+		"lightEvents": func(ev envelope) bool { return ev.Domain == "light" },
+		"multiEvents": func(ev envelope) bool { return slices.Contains([]string{"light", "switch", "sensor"}, ev.Domain) },
 	})
 }
 
@@ -314,9 +254,9 @@ func TestBrowserSeed3ByDomain(t *testing.T) {
 func TestBrowserSeed3ByEntityID(t *testing.T) {
 	d := startDemo(t, []string{"MCP_SSE_AUTH=none"}, "--seed", "3", "--rate", "100")
 	p := runSnippet(t, d.base, "", "3-sse-api-guide.md", []string{"#### By Entity ID"}, "--observe", "livingRoomLight,kitchenDevices")
-	observeFilter(t, p, 1, map[string]func(seedEvent) bool{
-		"livingRoomLight": func(ev seedEvent) bool { return slices.Contains(ev.entities(), "light.living_room") },
-		"kitchenDevices": func(ev seedEvent) bool {
+	observeFilter(t, p, 1, map[string]func(envelope) bool{
+		"livingRoomLight": func(ev envelope) bool { return slices.Contains(ev.entities(), "light.living_room") },
+		"kitchenDevices": func(ev envelope) bool {
 			return slices.ContainsFunc(ev.entities(), func(id string) bool { return id == "light.kitchen" || id == "switch.coffee_maker" })
 		},
 	})

@@ -1,5 +1,6 @@
-// The part the drivers of cmd/hasse/browser2_e2e_test.go share: a page of their own, served from
-// another origin than the gateway, in headless Chromium, reporting what it sees as JSON lines.
+// The part the drivers of cmd/hasse/browser2_e2e_test.go and clients_e2e_test.go share: a page of
+// their own, served from another origin than the gateway, in headless Chromium, reporting what it
+// sees as JSON lines.
 //
 // The page's script calls __report(record); each record is printed as one line on stdout, in the
 // order the page made them (records carry the page's own count `n` so the reader can check).
@@ -13,14 +14,19 @@ const out = (rec) => process.stdout.write(JSON.stringify(rec) + '\n'); // synchr
 
 // openPage launches Chromium and returns its page, not yet loaded, and load(), which serves
 // script (with config as `const config`) and loads it. contextOptions go to browser.newContext.
-export async function openPage({ title, script, config, contextOptions = {} }) {
+// With module true the script is an ES module, and files maps more paths the page may import
+// (e.g. '/watch.mjs') to their source.
+export async function openPage({ title, script, config, contextOptions = {}, module = false, files = {} }) {
   const code = `'use strict';\nconst config = ${JSON.stringify(config)};\n${script}`;
   const server = createServer((req, res) => {
     if (req.url === '/page.js') {
       res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(code);
+    } else if (Object.hasOwn(files, req.url)) {
+      res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(files[req.url]);
     } else if (req.url === '/') {
+      const type = module ? ' type="module"' : '';
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
-        .end(`<!doctype html><title>${title}</title><script src="/page.js"></script>`);
+        .end(`<!doctype html><title>${title}</title><script${type} src="/page.js"></script>`);
     } else {
       res.writeHead(204).end(); // favicon: no 404 in the console
     }
