@@ -1,6 +1,7 @@
 // Runs one client example from the seed documents exactly as written there, with only its base
 // URL and token substituted (SPEC.md §11). The code is read from the document at run time, so
 // nothing here can drift from it.
+// The seed tier: cmd/hasse/seeds_e2e_test.go runs it only where the documents are found.
 //
 //   node run-seed.mjs <seed.md> <heading> <base-url> <token> [--global-eventsource]
 //

@@ -1,6 +1,7 @@
 // Runs browser snippets from the seed documents exactly as written there, in headless Chromium,
 // with only their base URL and token substituted (SPEC.md §11). The code is read from the
 // document at run time, so nothing here can drift from it.
+// The seed tier: cmd/hasse/seeds_e2e_test.go runs it only where the documents are found.
 //
 //   node browser/run-snippet.mjs <seed.md> <base-url> <token> <heading>... [--observe a,b] [--screenshot file.png]
 //

@@ -1,4 +1,4 @@
-//go:build e2e
+//go:build e2e && seeds
 
 package main
 
@@ -12,7 +12,8 @@ import (
 	"time"
 )
 
-// These tests run the seeds' browser snippets verbatim in headless Chromium (SPEC.md §11).
+// These tests run the seeds' browser snippets verbatim in headless Chromium (SPEC.md §11); they are
+// part of the seed tier (see seeds_e2e_test.go).
 // e2e/browser/run-snippet.mjs reads each snippet from its seed document, runs it in a page served
 // from another origin than the gateway (so every stream is a CORS request) and prints each console
 // message as a JSON line; the tests read those lines and check that the right events, and only
@@ -43,11 +44,7 @@ type browserPage struct {
 // page on another origin than base. flags go to run-snippet.mjs (--observe, --screenshot).
 func runSnippet(t *testing.T, base, token, doc string, headings []string, flags ...string) *browserPage {
 	t.Helper()
-	docPath, err := filepath.Abs(filepath.Join(seeds, doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	args := append(append([]string{docPath, base, token}, headings...), flags...)
+	args := append(append([]string{seedDocument(t, doc), base, token}, headings...), flags...)
 	raw := startNode(t, 90*time.Second, "browser/run-snippet.mjs", args...)
 	p := &browserPage{t: t, raw: raw, deadline: time.After(30 * time.Second)}
 	first := p.next()
