@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"time"
 )
 
 // registry is what Home Assistant's area, device and entity registries (HA-PROTOCOL.md §15) say
@@ -124,11 +125,32 @@ func (s *session) reloadRegistry(ctx context.Context) error {
 	return nil
 }
 
-// watchRegistry reloads the registries whenever the reader saw them change, until ctx ends.
+// Registry reloads wait for the registries to settle, as Home Assistant's own frontend does: a
+// burst of updates (an integration adding its devices, a rename that touches many entities) is
+// read once, registryQuiet after its last update. registryMaxWait bounds the wait while updates
+// never stop coming.
+const (
+	registryQuiet   = 500 * time.Millisecond
+	registryMaxWait = 5 * time.Second
+)
+
+// watchRegistry reloads the registries once they have been quiet for registryQuiet after the
+// reader saw them change (or registryMaxWait after the first change not yet read), until ctx ends.
 func (s *session) watchRegistry(ctx context.Context) {
+	timer := time.NewTimer(registryQuiet)
+	timer.Stop()
+	defer timer.Stop()
+	var pending time.Time // when the first change not yet read was seen; zero when none is
 	for {
 		select {
 		case <-s.registryChanged:
+			now := time.Now()
+			if pending.IsZero() {
+				pending = now
+			}
+			timer.Reset(min(registryQuiet, pending.Add(registryMaxWait).Sub(now)))
+		case <-timer.C:
+			pending = time.Time{}
 			if err := s.reloadRegistry(ctx); err != nil && ctx.Err() == nil {
 				s.c.log.LogAttrs(ctx, slog.LevelWarn, "reload home assistant registries", slog.Any("err", err))
 			}

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"hasse/internal/simulator"
 )
 
 // TestEventsCarryAreaAndLabels moves an entity between areas and labels in the simulator's
@@ -30,4 +33,54 @@ func TestEventsCarryAreaAndLabels(t *testing.T) {
 			t.Fatalf("light.kitchen's events still say area %q (%q), labels %v", ev.Area, ev.AreaName, ev.Labels)
 		}
 	}
+}
+
+// TestRegistryReloadsAreDebounced fires bursts of registry updates: hasse lists the registries
+// again once they have been quiet for registryQuiet, as Home Assistant's frontend does, not once
+// per update; and while updates never stop, at least every registryMaxWait.
+func TestRegistryReloadsAreDebounced(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim, c, _ := startBubbleHA(t, simulator.Config{})
+		waitStatus(t, c, "a connection", connected)
+		const list = "config/entity_registry/list"
+		lists := func() int {
+			synctest.Wait() // whatever the updates set off has run
+			return sim.Listed(list)
+		}
+		if n := lists(); n != 1 {
+			t.Fatalf("after connecting: %s answered %d times, want 1", list, n)
+		}
+		update := func() {
+			sim.FireEvent("entity_registry_updated", map[string]any{"action": "update", "entity_id": "light.kitchen",
+				"changes": map[string]any{"name": nil}})
+		}
+
+		// A burst of 100 updates, 10 ms apart: one reload, registryQuiet after the last.
+		for i := range 100 {
+			if i > 0 {
+				time.Sleep(10 * time.Millisecond)
+			}
+			update()
+		}
+		time.Sleep(registryQuiet - time.Nanosecond)
+		if n := lists(); n != 1 {
+			t.Fatalf("during a burst of 100 updates: %s answered %d more times, want none yet", list, n-1)
+		}
+		time.Sleep(time.Nanosecond)
+		if n := lists(); n != 2 {
+			t.Fatalf("%v after a burst of 100 updates: %s answered %d more times, want 1", registryQuiet, list, n-1)
+		}
+
+		// Updates that never pause for registryQuiet: read registryMaxWait after the first
+		// update not yet read, all the same (at 5 s and 10.2 s here).
+		start := time.Now()
+		for time.Since(start) < 2*registryMaxWait+2*registryQuiet {
+			update()
+			time.Sleep(registryQuiet * 4 / 5)
+		}
+		if n := lists(); n != 4 {
+			t.Fatalf("after %v of updates %v apart: %s answered %d more times, want 2 (every %v)",
+				time.Since(start), registryQuiet*4/5, list, n-2, registryMaxWait)
+		}
+	})
 }

@@ -150,6 +150,7 @@ type registry struct {
 
 	ids           registryIDs       // draws ids for new entries
 	configEntries map[string]string // integration → its config entry id
+	listed        map[string]int    // how often each list command was answered ([Simulator.Listed])
 }
 
 func (r *registry) area(id string) *AreaEntry {
@@ -191,16 +192,19 @@ func (r *registry) snapshot() Registries {
 }
 
 func handleAreaList(h *home, c *conn, id int64, _ map[string]any) error {
+	h.reg.listed["config/area_registry/list"]++
 	h.send(c, resultMessage(id, h.reg.snapshot().Areas))
 	return nil
 }
 
 func handleDeviceList(h *home, c *conn, id int64, _ map[string]any) error {
+	h.reg.listed["config/device_registry/list"]++
 	h.send(c, resultMessage(id, h.reg.snapshot().Devices))
 	return nil
 }
 
 func handleEntityList(h *home, c *conn, id int64, _ map[string]any) error {
+	h.reg.listed["config/entity_registry/list"]++
 	h.send(c, resultMessage(id, h.reg.snapshot().Entities))
 	return nil
 }
@@ -285,4 +289,12 @@ func (s *Simulator) Registries() Registries {
 	var out Registries
 	s.do(context.Background(), func(h *home) { out = h.reg.snapshot() })
 	return out
+}
+
+// Listed returns how many times the list command (as "config/entity_registry/list") has been
+// answered, to every connection together.
+func (s *Simulator) Listed(command string) int {
+	var n int
+	s.do(context.Background(), func(h *home) { n = h.reg.listed[command] })
+	return n
 }

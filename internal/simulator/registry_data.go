@@ -172,7 +172,7 @@ func (g registryIDs) address(kind string) string {
 // and an entity entry for every entity of the home.
 func newRegistry(h *home, start time.Time, identity *rand.Rand) *registry {
 	g := registryIDs{r: identity, start: start}
-	r := &registry{entities: make(map[string]*EntityEntry), ids: g, configEntries: map[string]string{}}
+	r := &registry{entities: make(map[string]*EntityEntry), ids: g, configEntries: map[string]string{}, listed: map[string]int{}}
 	for _, a := range builtinAreas() {
 		created := g.past()
 		r.areas = append(r.areas, &AreaEntry{AreaID: a.id, Name: a.name, FloorID: a.floor, Icon: a.icon,
