@@ -62,6 +62,7 @@ type settings struct {
 	// Simulator settings, for demo and simulate.
 	SimToken, SimUserToken        string
 	SimSeed                       int64
+	SimVersion                    string
 	SimRate                       float64
 	SimFailAuth                   bool
 	SimDropEvery, SimRestartEvery time.Duration
@@ -116,6 +117,7 @@ func loadSettings(cmd string, args []string, environ []string, stderr io.Writer)
 	case "demo", "simulate":
 		fs.Int64Var(&s.SimSeed, "seed", s.SimSeed, "simulated home's random seed; 0 = random")
 		fs.Float64Var(&s.SimRate, "rate", s.SimRate, "simulated activity steps per second")
+		fs.StringVar(&s.SimVersion, "ha-version", s.SimVersion, "the Home Assistant version simulated, and its message shapes (2024.3.3: no labels, floors or last_reported; 2026.9.0: child devices)")
 	}
 	if cmd == "simulate" {
 		s.Addr = "127.0.0.1:8123"

@@ -43,7 +43,7 @@ func startSimulator(s settings, token, addr string, log *slog.Logger) (*simulato
 		seed = mrand.Int64() // 0 asks for a different home activity each run
 	}
 	sim, err := simulator.New(simulator.Config{
-		Token: token, UserToken: s.SimUserToken, Seed: seed, Rate: rate,
+		Token: token, UserToken: s.SimUserToken, Seed: seed, Rate: rate, Version: s.SimVersion,
 		FailAuth: s.SimFailAuth, DropEvery: s.SimDropEvery, RestartEvery: s.SimRestartEvery,
 		StartupTime: s.SimStartupTime,
 	}, log.With("part", "simulator"))

@@ -84,3 +84,32 @@ func TestRegistryReloadsAreDebounced(t *testing.T) {
 		}
 	})
 }
+
+// TestRegistryShapes runs the client against the registries and states of a core before 2024.4
+// (no labels, floors or last_reported) and of a newer one: both give events their areas, and
+// labels where the core has them.
+func TestRegistryShapes(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		labels  []string
+	}{
+		{"2024.3.3", nil},
+		{simulator.DefaultVersion, []string{"outdoor", "security"}},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				sim, c, events := startBubbleHA(t, simulator.Config{Version: tc.version})
+				waitStatus(t, c, "a connection", connected)
+				if p := c.RegistryProblem(); p != "" {
+					t.Fatalf("RegistryProblem() = %q, want none", p)
+				}
+				sim.SetState("camera.driveway", "streaming", nil)
+				ev := waitEvent(t, events, "of camera.driveway", entity("camera.driveway"))
+				if ev.Area != "garden" || ev.AreaName != "Garden" || !slices.Equal(ev.Labels, tc.labels) {
+					t.Errorf("camera.driveway's event: area %q (%q), labels %v; want garden (Garden), %v",
+						ev.Area, ev.AreaName, ev.Labels, tc.labels)
+				}
+			})
+		})
+	}
+}

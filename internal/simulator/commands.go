@@ -74,10 +74,7 @@ func commands() map[string]command {
 			fields: []field{{key: "event_type", required: true, check: isString}, {key: "event_data", check: isDict}},
 			handle: handleFireEvent,
 		},
-		"auth/current_user":           {handle: handleCurrentUser},
-		"config/area_registry/list":   {handle: handleAreaList},
-		"config/device_registry/list": {handle: handleDeviceList},
-		"config/entity_registry/list": {handle: handleEntityList},
+		"auth/current_user": {handle: handleCurrentUser},
 	}
 }
 
@@ -216,7 +213,7 @@ func handleGetStates(h *home, c *conn, id int64, _ map[string]any) error {
 			b = append(b, ',')
 		}
 		st := h.states[eid]
-		b = st.appendJSON(b)
+		b = st.appendWire(b, h.shape)
 	}
 	h.send(c, append(b, "]}"...))
 	return nil

@@ -6,8 +6,10 @@
 // follows: auth, supported_features and coalesced array frames, command ids, result and error
 // shapes (with translation keys), subscribe_events (with HA's allowlist for non-admins),
 // subscribe_entities with compressed states, get_states, get_config, get_services,
-// call_service, fire_event (admins), auth/current_user, the area, device and entity registry
-// lists and their update events, ping, and HA's protocol-level heartbeat.
+// call_service, fire_event (admins), auth/current_user, the area, device, entity, floor and label
+// registry lists and their update events, ping, and HA's protocol-level heartbeat. Config.Version
+// picks the shapes of that version where cores differ (HA-PROTOCOL.md §19): before 2024.4 no
+// last_reported, labels or floors; from 2026.9 child devices.
 //
 // Faults (faults.go, restart.go) make it misbehave on demand as a real Home Assistant can:
 // dropped connections, half-open stalls, slow links (Throttle), refused auth, restarts with

@@ -66,6 +66,8 @@ func appendJSON(b []byte, v any) []byte {
 			return append(b, "null"...)
 		}
 		return v.appendJSON(b)
+	case wireState:
+		return v.s.appendWire(b, v.sh)
 	case Context:
 		return v.appendJSON(b)
 	}

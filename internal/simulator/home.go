@@ -91,7 +91,7 @@ type homeSpec struct {
 	scripts     []scriptSpec
 }
 
-// builtinHome is the home every Simulator simulates: 65 entities in eight areas (the devices
+// builtinHome is the home every Simulator simulates: 66 entities in eight areas (the devices
 // that hold them and their registry entries are in registry_data.go).
 func builtinHome() homeSpec {
 	return homeSpec{
@@ -176,6 +176,7 @@ func builtinHome() homeSpec {
 			{id: "lock.back_door", area: "kitchen", state: "unlocked", attrs: map[string]any{"friendly_name": "Back door lock", "supported_features": 0}},
 
 			{id: "sensor.dana_phone_battery", area: "", state: "76", attrs: map[string]any{"state_class": "measurement", "unit_of_measurement": "%", "device_class": "battery", "friendly_name": "Dana's phone battery"}},
+			{id: "sensor.garage_door_energy", area: "", state: "12.84", attrs: map[string]any{"state_class": "total_increasing", "unit_of_measurement": "kWh", "device_class": "energy", "friendly_name": "Garage door energy"}},
 		},
 		automations: []automationSpec{
 			{id: "automation.hall_light_on_motion", name: "Hall light on motion", configID: "1718011223344", enabled: true,

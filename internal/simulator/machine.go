@@ -17,6 +17,7 @@ type home struct {
 	commands map[string]command
 	services map[string]map[string]*serviceDef
 	spec     homeSpec
+	shape    shape     // what this version of Home Assistant sends (Config.Version)
 	reg      *registry // areas, devices and the entity registry
 
 	states   map[string]State
@@ -58,6 +59,7 @@ func newHome(s *Simulator, start time.Time, identity, activity, ids *rand.Rand) 
 		log:         s.log,
 		commands:    commands(),
 		spec:        builtinHome(),
+		shape:       shapeOf(s.cfg.Version),
 		states:      make(map[string]State),
 		conns:       make(map[*conn]struct{}),
 		rng:         activity,
@@ -69,6 +71,7 @@ func newHome(s *Simulator, start time.Time, identity, activity, ids *rand.Rand) 
 		scripts:     make(map[string]*scriptSpec),
 		running:     make(map[string]bool),
 	}
+	maps.Copy(h.commands, registryCommands(h.shape))
 	start = start.UTC().Truncate(time.Microsecond)
 	past := func() time.Time { // a moment in the last six hours
 		return start.Add(-time.Duration(identity.Int64N(int64(6 * time.Hour)))).Truncate(time.Microsecond)
@@ -200,7 +203,7 @@ func (h *home) write(entityID, state string, attrs map[string]any, ctx Context) 
 		}
 	}
 	h.states[entityID] = ns
-	h.publish(&event{eventType: "state_changed", data: object{{"entity_id", entityID}, {"old_state", prev}, {"new_state", &ns}},
+	h.publish(&event{eventType: "state_changed", data: object{{"entity_id", entityID}, {"old_state", h.wire(prev)}, {"new_state", h.wire(&ns)}},
 		ctx: ctx, at: now, origin: "LOCAL", change: &stateChange{entityID: entityID, old: prev, new: &ns}})
 	h.runTriggered(prev, ns)
 }
@@ -224,7 +227,7 @@ func (h *home) remove(entityID string) {
 	}
 	delete(h.states, entityID)
 	ctx := h.newContext("", "")
-	h.publish(&event{eventType: "state_changed", data: object{{"entity_id", entityID}, {"old_state", &old}, {"new_state", nil}},
+	h.publish(&event{eventType: "state_changed", data: object{{"entity_id", entityID}, {"old_state", h.wire(&old)}, {"new_state", nil}},
 		ctx: ctx, at: h.now(), origin: "LOCAL", change: &stateChange{entityID: entityID, old: &old}})
 }
 

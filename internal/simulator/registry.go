@@ -7,13 +7,16 @@ import (
 	"time"
 )
 
-// Registries is a copy of the home's area, device and entity registries, each in the order its
-// config/*_registry/list command returns it (entities sorted by entity id). Each entry marshals
-// to the JSON object HA's list command writes for it (HA-PROTOCOL.md §15).
+// Registries is a copy of the home's area, device, entity, floor and label registries, each in
+// the order its config/*_registry/list command returns it (entities sorted by entity id). Each
+// entry marshals to the JSON object the newest cores' list command writes for it
+// (HA-PROTOCOL.md §15); the Simulator's own list commands write what its Config.Version does.
 type Registries struct {
 	Areas    []AreaEntry
 	Devices  []DeviceEntry
 	Entities []EntityEntry
+	Floors   []FloorEntry
+	Labels   []LabelEntry
 }
 
 // AreaEntry is an area of HA's area registry. Empty strings marshal as null.
@@ -53,6 +56,7 @@ type DeviceEntry struct {
 	SWVersion          string
 	SerialNumber       string
 	ViaDeviceID        string
+	ParentDeviceID     string // a child device's parent (2026.9 and later): its area, unless it has one
 	CreatedAt          time.Time
 	ModifiedAt         time.Time
 }
@@ -81,6 +85,28 @@ type EntityEntry struct {
 	ModifiedAt       time.Time
 }
 
+// FloorEntry is a floor of HA's floor registry (2024.4 and later). Empty strings marshal as null.
+type FloorEntry struct {
+	FloorID    string
+	Name       string
+	Level      int
+	Icon       string
+	Aliases    []string
+	CreatedAt  time.Time
+	ModifiedAt time.Time
+}
+
+// LabelEntry is a label of HA's label registry (2024.4 and later). Empty strings marshal as null.
+type LabelEntry struct {
+	LabelID     string
+	Name        string
+	Color       string
+	Icon        string
+	Description string
+	CreatedAt   time.Time
+	ModifiedAt  time.Time
+}
+
 func strs(v []string) []any {
 	if v == nil {
 		return []any{}
@@ -96,48 +122,97 @@ func pairs(v [][2]string) []any {
 	return out
 }
 
-// MarshalJSON writes the area as config/area_registry/list does.
+// MarshalJSON writes the area as the newest cores' config/area_registry/list does.
 func (a AreaEntry) MarshalJSON() ([]byte, error) {
-	return appendJSON(nil, object{
-		{"aliases", strs(a.Aliases)}, {"area_id", a.AreaID}, {"floor_id", nullable(a.FloorID)},
-		{"humidity_entity_id", nullable(a.HumidityEntityID)}, {"icon", nullable(a.Icon)}, {"labels", strs(a.Labels)},
-		{"motion_entity_id", nullable(a.MotionEntityID)}, {"name", a.Name}, {"picture", nullable(a.Picture)},
-		{"temperature_entity_id", nullable(a.TemperatureEntityID)},
-		{"created_at", epoch(a.CreatedAt)}, {"modified_at", epoch(a.ModifiedAt)},
-	}), nil
+	return appendJSON(nil, a.members(newestShape())), nil
 }
 
-// MarshalJSON writes the device as config/device_registry/list does.
+// members is the area as a core of shape sh lists it: floor_id and labels from 2024.4 on.
+func (a AreaEntry) members(sh shape) object {
+	o := object{{"aliases", strs(a.Aliases)}, {"area_id", a.AreaID}}
+	if sh.labelsFloors {
+		o = append(o, member{"floor_id", nullable(a.FloorID)})
+	}
+	o = append(o, member{"humidity_entity_id", nullable(a.HumidityEntityID)}, member{"icon", nullable(a.Icon)})
+	if sh.labelsFloors {
+		o = append(o, member{"labels", strs(a.Labels)})
+	}
+	return append(o, member{"motion_entity_id", nullable(a.MotionEntityID)}, member{"name", a.Name},
+		member{"picture", nullable(a.Picture)}, member{"temperature_entity_id", nullable(a.TemperatureEntityID)},
+		member{"created_at", epoch(a.CreatedAt)}, member{"modified_at", epoch(a.ModifiedAt)})
+}
+
+// MarshalJSON writes the device as the newest cores' config/device_registry/list does.
 func (d DeviceEntry) MarshalJSON() ([]byte, error) {
+	return appendJSON(nil, d.members(newestShape())), nil
+}
+
+// members is the device as a core of shape sh lists it: labels from 2024.4 on, parent_device_id
+// from 2026.9 on.
+func (d DeviceEntry) members(sh shape) object {
 	sub := object{}
 	for _, e := range d.ConfigEntries {
 		sub = append(sub, member{e, []any{nil}})
 	}
-	return appendJSON(nil, object{
+	o := object{
 		{"area_id", nullable(d.AreaID)}, {"configuration_url", nullable(d.ConfigurationURL)},
 		{"config_entries", strs(d.ConfigEntries)}, {"config_entries_subentries", sub},
 		{"connections", pairs(d.Connections)}, {"created_at", epoch(d.CreatedAt)},
 		{"disabled_by", nullable(d.DisabledBy)}, {"entry_type", nullable(d.EntryType)},
 		{"hw_version", nullable(d.HWVersion)}, {"id", d.ID}, {"identifiers", pairs(d.Identifiers)},
-		{"labels", strs(d.Labels)}, {"manufacturer", nullable(d.Manufacturer)}, {"model", nullable(d.Model)},
-		{"model_id", nullable(d.ModelID)}, {"modified_at", epoch(d.ModifiedAt)},
-		{"name_by_user", nullable(d.NameByUser)}, {"name", nullable(d.Name)},
-		{"primary_config_entry", nullable(d.PrimaryConfigEntry)}, {"serial_number", nullable(d.SerialNumber)},
-		{"sw_version", nullable(d.SWVersion)}, {"via_device_id", nullable(d.ViaDeviceID)},
+	}
+	if sh.labelsFloors {
+		o = append(o, member{"labels", strs(d.Labels)})
+	}
+	o = append(o, member{"manufacturer", nullable(d.Manufacturer)}, member{"model", nullable(d.Model)},
+		member{"model_id", nullable(d.ModelID)}, member{"modified_at", epoch(d.ModifiedAt)},
+		member{"name_by_user", nullable(d.NameByUser)}, member{"name", nullable(d.Name)})
+	if sh.childDevices {
+		o = append(o, member{"parent_device_id", nullable(d.ParentDeviceID)})
+	}
+	return append(o, member{"primary_config_entry", nullable(d.PrimaryConfigEntry)},
+		member{"serial_number", nullable(d.SerialNumber)}, member{"sw_version", nullable(d.SWVersion)},
+		member{"via_device_id", nullable(d.ViaDeviceID)})
+}
+
+// MarshalJSON writes the entity as the newest cores' config/entity_registry/list does.
+func (e EntityEntry) MarshalJSON() ([]byte, error) {
+	return appendJSON(nil, e.members(newestShape())), nil
+}
+
+// members is the entity as a core of shape sh lists it: categories and labels from 2024.4 on.
+func (e EntityEntry) members(sh shape) object {
+	o := object{{"area_id", nullable(e.AreaID)}}
+	if sh.labelsFloors {
+		o = append(o, member{"categories", object{}})
+	}
+	o = append(o, member{"config_entry_id", nullable(e.ConfigEntryID)},
+		member{"config_subentry_id", nullable(e.ConfigSubentryID)}, member{"created_at", epoch(e.CreatedAt)},
+		member{"device_id", nullable(e.DeviceID)}, member{"disabled_by", nullable(e.DisabledBy)},
+		member{"entity_category", nullable(e.EntityCategory)}, member{"entity_id", e.EntityID},
+		member{"has_entity_name", e.HasEntityName}, member{"hidden_by", nullable(e.HiddenBy)}, member{"icon", nullable(e.Icon)},
+		member{"id", e.ID})
+	if sh.labelsFloors {
+		o = append(o, member{"labels", strs(e.Labels)})
+	}
+	return append(o, member{"modified_at", epoch(e.ModifiedAt)}, member{"name", nullable(e.Name)},
+		member{"options", object{}}, member{"original_name", nullable(e.OriginalName)}, member{"platform", e.Platform},
+		member{"translation_key", nullable(e.TranslationKey)}, member{"unique_id", e.UniqueID})
+}
+
+// MarshalJSON writes the floor as config/floor_registry/list does.
+func (f FloorEntry) MarshalJSON() ([]byte, error) {
+	return appendJSON(nil, object{
+		{"aliases", strs(f.Aliases)}, {"created_at", epoch(f.CreatedAt)}, {"floor_id", f.FloorID},
+		{"icon", nullable(f.Icon)}, {"level", f.Level}, {"name", f.Name}, {"modified_at", epoch(f.ModifiedAt)},
 	}), nil
 }
 
-// MarshalJSON writes the entity as config/entity_registry/list does.
-func (e EntityEntry) MarshalJSON() ([]byte, error) {
+// MarshalJSON writes the label as config/label_registry/list does.
+func (l LabelEntry) MarshalJSON() ([]byte, error) {
 	return appendJSON(nil, object{
-		{"area_id", nullable(e.AreaID)}, {"categories", object{}}, {"config_entry_id", nullable(e.ConfigEntryID)},
-		{"config_subentry_id", nullable(e.ConfigSubentryID)}, {"created_at", epoch(e.CreatedAt)},
-		{"device_id", nullable(e.DeviceID)}, {"disabled_by", nullable(e.DisabledBy)},
-		{"entity_category", nullable(e.EntityCategory)}, {"entity_id", e.EntityID},
-		{"has_entity_name", e.HasEntityName}, {"hidden_by", nullable(e.HiddenBy)}, {"icon", nullable(e.Icon)},
-		{"id", e.ID}, {"labels", strs(e.Labels)}, {"modified_at", epoch(e.ModifiedAt)}, {"name", nullable(e.Name)},
-		{"options", object{}}, {"original_name", nullable(e.OriginalName)}, {"platform", e.Platform},
-		{"translation_key", nullable(e.TranslationKey)}, {"unique_id", e.UniqueID},
+		{"color", nullable(l.Color)}, {"created_at", epoch(l.CreatedAt)}, {"description", nullable(l.Description)},
+		{"icon", nullable(l.Icon)}, {"label_id", l.LabelID}, {"name", l.Name}, {"modified_at", epoch(l.ModifiedAt)},
 	}), nil
 }
 
@@ -147,6 +222,8 @@ type registry struct {
 	areas    []*AreaEntry
 	devices  []*DeviceEntry
 	entities map[string]*EntityEntry
+	floors   []FloorEntry
+	labels   []LabelEntry
 
 	ids           registryIDs       // draws ids for new entries
 	configEntries map[string]string // integration → its config entry id
@@ -188,24 +265,79 @@ func (r *registry) snapshot() Registries {
 		c.Labels = slices.Clone(c.Labels)
 		out.Entities = append(out.Entities, c)
 	}
+	for _, f := range r.floors {
+		f.Aliases = slices.Clone(f.Aliases)
+		out.Floors = append(out.Floors, f)
+	}
+	out.Labels = slices.Clone(r.labels)
+	return out
+}
+
+// deviceArea is the area a device is in: its own, or for a child device without one its
+// parent's (2026.9 and later).
+func (r *registry) deviceArea(d *DeviceEntry) string {
+	for range 8 { // parents of parents, but never round a loop for ever
+		if d.AreaID != "" || d.ParentDeviceID == "" {
+			return d.AreaID
+		}
+		if d = r.device(d.ParentDeviceID); d == nil {
+			return ""
+		}
+	}
+	return ""
+}
+
+// registryCommands are the list commands of a core of shape sh: floors and labels from 2024.4
+// on; before, those two are unknown commands.
+func registryCommands(sh shape) map[string]command {
+	cmds := map[string]command{
+		"config/area_registry/list":   {handle: handleAreaList},
+		"config/device_registry/list": {handle: handleDeviceList},
+		"config/entity_registry/list": {handle: handleEntityList},
+	}
+	if sh.labelsFloors {
+		cmds["config/floor_registry/list"] = command{handle: handleFloorList}
+		cmds["config/label_registry/list"] = command{handle: handleLabelList}
+	}
+	return cmds
+}
+
+// listOf is a list command's result: each entry as a core of shape sh lists it.
+func listOf[E interface{ members(shape) object }](entries []E, sh shape) []any {
+	out := make([]any, len(entries))
+	for i, e := range entries {
+		out[i] = e.members(sh)
+	}
 	return out
 }
 
 func handleAreaList(h *home, c *conn, id int64, _ map[string]any) error {
 	h.reg.listed["config/area_registry/list"]++
-	h.send(c, resultMessage(id, h.reg.snapshot().Areas))
+	h.send(c, resultMessage(id, listOf(h.reg.snapshot().Areas, h.shape)))
 	return nil
 }
 
 func handleDeviceList(h *home, c *conn, id int64, _ map[string]any) error {
 	h.reg.listed["config/device_registry/list"]++
-	h.send(c, resultMessage(id, h.reg.snapshot().Devices))
+	h.send(c, resultMessage(id, listOf(h.reg.snapshot().Devices, h.shape)))
 	return nil
 }
 
 func handleEntityList(h *home, c *conn, id int64, _ map[string]any) error {
 	h.reg.listed["config/entity_registry/list"]++
-	h.send(c, resultMessage(id, h.reg.snapshot().Entities))
+	h.send(c, resultMessage(id, listOf(h.reg.snapshot().Entities, h.shape)))
+	return nil
+}
+
+func handleFloorList(h *home, c *conn, id int64, _ map[string]any) error {
+	h.reg.listed["config/floor_registry/list"]++
+	h.send(c, resultMessage(id, h.reg.snapshot().Floors))
+	return nil
+}
+
+func handleLabelList(h *home, c *conn, id int64, _ map[string]any) error {
+	h.reg.listed["config/label_registry/list"]++
+	h.send(c, resultMessage(id, h.reg.snapshot().Labels))
 	return nil
 }
 

@@ -43,6 +43,7 @@ type deviceSpec struct {
 	key, name, manufacturer, model, modelID string
 	integration                             string // platform of its entities
 	area, via                               string // via: the key of the hub it talks through
+	parent                                  string // the key of the device it is a child of (2026.9+); before, the parent holds its entities
 	link                                    string // connection kind: "mac", "zigbee" or ""
 	sw                                      string
 	service                                 bool // entry_type service
@@ -124,6 +125,27 @@ func builtinDevices() []deviceSpec {
 		{key: "p1_meter", name: "P1 meter", manufacturer: "HomeWizard", model: "Wi-Fi P1 Meter", modelID: "HWE-P1",
 			integration: "homewizard", link: "mac", sw: "4.19", entities: []string{"sensor.home_power"}},
 		{key: "sun", name: "Sun", integration: "sun", service: true, entities: []string{"sun.sun"}},
+		// A child device without an area of its own: in its parent's area, the garage.
+		{key: "shelly_garage_door_meter", name: "Garage door energy meter", manufacturer: "Shelly", model: "Shelly Plus 2PM",
+			modelID: "SNSW-102P16EU", integration: "shelly", parent: "shelly_garage_door", sw: "1.4.4",
+			entities: []string{"sensor.garage_door_energy"}},
+	}
+}
+
+// builtinFloors are the floors of the home's areas, with their levels.
+func builtinFloors() []FloorEntry {
+	return []FloorEntry{
+		{FloorID: "ground_floor", Name: "Ground floor", Level: 0, Icon: "mdi:home-floor-0", Aliases: []string{"Downstairs"}},
+		{FloorID: "first_floor", Name: "First floor", Level: 1, Icon: "mdi:home-floor-1", Aliases: []string{"Upstairs"}},
+	}
+}
+
+// builtinLabels are the labels the home's areas and entities carry.
+func builtinLabels() []LabelEntry {
+	return []LabelEntry{
+		{LabelID: "energy", Name: "Energy", Color: "amber", Icon: "mdi:lightning-bolt"},
+		{LabelID: "outdoor", Name: "Outdoor", Color: "green", Icon: "mdi:tree"},
+		{LabelID: "security", Name: "Security", Color: "red", Icon: "mdi:shield-home", Description: "Doors, locks and cameras"},
 	}
 }
 
@@ -179,7 +201,23 @@ func newRegistry(h *home, start time.Time, identity *rand.Rand) *registry {
 			Aliases: slices.Clone(a.aliases), Labels: slices.Clone(a.labels), TemperatureEntityID: a.temperature,
 			HumidityEntityID: a.humidity, MotionEntityID: a.motion, CreatedAt: created, ModifiedAt: created})
 	}
+	for _, f := range builtinFloors() {
+		f.CreatedAt = g.past()
+		f.ModifiedAt = f.CreatedAt
+		r.floors = append(r.floors, f)
+	}
+	for _, l := range builtinLabels() {
+		l.CreatedAt = g.past()
+		l.ModifiedAt = l.CreatedAt
+		r.labels = append(r.labels, l)
+	}
 	for _, d := range builtinDevices() {
+		if d.parent != "" && !h.shape.childDevices { // older cores: the parent holds the child's entities
+			for _, id := range d.entities {
+				r.addEntity(h, id, r.deviceByKey(d.parent), g)
+			}
+			continue
+		}
 		r.addDevice(h, d, g, r.configEntries)
 	}
 	for _, id := range h.sortedEntityIDs() {
@@ -208,8 +246,11 @@ func (r *registry) addDevice(h *home, d deviceSpec, g registryIDs, entries map[s
 	if d.service {
 		dev.EntryType = "service"
 	}
-	if i := slices.IndexFunc(r.devices, func(x *DeviceEntry) bool { return x.Identifiers[0][1] == d.via }); i >= 0 {
-		dev.ViaDeviceID = r.devices[i].ID
+	if via := r.deviceByKey(d.via); via != nil {
+		dev.ViaDeviceID = via.ID
+	}
+	if parent := r.deviceByKey(d.parent); parent != nil {
+		dev.ParentDeviceID = parent.ID
 	}
 	if dev.AreaID == "" && len(d.entities) > 0 {
 		dev.AreaID = h.specArea(d.entities[0])
@@ -219,6 +260,15 @@ func (r *registry) addDevice(h *home, d deviceSpec, g registryIDs, entries map[s
 		r.addEntity(h, id, dev, g)
 	}
 	return dev
+}
+
+// deviceByKey returns the device of the built-in home with key (its identifier), nil when none.
+func (r *registry) deviceByKey(key string) *DeviceEntry {
+	i := slices.IndexFunc(r.devices, func(x *DeviceEntry) bool { return key != "" && x.Identifiers[0][1] == key })
+	if i < 0 {
+		return nil
+	}
+	return r.devices[i]
 }
 
 // addEntity registers an entity, with its device (nil for automations, scripts and people). An

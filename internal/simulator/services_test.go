@@ -180,6 +180,7 @@ func TestServiceTargets(t *testing.T) {
 		return ""
 	}
 	s.SetEntityArea("switch.coffee_machine", "garage") // its device stays in the kitchen
+	s.SetEntityLabels("switch.garden_pump", nil)       // still in the garden, which is labelled outdoor
 	c := login(t, ts, adminToken)
 	c.subscribe(1, "")
 	for i, tc := range []struct {
@@ -199,6 +200,8 @@ func TestServiceTargets(t *testing.T) {
 			[]string{"switch.turn_on", "switch.coffee_machine"}},
 		{"label", "lock", "unlock", map[string]any{"label_id": "security"},
 			[]string{"lock.unlock", "lock.front_door"}},
+		{"label: a labelled area's entities", "switch", "turn_on", map[string]any{"label_id": "outdoor"},
+			[]string{"switch.turn_on", "switch.garden_pump"}},
 		{"floor", "cover", "close_cover", map[string]any{"floor_id": "first_floor"},
 			[]string{"cover.close_cover", "cover.bedroom_blinds", "cover.bedroom_blinds", "cover.bedroom_blinds"}},
 		{"generic turn off of an area", "homeassistant", "turn_off", map[string]any{"area_id": "living_room"},

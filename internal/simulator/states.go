@@ -33,20 +33,39 @@ func (s State) MarshalJSON() ([]byte, error) { return s.appendJSON(nil), nil }
 // MarshalJSON writes c as {"id","parent_id","user_id"}.
 func (c Context) MarshalJSON() ([]byte, error) { return c.appendJSON(nil), nil }
 
-func (s *State) appendJSON(b []byte) []byte {
+func (s *State) appendJSON(b []byte) []byte { return s.appendWire(b, newestShape()) }
+
+// appendWire appends s as a core of shape sh writes it: without last_reported before 2024.4.
+func (s *State) appendWire(b []byte, sh shape) []byte {
 	attrs := s.Attributes
 	if attrs == nil {
 		attrs = map[string]any{}
 	}
-	return appendJSON(b, object{
+	o := object{
 		{"entity_id", s.EntityID},
 		{"state", s.State},
 		{"attributes", attrs},
 		{"last_changed", isoformat(s.LastChanged)},
-		{"last_reported", isoformat(s.LastReported)},
-		{"last_updated", isoformat(s.LastUpdated)},
-		{"context", s.Context},
-	})
+	}
+	if sh.lastReported {
+		o = append(o, member{"last_reported", isoformat(s.LastReported)})
+	}
+	o = append(o, member{"last_updated", isoformat(s.LastUpdated)}, member{"context", s.Context})
+	return appendJSON(b, o)
+}
+
+// wireState is a state inside an event, to be written as a core of shape sh writes it.
+type wireState struct {
+	s  *State
+	sh shape
+}
+
+// wire returns st as h's version writes it inside an event: nil (JSON null) for no state.
+func (h *home) wire(st *State) any {
+	if st == nil {
+		return nil
+	}
+	return wireState{st, h.shape}
 }
 
 func (c Context) appendJSON(b []byte) []byte {

@@ -175,3 +175,33 @@ func TestLightAttributes(t *testing.T) {
 		t.Errorf("colour light on: color_mode %v, want color_temp", on["color_mode"])
 	}
 }
+
+// TestStatesByVersion reads states from get_states and a state_changed event: cores before 2024.4
+// write six keys, without last_reported (HA-PROTOCOL.md §19).
+func TestStatesByVersion(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		want    []string
+	}{
+		{"2024.3.3", []string{"attributes", "context", "entity_id", "last_changed", "last_updated", "state"}},
+		{"2024.4.0", []string{"attributes", "context", "entity_id", "last_changed", "last_reported", "last_updated", "state"}},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			s, ts := startSim(t, Config{Version: tc.version})
+			c := login(t, ts, adminToken)
+			c.subscribe(1, "state_changed")
+			c.sendJSON(map[string]any{"id": 2, "type": "get_states"})
+			var reply struct{ Result []map[string]any }
+			decode(t, c.nextRaw(), &reply)
+			s.SetState("light.kitchen", "on", map[string]any{"brightness": 12})
+			_, ev := c.untilEvent("state_changed")
+			data := ev["event"].(map[string]any)["data"].(map[string]any)
+			states := append(reply.Result, data["old_state"].(map[string]any), data["new_state"].(map[string]any))
+			for _, st := range states {
+				if diff := cmp.Diff(tc.want, slices.Sorted(maps.Keys(st))); diff != "" {
+					t.Fatalf("state keys of %v (-want +got):\n%s", st["entity_id"], diff)
+				}
+			}
+		})
+	}
+}

@@ -146,8 +146,9 @@ func targetStrings(v any) []string {
 
 // resolveTarget returns the existing entities a service call's data targets, sorted: those named
 // by entity_id ("all" = every entity), and, as HA's async_extract_referenced_entity_ids does,
-// the visible entities of the named devices, areas (with their devices), floors and labels. An
-// entity with an area of its own is in that area, whatever its device's area.
+// the visible entities of the named devices, areas (with their devices), floors and labels (with
+// the labelled areas and devices). An entity with an area of its own is in that area, whatever
+// its device's area.
 func (h *home) resolveTarget(data map[string]any) []string {
 	found := map[string]bool{}
 	for _, id := range targetStrings(data["entity_id"]) {
@@ -164,7 +165,7 @@ func (h *home) resolveTarget(data map[string]any) []string {
 	labels := set(targetStrings(data["label_id"]))
 	floors := set(targetStrings(data["floor_id"]))
 	for _, a := range h.reg.areas {
-		if a.FloorID != "" && floors[a.FloorID] {
+		if a.FloorID != "" && floors[a.FloorID] || slices.ContainsFunc(a.Labels, func(l string) bool { return labels[l] }) {
 			areas[a.AreaID] = true
 		}
 	}
@@ -174,7 +175,7 @@ func (h *home) resolveTarget(data map[string]any) []string {
 			if slices.ContainsFunc(d.Labels, func(l string) bool { return labels[l] }) {
 				devices[d.ID] = true
 			}
-			if areas[d.AreaID] {
+			if areas[h.reg.deviceArea(d)] { // a child device without an area is in its parent's
 				inArea[d.ID] = true
 			}
 		}
