@@ -15,8 +15,12 @@ import (
 // of where entities are, read-only once made: a reload makes a new one.
 type registry struct {
 	entities  map[string]entityPlace // by entity id
-	devices   map[string]string      // device id → area id
+	devices   map[string]devicePlace // by device id
 	areaNames map[string]string      // area id → name
+}
+
+type devicePlace struct {
+	area, parent string // parent: the device a child device (2026.9+) belongs to
 }
 
 type entityPlace struct {
@@ -25,7 +29,7 @@ type entityPlace struct {
 }
 
 // place returns the area id, the area's name and the labels of entity id. An entity without an
-// area of its own is in its device's area.
+// area of its own is in its device's area, and a child device without one in its parent's.
 func (r *registry) place(id string) (area, name string, labels []string) {
 	e, ok := r.entities[id]
 	if !ok {
@@ -33,9 +37,22 @@ func (r *registry) place(id string) (area, name string, labels []string) {
 	}
 	area = e.area
 	if area == "" {
-		area = r.devices[e.device]
+		area = r.deviceArea(e.device)
 	}
 	return area, r.areaNames[area], e.labels
+}
+
+// deviceArea returns the area of device id: its own, or for a child device without one its
+// parent's (HA-PROTOCOL.md §19).
+func (r *registry) deviceArea(id string) string {
+	for range 8 { // parents of parents, but never round a loop for ever
+		d, ok := r.devices[id]
+		if !ok || d.area != "" {
+			return d.area
+		}
+		id = d.parent
+	}
+	return ""
 }
 
 // annotate sets ev's area and labels from the registry, when it has them.
@@ -58,8 +75,9 @@ func (s *session) loadRegistry(ctx context.Context) (*registry, error) {
 		Name   string `json:"name"`
 	}
 	var devices []struct {
-		ID     string `json:"id"`
-		AreaID string `json:"area_id"`
+		ID       string `json:"id"`
+		AreaID   string `json:"area_id"`
+		ParentID string `json:"parent_device_id"`
 	}
 	var entities []struct {
 		EntityID string   `json:"entity_id"`
@@ -85,14 +103,14 @@ func (s *session) loadRegistry(ctx context.Context) (*registry, error) {
 	}
 	r := &registry{
 		entities:  make(map[string]entityPlace, len(entities)),
-		devices:   make(map[string]string, len(devices)),
+		devices:   make(map[string]devicePlace, len(devices)),
 		areaNames: make(map[string]string, len(areas)),
 	}
 	for _, a := range areas {
 		r.areaNames[a.AreaID] = a.Name
 	}
 	for _, d := range devices {
-		r.devices[d.ID] = d.AreaID
+		r.devices[d.ID] = devicePlace{area: d.AreaID, parent: d.ParentID}
 	}
 	for _, e := range entities {
 		labels := slices.Clone(e.Labels)

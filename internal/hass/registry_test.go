@@ -113,3 +113,18 @@ func TestRegistryShapes(t *testing.T) {
 		})
 	}
 }
+
+// TestChildDeviceArea runs the client against a core with child devices (2026.9+): the garage
+// door's energy meter is a child device without an area of its own, so its entity is in its
+// parent device's area, the garage.
+func TestChildDeviceArea(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sim, c, events := startBubbleHA(t, simulator.Config{Version: "2026.9.0"})
+		waitStatus(t, c, "a connection", connected)
+		sim.SetState("sensor.garage_door_energy", "12.9", nil)
+		ev := waitEvent(t, events, "of sensor.garage_door_energy", entity("sensor.garage_door_energy"))
+		if ev.Area != "garage" || ev.AreaName != "Garage" {
+			t.Errorf("the child device's entity: area %q (%q), want its parent's, garage (Garage)", ev.Area, ev.AreaName)
+		}
+	})
+}
