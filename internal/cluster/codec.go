@@ -51,7 +51,10 @@ func encodeEvent(ev *hass.Event) []byte {
 		b = appendString(b, f)
 	}
 	b = appendList(b, ev.Labels)
-	return binary.AppendVarint(b, received)
+	b = binary.AppendVarint(b, received)
+	// Fields added later go last, so that a reader of the version before skips them and a reader
+	// of an entry written before reads them as empty.
+	return appendString(b, ev.ConfigID)
 }
 
 func decodeEvent(s string) (*hass.Event, error) {
@@ -66,6 +69,9 @@ func decodeEvent(s string) (*hass.Event, error) {
 	ev.DeviceClass, ev.Area, ev.AreaName, ev.Labels = r.string(), r.string(), r.string(), r.list()
 	if received := r.varint(); received != 0 {
 		ev.Received = time.Unix(0, received)
+	}
+	if r.more() { // written by a version with the fields added later
+		ev.ConfigID = r.string()
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -136,6 +142,9 @@ func (r *reader) fail() {
 	}
 	r.s = ""
 }
+
+// more reports whether anything is left to read.
+func (r *reader) more() bool { return r.err == nil && len(r.s) > 0 }
 
 func (r *reader) byte() byte {
 	if len(r.s) == 0 {

@@ -13,6 +13,7 @@ func TestCodecRoundTrip(t *testing.T) {
 	full := benchEvent().clone()
 	full.Entities, full.Labels = []string{"light.living_room", "light.hall"}, []string{"downstairs", "warm"}
 	full.DeviceClass, full.Area, full.AreaName = "light", "living_room", "Living room"
+	full.ConfigID = "1718011223344"
 	full.Received = time.Unix(0, 1742030000123456789)
 	for _, ev := range []*hass.Event{
 		full,
@@ -27,10 +28,17 @@ func TestCodecRoundTrip(t *testing.T) {
 			t.Errorf("%s round trip (-sent +read):\n%s", ev.Type, diff)
 		}
 	}
+	// An entry written before ConfigID existed reads with none.
+	old := &hass.Event{Type: hass.TypeAutomationTriggered, EntityID: "automation.x", ConfigID: "17"}
+	b := encodeEvent(old)
+	got, err := decodeEvent(string(b[:len(b)-len("\x0217")]))
+	if err != nil || got.ConfigID != "" || got.EntityID != "automation.x" {
+		t.Errorf("an entry without ConfigID: %+v, %v; want it read with ConfigID empty", got, err)
+	}
 	st := hass.State{EntityID: "light.hall", Domain: "light", State: "on", DeviceClass: "x", Area: "hall",
 		AreaName: "Hall", Labels: []string{"a"}, JSON: []byte(`{"entity_id":"light.hall","state":"on"}`)}
-	got, err := decodeState(string(encodeState(st)))
-	if diff := cmp.Diff(st, got); err != nil || diff != "" {
+	gotState, err := decodeState(string(encodeState(st)))
+	if diff := cmp.Diff(st, gotState); err != nil || diff != "" {
 		t.Errorf("state round trip: %v (-sent +read):\n%s", err, diff)
 	}
 }

@@ -18,7 +18,9 @@ func appendEnvelopeMessage(dst []byte, ev *hass.Event) []byte {
 // that type: state_changed has entity_id, domain and state, and as data the new state with
 // "old_state" added; call_service has domain, and entity_id when it names exactly one entity;
 // automation_triggered and script_started have entity_id and their domain, and their data gains
-// "automation_id" or "script_id"; any other type has entity_id and domain when they are known.
+// "automation_id" or "script_id" as Home Assistant means them (ev.ConfigID: the automation's
+// configuration id, the script's object id) when known; any other type has entity_id and domain
+// when they are known.
 func appendEnvelope(dst []byte, ev *hass.Event) []byte {
 	dst = append(dst, `{"id":`...)
 	dst = appendString(dst, ev.ID)
@@ -79,17 +81,17 @@ func appendStateChanged(dst []byte, ev *hass.Event) []byte {
 }
 
 // appendRunner appends the keys of an automation or script envelope from entity_id to data:
-// head opens data, whose HA members are followed by idKey and the entity id, when known.
+// head opens data, whose HA members are followed by idKey and the configuration id, when known.
 func appendRunner(dst []byte, ev *hass.Event, head, idKey string) []byte {
 	dst = appendOptional(dst, `,"entity_id":`, ev.EntityID)
 	dst = append(dst, head...)
 	dst, more := appendMembers(dst, ev.Data, false)
-	if ev.EntityID != "" {
+	if ev.ConfigID != "" {
 		if more {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, idKey...)
-		dst = appendString(dst, ev.EntityID)
+		dst = appendString(dst, ev.ConfigID)
 	}
 	return append(dst, '}')
 }

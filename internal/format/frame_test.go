@@ -135,11 +135,23 @@ func frameCases() []frameCase {
 			ID: "k3x9-1048", Type: "automation_triggered", Origin: "LOCAL", TimeFired: fired, Context: json.RawMessage(ctxJSON),
 			Data:     json.RawMessage(`{"name":"Hall motion","entity_id":"automation.hall_motion","source":"state of binary_sensor.hall_motion"}`),
 			EntityID: "automation.hall_motion", Domain: "automation", Entities: []string{"automation.hall_motion"},
+			ConfigID: "1718011223344",
 		},
 		envelope: `{"id":"k3x9-1048","type":"automation_triggered","entity_id":"automation.hall_motion","domain":"automation",` +
 			`"data":{"name":"Hall motion","entity_id":"automation.hall_motion","source":"state of binary_sensor.hall_motion",` +
-			`"automation_id":"automation.hall_motion"},"timestamp":"` + fired + `"}`,
+			`"automation_id":"1718011223344"},"timestamp":"` + fired + `"}`,
 		named: `{"event_type":"automation_triggered","name":"Hall motion","entity_id":"automation.hall_motion","source":"state of binary_sensor.hall_motion"` +
+			`,"time_fired":"` + fired + `","origin":"LOCAL","context":` + ctxJSON + `}`,
+	}, {
+		name: "automation_triggered, an automation without a configuration id",
+		ev: hass.Event{
+			ID: "k3x9-1051", Type: "automation_triggered", Origin: "LOCAL", TimeFired: fired, Context: json.RawMessage(ctxJSON),
+			Data:     json.RawMessage(`{"name":"Hall motion","entity_id":"automation.hall_motion"}`),
+			EntityID: "automation.hall_motion", Domain: "automation", Entities: []string{"automation.hall_motion"},
+		},
+		envelope: `{"id":"k3x9-1051","type":"automation_triggered","entity_id":"automation.hall_motion","domain":"automation",` +
+			`"data":{"name":"Hall motion","entity_id":"automation.hall_motion"},"timestamp":"` + fired + `"}`,
+		named: `{"event_type":"automation_triggered","name":"Hall motion","entity_id":"automation.hall_motion"` +
 			`,"time_fired":"` + fired + `","origin":"LOCAL","context":` + ctxJSON + `}`,
 	}, {
 		name: "script_started",
@@ -147,9 +159,10 @@ func frameCases() []frameCase {
 			ID: "k3x9-1049", Type: "script_started", Origin: "LOCAL", TimeFired: fired, Context: json.RawMessage(ctxJSON),
 			Data:     json.RawMessage(`{"name":"Good night","entity_id":"script.good_night"}`),
 			EntityID: "script.good_night", Domain: "script", Entities: []string{"script.good_night"},
+			ConfigID: "good_night",
 		},
 		envelope: `{"id":"k3x9-1049","type":"script_executed","entity_id":"script.good_night","domain":"script",` +
-			`"data":{"name":"Good night","entity_id":"script.good_night","script_id":"script.good_night"},"timestamp":"` + fired + `"}`,
+			`"data":{"name":"Good night","entity_id":"script.good_night","script_id":"good_night"},"timestamp":"` + fired + `"}`,
 		named: `{"event_type":"script_started","name":"Good night","entity_id":"script.good_night"` +
 			`,"time_fired":"` + fired + `","origin":"LOCAL","context":` + ctxJSON + `}`,
 	}, {

@@ -48,6 +48,12 @@ type Event struct {
 	Area, AreaName string
 	Labels         []string
 
+	// ConfigID is, for automation_triggered, the automation's configuration id (the id attribute
+	// of its state, "1718011223344"; empty when its configuration gives none), and for
+	// script_started the script's id, its object id ("good_night" for script.good_night): what
+	// Home Assistant means by automation_id and script_id (HA-PROTOCOL.md §19).
+	ConfigID string
+
 	// Received is when hasse read the frame that carried the event, for delivery latency.
 	Received time.Time
 }

@@ -118,6 +118,9 @@ func (ev *Event) derive(d *dataFields) error {
 	if ev.Domain == "" {
 		ev.Domain = domainOf(ev.EntityID)
 	}
+	if ev.Type == TypeScriptStarted && ev.Domain == "script" {
+		ev.ConfigID = ev.EntityID[len("script."):]
+	}
 	return nil
 }
 

@@ -98,7 +98,7 @@ func TestNormalize(t *testing.T) {
 			"  \"origin\": \"REMOTE\", \"time_fired\": \"" + fired + "\",\n  \"context\": {\"id\": \"01J\", \"parent_id\": null}\n}\n",
 		want: &Event{Type: "script_started", Data: raw(`{"name":"Good night","entity_id":"script.good_night"}`), Origin: "REMOTE",
 			TimeFired: fired, Context: raw(`{"id":"01J","parent_id":null}`), EntityID: "script.good_night", Domain: "script",
-			Entities: []string{"script.good_night"}},
+			Entities: []string{"script.good_night"}, ConfigID: "good_night"},
 	}, {
 		name: "null data and missing context",
 		raw:  `{"event_type":"homeassistant_started","data":null,"origin":"LOCAL","time_fired":"` + fired + `"}`,

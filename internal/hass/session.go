@@ -33,6 +33,8 @@ type session struct {
 	registryChanged chan struct{} // the reader saw a registry change; holds one signal at most
 	starting        atomic.Bool   // Home Assistant was starting at setup, and its states are not read yet
 	started         chan struct{} // the reader saw homeassistant_started while starting; holds one signal
+
+	automationIDs map[string]string // automation entity id → configuration id; the reader's (configid.go)
 }
 
 // connect makes one connection to Home Assistant and serves it until it is lost or ctx ends. up
@@ -233,9 +235,7 @@ func (s *session) replaceStates(ctx context.Context, result []byte, sink Sink) {
 			s.c.log.LogAttrs(ctx, slog.LevelWarn, "malformed state from home assistant", slog.Any("err", err))
 			continue
 		}
-		if reg := s.c.registry.Load(); reg != nil {
-			st.Area, st.AreaName, st.Labels = reg.place(st.EntityID)
-		}
+		s.annotateState(&st)
 		states = append(states, st)
 	}
 	s.c.announced.Store(true)
@@ -321,7 +321,7 @@ func (s *session) message(ctx context.Context, b []byte, i int, compactFrame boo
 			s.c.log.LogAttrs(ctx, slog.LevelWarn, "malformed event from home assistant", slog.Any("err", evErr))
 		default:
 			s.c.lastEvent.Store(received.UnixNano())
-			s.c.registry.Load().annotate(ev)
+			s.annotate(ev)
 			if isRegistryUpdate(ev.Type) {
 				select {
 				case s.registryChanged <- struct{}{}:

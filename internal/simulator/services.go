@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"context"
 	"slices"
 	"strings"
 )
@@ -212,4 +213,15 @@ func handleCallService(h *home, c *conn, id int64, m map[string]any) error {
 	}
 	h.send(c, resultMessage(id, result))
 	return nil
+}
+
+// CallService calls domain.service as a user of the home would, in a fresh context with no user:
+// call_service with data as given (HA-PROTOCOL.md §11), then the service's effects. data, which
+// holds the target keys too, is copied; nil means {}. The error is the one call_service would
+// answer with.
+func (s *Simulator) CallService(domain, service string, data map[string]any) error {
+	d := cloneValue(data).(map[string]any)
+	var err error
+	s.do(context.Background(), func(h *home) { err = h.callService(domain, service, d, h.newContext("", "")) })
+	return err
 }
