@@ -54,7 +54,12 @@ func encodeEvent(ev *hass.Event) []byte {
 	b = binary.AppendVarint(b, received)
 	// Fields added later go last, so that a reader of the version before skips them and a reader
 	// of an entry written before reads them as empty.
-	return appendString(b, ev.ConfigID)
+	b = appendString(b, ev.ConfigID)
+	b = binary.AppendUvarint(b, uint64(len(ev.Areas)))
+	for _, a := range ev.Areas {
+		b = appendString(appendString(b, a.ID), a.Name)
+	}
+	return b
 }
 
 func decodeEvent(s string) (*hass.Event, error) {
@@ -72,6 +77,13 @@ func decodeEvent(s string) (*hass.Event, error) {
 	}
 	if r.more() { // written by a version with the fields added later
 		ev.ConfigID = r.string()
+		n := r.uvarint()
+		if n > uint64(len(r.s)) { // each area takes two bytes at least
+			r.fail()
+		}
+		for range n {
+			ev.Areas = append(ev.Areas, hass.AreaRef{ID: r.string(), Name: r.string()})
+		}
 	}
 	if r.err != nil {
 		return nil, r.err

@@ -14,6 +14,7 @@ func TestCodecRoundTrip(t *testing.T) {
 	full.Entities, full.Labels = []string{"light.living_room", "light.hall"}, []string{"downstairs", "warm"}
 	full.DeviceClass, full.Area, full.AreaName = "light", "living_room", "Living room"
 	full.ConfigID = "1718011223344"
+	full.Areas = []hass.AreaRef{{ID: "hall", Name: "Hall"}, {ID: "living_room", Name: "Living room"}}
 	full.Received = time.Unix(0, 1742030000123456789)
 	for _, ev := range []*hass.Event{
 		full,
@@ -31,7 +32,7 @@ func TestCodecRoundTrip(t *testing.T) {
 	// An entry written before ConfigID existed reads with none.
 	old := &hass.Event{Type: hass.TypeAutomationTriggered, EntityID: "automation.x", ConfigID: "17"}
 	b := encodeEvent(old)
-	got, err := decodeEvent(string(b[:len(b)-len("\x0217")]))
+	got, err := decodeEvent(string(b[:len(b)-len("\x0217\x00")]))
 	if err != nil || got.ConfigID != "" || got.EntityID != "automation.x" {
 		t.Errorf("an entry without ConfigID: %+v, %v; want it read with ConfigID empty", got, err)
 	}

@@ -10,8 +10,10 @@ import (
 // Match reports whether ev passes the filter (SPEC.md §4.1): its type is one of the types (when
 // types are given), and one of its entities matches an entity_id pattern or its domain matches a
 // domain pattern (when either is given), and its device class is one of the device classes (when
-// given), and with changes=state it is not a state_changed event where only attributes changed.
-// An event without an entity can match only domain filters. A nil *Filter matches every event.
+// given), its area (or one of a call_service's areas) one of the areas and one of its labels one
+// of the labels (each when given), and with changes=state it is not a state_changed event where
+// only attributes changed. An event without an entity can match only domain filters. A nil
+// *Filter matches every event.
 //
 // Match does not allocate and does not modify f or ev; it may be called from any goroutine.
 func (f *Filter) Match(ev *hass.Event) bool {
@@ -88,17 +90,27 @@ func matchAny(globs []Glob, s string) bool {
 	return false
 }
 
-// matchArea reports whether ev's entity is in one of the areas, named by id or by name (names
-// compared without regard to case).
+// matchArea reports whether ev's entity, or any area a call_service concerns, is in one of the
+// areas, named by id or by name (names compared without regard to case).
 func (f *Filter) matchArea(ev *hass.Event) bool {
-	if ev.Area == "" {
-		return false
+	if ev.Area != "" && f.hasArea(ev.Area, ev.AreaName) {
+		return true
 	}
-	if has(f.Areas, ev.Area) {
+	for _, a := range ev.Areas {
+		if f.hasArea(a.ID, a.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasArea reports whether the area id, named name, is one of the filter's areas.
+func (f *Filter) hasArea(id, name string) bool {
+	if has(f.Areas, id) {
 		return true
 	}
 	for _, a := range f.Areas {
-		if strings.EqualFold(a, ev.AreaName) {
+		if strings.EqualFold(a, name) {
 			return true
 		}
 	}

@@ -167,24 +167,28 @@ func TestMatchAreaAndLabel(t *testing.T) {
 	hallLight := &hass.Event{Type: hass.TypeStateChanged, EntityID: "light.h", Domain: "light", Entities: []string{"light.h"},
 		Area: "hallway", AreaName: "Hallway"}
 	noArea := &hass.Event{Type: "homeassistant_start"}
+	// A call to turn the ground floor's lights on, as hasse resolves it at ingest.
+	floorCall := &hass.Event{Type: hass.TypeCallService, Domain: "light", Entities: []string{"light.k", "light.h"},
+		Areas: []hass.AreaRef{{ID: "hallway", Name: "Hallway"}, {ID: "kitchen", Name: "Kitchen"}}, Labels: []string{"evening"}}
 	for _, tc := range []struct {
 		query string
-		want  [3]bool // kitchenLight, hallLight, noArea
+		want  [4]bool // kitchenLight, hallLight, noArea, floorCall
 	}{
-		{"area=kitchen", [3]bool{true, false, false}},
-		{"area=KITCHEN", [3]bool{true, false, false}}, // by name, case aside
-		{"area=kitchen&domain=light", [3]bool{true, false, false}},
-		{"area=kitchen,Hallway", [3]bool{true, true, false}},
-		{"area=garden", [3]bool{false, false, false}},
-		{"label=security", [3]bool{true, false, false}},
-		{"label=outdoor,evening", [3]bool{true, false, false}},
-		{"label=security&area=hallway", [3]bool{false, false, false}},
+		{"area=kitchen", [4]bool{true, false, false, true}},
+		{"area=KITCHEN", [4]bool{true, false, false, true}}, // by name, case aside
+		{"area=kitchen&domain=light", [4]bool{true, false, false, true}},
+		{"area=kitchen,Hallway", [4]bool{true, true, false, true}},
+		{"area=hallway", [4]bool{false, true, false, true}},
+		{"area=garden", [4]bool{false, false, false, false}},
+		{"label=security", [4]bool{true, false, false, false}},
+		{"label=outdoor,evening", [4]bool{true, false, false, true}},
+		{"label=security&area=hallway", [4]bool{false, false, false, false}},
 	} {
 		f, err := Parse(mustValues(t, tc.query))
 		if err != nil {
 			t.Fatalf("Parse(%q): %v", tc.query, err)
 		}
-		for i, ev := range []*hass.Event{kitchenLight, hallLight, noArea} {
+		for i, ev := range []*hass.Event{kitchenLight, hallLight, noArea, floorCall} {
 			if got := f.Match(ev); got != tc.want[i] {
 				t.Errorf("Parse(%q).Match(event %d) = %v, want %v", tc.query, i, got, tc.want[i])
 			}

@@ -16,11 +16,11 @@ func appendEnvelopeMessage(dst []byte, ev *hass.Event) []byte {
 //
 // with the type's alias (hass.Alias) and, between type and data, the keys seed 2 and seed 3 give
 // that type: state_changed has entity_id, domain and state, and as data the new state with
-// "old_state" added; call_service has domain, and entity_id when it names exactly one entity;
-// automation_triggered and script_started have entity_id and their domain, and their data gains
-// "automation_id" or "script_id" as Home Assistant means them (ev.ConfigID: the automation's
-// configuration id, the script's object id) when known; any other type has entity_id and domain
-// when they are known.
+// "old_state" added; call_service has domain, and entity_id when it concerns exactly one entity,
+// which it names; automation_triggered and script_started have entity_id and their domain, and
+// their data gains "automation_id" or "script_id" as Home Assistant means them (ev.ConfigID: the
+// automation's configuration id, the script's object id) when known; any other type has
+// entity_id and domain when they are known.
 func appendEnvelope(dst []byte, ev *hass.Event) []byte {
 	dst = append(dst, `{"id":`...)
 	dst = appendString(dst, ev.ID)

@@ -29,8 +29,10 @@ type Event struct {
 	EntityID string
 	// Domain is EntityID's domain, or data.domain for call_service. Empty when there is none.
 	Domain string
-	// Entities lists every entity the event names: EntityID, or for call_service every entity in
-	// service_data.entity_id and service_data.target.entity_id. Nil when there is none.
+	// Entities lists every entity the event concerns: EntityID, or for call_service every entity
+	// in service_data.entity_id and service_data.target.entity_id, then those its target reaches
+	// by area, device, floor or label or entity_id all (resolved at ingest through the
+	// registries, target.go). Nil when there is none.
 	Entities []string
 
 	// OldState and NewState are data.old_state and data.new_state of a state_changed event,
@@ -44,9 +46,13 @@ type Event struct {
 	// DeviceClass is attributes.device_class of new_state (or old_state on removal), if any.
 	DeviceClass string
 	// Area and AreaName are the id and name of the entity's area (its own, or its device's), and
-	// Labels its labels, sorted, from Home Assistant's registries; empty when unknown.
+	// Labels its labels, sorted, from Home Assistant's registries; empty when unknown. For a
+	// call_service, Labels are those its target names and those of all its Entities.
 	Area, AreaName string
 	Labels         []string
+	// Areas lists, for a call_service, every area it concerns, sorted by id: those its target
+	// names by area, floor or label, those of the devices it names, and those of its Entities.
+	Areas []AreaRef
 
 	// ConfigID is, for automation_triggered, the automation's configuration id (the id attribute
 	// of its state, "1718011223344"; empty when its configuration gives none), and for
@@ -56,6 +62,11 @@ type Event struct {
 
 	// Received is when hasse read the frame that carried the event, for delivery latency.
 	Received time.Time
+}
+
+// AreaRef names an area of Home Assistant's area registry.
+type AreaRef struct {
+	ID, Name string
 }
 
 // OriginResync marks events the gateway made itself to bring subscribers back to Home

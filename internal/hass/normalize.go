@@ -244,12 +244,33 @@ func (d *dataFields) secretsOnly() bool {
 		bytes.Equal(prev.attributes, next.attributes)
 }
 
-// appendEntities appends the entity id or list of entity ids val to ids, skipping duplicates and
-// anything that is not a string.
+// appendEntities appends the entity id or list of entity ids val to ids, as Home Assistant reads
+// them (cv.comp_entity_ids): a string may list several, comma-separated, and ids are lowercased.
+// It skips duplicates, anything that is not a string, and "all" and "none", which name no entity
+// (target.go resolves all).
 func appendEntities(ids []string, val []byte) []string {
+	addOne := func(id string) {
+		id = strings.TrimSpace(id)
+		if id != "" && !strings.EqualFold(id, "all") && !strings.EqualFold(id, "none") {
+			if !isLower(id) {
+				id = strings.ToLower(id)
+			}
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
 	add := func(v []byte) {
-		if id, ok := str(v); ok && id != "" && !slices.Contains(ids, id) {
-			ids = append(ids, id)
+		id, ok := str(v)
+		if !ok {
+			return
+		}
+		if strings.IndexByte(id, ',') < 0 {
+			addOne(id)
+			return
+		}
+		for part := range strings.SplitSeq(id, ",") {
+			addOne(part)
 		}
 	}
 	if len(val) == 0 || val[0] != '[' {
@@ -263,6 +284,16 @@ func appendEntities(ids []string, val []byte) []string {
 		}
 		add(v)
 	}
+}
+
+// isLower reports whether s has no upper-case ASCII letter.
+func isLower(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // domainOf returns the domain of entity id, "light" for "light.kitchen", or "" when it has none.

@@ -12,11 +12,23 @@ import (
 )
 
 // registry is what Home Assistant's area, device and entity registries (HA-PROTOCOL.md §15) say
-// of where entities are, read-only once made: a reload makes a new one.
+// of where entities are, and the indexes that resolve a service call's targets by area, device,
+// floor and label (target.go), read-only once made: a reload makes a new one.
 type registry struct {
 	entities  map[string]entityPlace // by entity id
 	devices   map[string]devicePlace // by device id
 	areaNames map[string]string      // area id → name
+
+	// Entities a call reaches indirectly (not hidden, disabled, config or diagnostic, as HA's
+	// helpers/service.py leaves those out), and what reaches them.
+	areaEntities   map[string][]string // area id → entities with that area of their own
+	deviceEntities map[string][]string // device id → its entities
+	areaDevices    map[string][]string // area id → devices in it (child devices: in their parent's)
+	floorAreas     map[string][]string // floor id → its areas
+	labelAreas     map[string][]string // label id → areas with it
+	labelDevices   map[string][]string // label id → devices with it
+	labelEntities  map[string][]string // label id → entities with it
+	platforms      map[string][]string // integration → its entities (hidden ones too), for entity_id: all
 }
 
 type devicePlace struct {
@@ -26,6 +38,94 @@ type devicePlace struct {
 type entityPlace struct {
 	area, device string
 	labels       []string
+	platform     string // the integration that provides it
+}
+
+// Registry entries as the list commands give them: only what hasse reads.
+type (
+	areaEntry struct {
+		AreaID  string   `json:"area_id"`
+		Name    string   `json:"name"`
+		FloorID string   `json:"floor_id"` // 2024.4+
+		Labels  []string `json:"labels"`   // 2024.4+
+	}
+	deviceEntry struct {
+		ID       string   `json:"id"`
+		AreaID   string   `json:"area_id"`
+		ParentID string   `json:"parent_device_id"` // 2026.9+
+		Labels   []string `json:"labels"`           // 2024.4+
+	}
+	entityEntry struct {
+		EntityID       string   `json:"entity_id"`
+		AreaID         string   `json:"area_id"`
+		DeviceID       string   `json:"device_id"`
+		Labels         []string `json:"labels"` // 2024.4+
+		Platform       string   `json:"platform"`
+		EntityCategory string   `json:"entity_category"`
+		HiddenBy       string   `json:"hidden_by"`
+		DisabledBy     string   `json:"disabled_by"`
+	}
+)
+
+// newRegistry makes the registry of the entries of the three list commands.
+func newRegistry(areas []areaEntry, devices []deviceEntry, entities []entityEntry) *registry {
+	r := &registry{
+		entities:       make(map[string]entityPlace, len(entities)),
+		devices:        make(map[string]devicePlace, len(devices)),
+		areaNames:      make(map[string]string, len(areas)),
+		areaEntities:   make(map[string][]string),
+		deviceEntities: make(map[string][]string),
+		areaDevices:    make(map[string][]string),
+		floorAreas:     make(map[string][]string),
+		labelAreas:     make(map[string][]string),
+		labelDevices:   make(map[string][]string),
+		labelEntities:  make(map[string][]string),
+		platforms:      make(map[string][]string),
+	}
+	for _, a := range areas {
+		r.areaNames[a.AreaID] = a.Name
+		if a.FloorID != "" {
+			r.floorAreas[a.FloorID] = append(r.floorAreas[a.FloorID], a.AreaID)
+		}
+		for _, l := range a.Labels {
+			r.labelAreas[l] = append(r.labelAreas[l], a.AreaID)
+		}
+	}
+	for _, d := range devices {
+		r.devices[d.ID] = devicePlace{area: d.AreaID, parent: d.ParentID}
+		for _, l := range d.Labels {
+			r.labelDevices[l] = append(r.labelDevices[l], d.ID)
+		}
+	}
+	for _, d := range devices {
+		if area := r.deviceArea(d.ID); area != "" {
+			r.areaDevices[area] = append(r.areaDevices[area], d.ID)
+		}
+	}
+	for _, e := range entities {
+		labels := slices.Clone(e.Labels)
+		slices.Sort(labels)
+		r.entities[e.EntityID] = entityPlace{area: e.AreaID, device: e.DeviceID, labels: labels, platform: e.Platform}
+		if e.DisabledBy != "" {
+			continue // has no state; no call reaches it
+		}
+		if e.Platform != "" {
+			r.platforms[e.Platform] = append(r.platforms[e.Platform], e.EntityID)
+		}
+		if e.EntityCategory != "" || e.HiddenBy != "" {
+			continue // never reached through an area, device or label
+		}
+		if e.AreaID != "" {
+			r.areaEntities[e.AreaID] = append(r.areaEntities[e.AreaID], e.EntityID)
+		}
+		if e.DeviceID != "" {
+			r.deviceEntities[e.DeviceID] = append(r.deviceEntities[e.DeviceID], e.EntityID)
+		}
+		for _, l := range e.Labels {
+			r.labelEntities[l] = append(r.labelEntities[l], e.EntityID)
+		}
+	}
+	return r
 }
 
 // place returns the area id, the area's name and the labels of entity id. An entity without an
@@ -70,21 +170,11 @@ func isRegistryUpdate(t string) bool {
 
 // loadRegistry reads the three registries over the session.
 func (s *session) loadRegistry(ctx context.Context) (*registry, error) {
-	var areas []struct {
-		AreaID string `json:"area_id"`
-		Name   string `json:"name"`
-	}
-	var devices []struct {
-		ID       string `json:"id"`
-		AreaID   string `json:"area_id"`
-		ParentID string `json:"parent_device_id"`
-	}
-	var entities []struct {
-		EntityID string   `json:"entity_id"`
-		AreaID   string   `json:"area_id"`
-		DeviceID string   `json:"device_id"`
-		Labels   []string `json:"labels"`
-	}
+	var (
+		areas    []areaEntry
+		devices  []deviceEntry
+		entities []entityEntry
+	)
 	for _, list := range []struct {
 		typ  string
 		into any
@@ -101,23 +191,7 @@ func (s *session) loadRegistry(ctx context.Context) (*registry, error) {
 			return nil, fmt.Errorf("%s: %w", list.typ, err)
 		}
 	}
-	r := &registry{
-		entities:  make(map[string]entityPlace, len(entities)),
-		devices:   make(map[string]devicePlace, len(devices)),
-		areaNames: make(map[string]string, len(areas)),
-	}
-	for _, a := range areas {
-		r.areaNames[a.AreaID] = a.Name
-	}
-	for _, d := range devices {
-		r.devices[d.ID] = devicePlace{area: d.AreaID, parent: d.ParentID}
-	}
-	for _, e := range entities {
-		labels := slices.Clone(e.Labels)
-		slices.Sort(labels)
-		r.entities[e.EntityID] = entityPlace{area: e.AreaID, device: e.DeviceID, labels: labels}
-	}
-	return r, nil
+	return newRegistry(areas, devices, entities), nil
 }
 
 // ErrNoRegistry means Home Assistant would not give its registries: area and label filters

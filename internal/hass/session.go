@@ -34,7 +34,7 @@ type session struct {
 	starting        atomic.Bool   // Home Assistant was starting at setup, and its states are not read yet
 	started         chan struct{} // the reader saw homeassistant_started while starting; holds one signal
 
-	automationIDs map[string]string // automation entity id → configuration id; the reader's (configid.go)
+	seen seen // what the reader learnt from states (seen.go)
 }
 
 // connect makes one connection to Home Assistant and serves it until it is lost or ctx ends. up
