@@ -1,0 +1,127 @@
+package main
+
+import (
+	"math/rand/v2"
+	"strconv"
+	"time"
+)
+
+// A bench entity is a dimmable light, light.bench_<i>, that the fake Home Assistant toggles on
+// each event; its states and events are rendered as Home Assistant renders them
+// (HA-PROTOCOL.md §7), with the publish stamp as the attribute "ts" of each event's new_state.
+
+// benchLight is one entity's current state.
+type benchLight struct {
+	on      bool
+	changed time.Time // last_changed, last_updated and last_reported: every write changes the state
+	context string    // id of the context of the last change
+}
+
+// entityID is the id of bench entity i.
+func entityID(i int) string { return "light.bench_" + strconv.Itoa(i) }
+
+// appendState renders entity i's state l; stamp ≥ 0 adds the attribute "ts".
+func appendState(b []byte, i int, l benchLight, stamp int64) []byte {
+	b = append(b, `{"entity_id":"light.bench_`...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	if l.on {
+		b = append(b, `","state":"on","attributes":{`...)
+	} else {
+		b = append(b, `","state":"off","attributes":{`...)
+	}
+	if stamp >= 0 {
+		b = append(b, `"ts":`...)
+		b = strconv.AppendInt(b, stamp, 10)
+		b = append(b, ',')
+	}
+	if l.on {
+		b = append(b, `"supported_color_modes":["brightness"],"color_mode":"brightness","brightness":255`...)
+	} else {
+		b = append(b, `"supported_color_modes":["brightness"],"color_mode":null,"brightness":null`...)
+	}
+	b = append(b, `,"friendly_name":"Bench `...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, `","supported_features":32},"last_changed":"`...)
+	b = appendHATime(b, l.changed)
+	b = append(b, `","last_reported":"`...)
+	b = appendHATime(b, l.changed)
+	b = append(b, `","last_updated":"`...)
+	b = appendHATime(b, l.changed)
+	b = append(b, `","context":`...)
+	b = appendContext(b, l.context)
+	return append(b, '}')
+}
+
+// appendStateChanged renders the event message of subscription sub for entity i changing from
+// old to cur, stamped with stamp. As in Home Assistant, "id" is the message's last key.
+func appendStateChanged(b []byte, sub int64, i int, old, cur benchLight, stamp int64) []byte {
+	b = append(b, `{"type":"event","event":{"event_type":"state_changed","data":{"entity_id":"light.bench_`...)
+	b = strconv.AppendInt(b, int64(i), 10)
+	b = append(b, `","old_state":`...)
+	b = appendState(b, i, old, -1)
+	b = append(b, `,"new_state":`...)
+	b = appendState(b, i, cur, stamp)
+	b = append(b, `},"origin":"LOCAL","time_fired":"`...)
+	b = appendHATime(b, cur.changed)
+	b = append(b, `","context":`...)
+	b = appendContext(b, cur.context)
+	b = append(b, `},"id":`...)
+	b = strconv.AppendInt(b, sub, 10)
+	return append(b, '}')
+}
+
+// appendContext renders a context with no parent and no user.
+func appendContext(b []byte, id string) []byte {
+	b = append(b, `{"id":"`...)
+	b = append(b, id...)
+	return append(b, `","parent_id":null,"user_id":null}`...)
+}
+
+// appendHATime renders t as Python's isoformat() does for Home Assistant's UTC times:
+// microseconds, no fraction when they are zero, and "+00:00".
+func appendHATime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	b = t.AppendFormat(b, "2006-01-02T15:04:05")
+	if us := t.Nanosecond() / 1000; us != 0 {
+		b = append(b, '.')
+		for d := 100000; d > 0; d /= 10 {
+			b = append(b, byte('0'+us/d%10))
+		}
+	}
+	return append(b, "+00:00"...)
+}
+
+// crockford is the alphabet of ULIDs.
+const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// newULID returns a ULID for t, as Home Assistant's context ids are: 48 bits of Unix
+// milliseconds and 80 random bits, in 26 characters of Crockford's base 32.
+func newULID(t time.Time) string {
+	var out [26]byte
+	ms := uint64(t.UnixMilli())
+	for i := 9; i >= 0; i-- {
+		out[i] = crockford[ms&31]
+		ms >>= 5
+	}
+	hi, lo := rand.Uint64()&(1<<16-1), rand.Uint64() // 16 + 64 random bits
+	for i := 25; i >= 10; i-- {
+		out[i] = crockford[lo&31]
+		lo = lo>>5 | hi<<59
+		hi >>= 5
+	}
+	return string(out[:])
+}
+
+// newHexID returns 32 random hex digits, the shape of Home Assistant's user and registry ids.
+func newHexID() string {
+	const hex = "0123456789abcdef"
+	var out [32]byte
+	for i := 0; i < 32; i += 16 {
+		v := rand.Uint64()
+		for j := range 16 {
+			out[i+j] = hex[v&15]
+			v >>= 4
+		}
+	}
+	return string(out[:])
+}
