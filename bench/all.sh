@@ -4,45 +4,33 @@
 # harness to core 1, writes the JSON results to bench/runs/<time>.jsonl (and appends them to
 # bench/results.jsonl), then prints a table of both side by side.
 #
-#   bench/all.sh            idle clients, 1,000 × 100/s, 10,000 × 10/s, the rate search (~6 min)
+#   bench/all.sh            footprint, idle clients, 1,000 × 100/s, 10,000 × 10/s, the rate search (~9 min)
 #   bench/all.sh --soak     and the 10-minute soak at 1,000 × 50/s (hasse only)
+#   HARNESS=shared bench/all.sh   the same with the shared reference harness (runs/<time>-shared.jsonl)
 #
 # hasse runs `serve` against the harness's fake Home Assistant with auth none, rate limits off
-# and client limits raised to 20,000, everything else at its defaults (SPEC.md §9).
+# and client limits raised to 20,000, everything else at its defaults (SPEC.md §9). The footprint
+# (bench/footprint.sh, first) runs it against `hasse simulate --rate 400` instead, with its
+# statistics history on as by default, for FOOTPRINT_WARM (default 2m) of a busy home.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SOAK=${1:-}
 mkdir -p bench/runs
-RUN=bench/runs/$(date -u +%Y%m%dT%H%M%SZ).jsonl
 . bench/lib.sh
-HA=127.0.0.1:18123
-HASSE=http://127.0.0.1:13000/subscribe_events?domain=light
-CEILING=http://127.0.0.1:18090/sse
+RUN=bench/runs/$(date -u +%Y%m%dT%H%M%SZ)$([ "$HARNESS" = own ] || echo "-$HARNESS").jsonl
 
-start_ceiling() {
-	taskset -c 0 "$BIN/ssebench" ceiling -addr 127.0.0.1:18090 >>"$BIN/ceiling.log" 2>&1 &
-	PID=$!
-	until curl -s -o /dev/null -X POST -d '{}' http://127.0.0.1:18090/publish; do sleep 0.1; done
-}
-stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; }
-# bench LABEL ARGS…: one harness run on core 1 against the server $PID.
-bench() {
-	local label=$1
-	shift
-	echo "== $label"
-	taskset -c 1 "$BIN/ssebench" "$@" -pid "$PID" -label "$label" -out "$RUN" | grep -v '^{'
-}
 fanout() { # LABEL N RATE DURATION [more flags]
 	local label=$1 n=$2 rate=$3 dur=$4
 	shift 4
 	start_hasse
-	bench "hasse $label" fanout -publisher hass -hass-addr $HA -url "$HASSE" -n "$n" -rate "$rate" -duration "$dur" "$@"
+	bench "hasse $label" fanout -publisher hass -hass-addr "$HA" -url "$HASSE" -n "$n" -rate "$rate" -duration "$dur" "$@"
 	stop
 	start_ceiling
 	bench "ceiling $label" fanout -publisher raw -url "$CEILING" -n "$n" -rate "$rate" -duration "$dur" "$@"
 	stop
 }
 
+footprint
 start_hasse
 bench "hasse idle" conns -url "$HASSE" -n 19500 -hold 10s
 stop
@@ -54,7 +42,7 @@ fanout "10000x10" 10000 10 20s
 fanout "search" 1000 100 10s -search
 if [ "$SOAK" = --soak ]; then
 	start_hasse
-	bench "hasse soak" fanout -publisher hass -hass-addr $HA -url "$HASSE" -n 1000 -rate 50 -duration 10m
+	bench "hasse soak" fanout -publisher hass -hass-addr "$HA" -url "$HASSE" -n 1000 -rate 50 -duration 10m
 	stop
 fi
 cat "$RUN" >>bench/results.jsonl

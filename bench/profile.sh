@@ -11,8 +11,8 @@ command -v perf >/dev/null || { echo "perf not found: apt-get install linux-perf
 start_hasse
 (sleep 4 && perf record -F 999 -g -p "$PID" -o "$BIN/perf.data" -- sleep 10 >/dev/null 2>&1) &
 PERF=$!
-taskset -c 1 "$BIN/ssebench" fanout -publisher hass -hass-addr 127.0.0.1:18123 \
-	-url 'http://127.0.0.1:13000/subscribe_events?domain=light' -n 1000 -rate 100 -duration 16s -pid "$PID" | grep -v '^{'
+taskset -c 1 "$H" fanout -publisher hass -hass-addr "$HA" -url "$HASSE" -n 1000 -rate 100 -duration 16s \
+	-pid "$PID" | grep -v '^{'
 wait "$PERF"
 kill "$PID"
 perf report -i "$BIN/perf.data" --no-children --sort dso --stdio -g none 2>/dev/null | grep '%' | head -4

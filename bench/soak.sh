@@ -13,10 +13,9 @@ start_hasse
 	start=$(date +%s)
 	while sleep 30; do
 		rss=$(awk '/VmRSS/ {print $2}' /proc/$PID/status 2>/dev/null) || break
-		heap=$(curl -s http://127.0.0.1:13000/metrics | awk '/^go_memstats_heap_inuse_bytes / {printf "%.0f", $2/1024}')
+		heap=$(curl -s "http://$HASSE_ADDR/metrics" | awk '/^go_memstats_heap_inuse_bytes / {printf "%.0f", $2/1024}')
 		echo "t=$(( $(date +%s) - start ))s rss_kb=$rss heap_inuse_kb=$heap"
 	done
 ) &
-taskset -c 1 "$BIN/ssebench" fanout -publisher hass -hass-addr 127.0.0.1:18123 \
-	-url 'http://127.0.0.1:13000/subscribe_events?domain=light' -n 1000 -rate 50 -duration "$DUR" \
+taskset -c 1 "$H" fanout -publisher hass -hass-addr "$HA" -url "$HASSE" -n 1000 -rate 50 -duration "$DUR" \
 	-pid "$PID" -label "hasse soak" -out bench/results.jsonl | grep -v '^{'

@@ -1,5 +1,6 @@
 // Command report prints the results of one bench/all.sh run as a Markdown table: each scenario
-// with hasse and the ceiling side by side.
+// with hasse and the ceiling side by side. It reads the JSON lines of either harness, the
+// project's (bench/harness) or the shared reference.
 //
 //	go run ./bench/report bench/runs/<time>.jsonl
 package main
@@ -74,10 +75,13 @@ func describe(r result, ok bool) string {
 	if !ok {
 		return "—"
 	}
-	switch r.Cmd {
-	case "conns":
+	switch {
+	case r.Cmd == "conns" && strings.HasSuffix(r.Label, " footprint"):
+		return fmt.Sprintf("RSS %.1f MiB with no client, %.1f MiB with %d idle clients held",
+			float64(r.RSSBefore)/1024, float64(r.RSSAfter)/1024, r.Held)
+	case r.Cmd == "conns":
 		return fmt.Sprintf("%d held, %.2f KiB RSS each", r.Held, r.RSSPerConn)
-	case "search":
+	case r.Cmd == "search":
 		return fmt.Sprintf("highest zero-loss rate with p99 < 100 ms: %.0f/s", r.MaxRate)
 	}
 	loss := "zero loss"
