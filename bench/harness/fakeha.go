@@ -43,7 +43,7 @@ type fakeHA struct {
 type haSession struct {
 	ws *websocket.Conn
 
-	mu   sync.Mutex     // guards subs, for the reader and publish; held while subscribe_events replies
+	mu   sync.Mutex     // guards subs; held while events are written and subscribe_events replies
 	subs map[int64]bool // subscription id → whether it gets state_changed
 }
 
@@ -115,7 +115,11 @@ func (h *fakeHA) publish(ctx context.Context, seq int64) error {
 	var buf []byte
 	var err error
 	for _, s := range sessions {
-		for _, sub := range s.stateSubs() {
+		s.mu.Lock() // each event is stamped once the connection is free to take it
+		for sub, wants := range s.subs {
+			if !wants {
+				continue
+			}
 			buf = appendStateChanged(buf[:0], sub, i, old, cur, time.Now().UnixNano())
 			if werr := s.ws.Write(ctx, websocket.MessageText, buf); werr != nil {
 				err = werr
@@ -123,24 +127,12 @@ func (h *fakeHA) publish(ctx context.Context, seq int64) error {
 			}
 			sent++
 		}
+		s.mu.Unlock()
 	}
 	if sent == 0 {
 		return cmp.Or(err, errNoSubscriber)
 	}
 	return nil
-}
-
-// stateSubs lists the subscriptions that get state_changed.
-func (s *haSession) stateSubs() []int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var ids []int64
-	for id, wants := range s.subs {
-		if wants {
-			ids = append(ids, id)
-		}
-	}
-	return ids
 }
 
 // states renders get_states' result: every light's state.
