@@ -26,7 +26,9 @@ func (s *Server) handOver(pool *writer.Pool, nc net.Conn, header http.Header, c 
 	c.AbortOnDrop(func() { _ = nc.SetWriteDeadline(time.Now()) }) // a dropped client's backlog stops at once
 	err := nc.SetWriteDeadline(time.Now().Add(s.cfg.ReadHeaderTimeout))
 	if err == nil {
-		_, err = (&net.Buffers{head, chunkSize(len(first)), first, crlf}).WriteTo(nc)
+		var n int64
+		n, err = (&net.Buffers{head, chunkSize(len(first)), first, crlf}).WriteTo(nc)
+		c.Wrote(int(n))
 	}
 	if err == nil {
 		err = c.WriteBacklog(out)

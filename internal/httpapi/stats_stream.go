@@ -1,6 +1,11 @@
 package httpapi
 
-import "hasse/internal/auth"
+import (
+	"crypto/tls"
+	"net/http"
+
+	"hasse/internal/auth"
+)
 
 // streamOpened notes a stream whose client the hub has registered: its token, when tokens
 // expire, and a notice to the statistics collector, which then looks at the hub's clients.
@@ -22,4 +27,13 @@ func (s *Server) streamEnded(id string) {
 	if s.cfg.Stats != nil {
 		s.cfg.Stats.Notice()
 	}
+}
+
+// protocolOf names r's protocol and TLS version for the statistics tool: "HTTP/1.1" or
+// "HTTP/2.0", and "TLS 1.3" or "" for a plain connection.
+func protocolOf(r *http.Request) (proto, tlsVersion string) {
+	if r.TLS != nil {
+		tlsVersion = tls.VersionName(r.TLS.Version)
+	}
+	return r.Proto, tlsVersion
 }

@@ -40,6 +40,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	}
 	sub.LastEventID = cmpOr(r.Header.Get("Last-Event-ID"), v.Get("last_event_id")) // the header wins
 	sub.RemoteAddr, sub.UserAgent = s.clientIP(r), clipTo(r.UserAgent(), 256)
+	sub.Protocol, sub.TLS = protocolOf(r)
 	c, err := s.hub.Subscribe(r.Context(), sub)
 	switch {
 	case errors.Is(err, hub.ErrFull):
@@ -89,6 +90,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	if _, err := w.Write(first); err != nil || out.Flush() != nil {
 		return nil
 	}
+	c.Wrote(len(first))
 	_ = c.Stream(r.Context(), out) // it ends when the client, the hub or a write does; nothing to answer
 	return nil
 }

@@ -28,10 +28,14 @@ var (
 )
 
 // Meter is told of every delivery: received holds the time hasse read each event that one write
-// to one client carried, flushed at now. It is called from the clients' writers, concurrently,
-// and must neither block nor allocate.
+// to one client carried, flushed at now. It is also told of the bytes every write put on a
+// client's connection, and of the events that should have reached a client and did not: those
+// dropped with a slow consumer's queue, and those of a write that failed. It is called from the
+// clients' writers (and, for drops, the hub), concurrently, and must neither block nor allocate.
 type Meter interface {
 	Delivered(now time.Time, received []time.Time)
+	Wrote(bytes int)
+	Undelivered(events int)
 }
 
 // Client is one subscriber: its filter, its wire format and the bounded queue the hub fills.
@@ -47,11 +51,14 @@ type Client struct {
 	ConnectedAt time.Time
 	RemoteAddr  string // the client's address, for the statistics tool
 	UserAgent   string
+	Protocol    string // the request's protocol ("HTTP/1.1", "HTTP/2.0"), for the statistics tool
+	TLS         string // the TLS version ("TLS 1.3"); "" for a plain connection
 	Resumed     bool   // a Last-Event-ID resume succeeded: Stream replays what was missed first
 	Gap         string // why a Last-Event-ID resume failed (a Gap… reason); "" otherwise
 
 	hub      *Hub
 	sent     atomic.Int64    // events written to the client
+	bytes    atomic.Int64    // bytes written to the client's connection
 	lastSent atomic.Int64    // when the last of them was flushed, Unix ns; 0 before one
 	replay   []*format.Frame // frames the resume owes the client, written before anything queued
 	snapshot []hass.State    // the snapshot owed to the client (nil: none), written first
@@ -83,6 +90,26 @@ func (c *Client) LastEventAt() time.Time {
 		return time.Unix(0, ns)
 	}
 	return time.Time{}
+}
+
+// BytesSent returns how many bytes have been written to the client's connection: what the
+// gateway wrote, the transfer coding's framing included where hasse writes it itself.
+func (c *Client) BytesSent() int64 { return c.bytes.Load() }
+
+// Wrote counts n bytes written to the client's connection. A writer that is not Stream calls it
+// for every write; it adds to atomic counters only.
+func (c *Client) Wrote(n int) {
+	c.bytes.Add(int64(n))
+	if m := c.hub.cfg.Meter; m != nil {
+		m.Wrote(n)
+	}
+}
+
+// WriteFailed counts a write to the client that failed, carrying events that are lost.
+func (c *Client) WriteFailed(events int) {
+	if m := c.hub.cfg.Meter; m != nil && events > 0 {
+		m.Undelivered(events)
+	}
 }
 
 // QueuedBytes returns the bytes waiting in the client's queue.
@@ -140,7 +167,9 @@ func (c *Client) Stream(ctx context.Context, out Output) error {
 		select {
 		case <-c.done: // before anything queued: a dropped client gets its error, not its backlog
 			buf, _, _ = c.Next(buf[:0], nil)
-			_ = write(out, buf, cfg.FinalWriteTimeout)
+			if write(out, buf, cfg.FinalWriteTimeout) == nil {
+				c.Wrote(len(buf))
+			}
 			return nil
 		default:
 		}
@@ -158,8 +187,10 @@ func (c *Client) Stream(ctx context.Context, out Output) error {
 			continue
 		}
 		if err := write(out, buf, cfg.WriteTimeout); err != nil {
+			c.WriteFailed(len(received))
 			return err
 		}
+		c.Wrote(len(buf))
 		c.Delivered(time.Now(), received)
 		keepAlive.Reset(cfg.KeepAlive)
 	}
@@ -184,19 +215,23 @@ func (c *Client) abortWrite() {
 func (c *Client) WriteBacklog(out Output) error {
 	timeout := c.hub.cfg.WriteTimeout
 	if c.snapshot != nil {
-		err := write(out, appendSnapshot(nil, c.Format, c.snapshot), timeout)
+		snap := appendSnapshot(nil, c.Format, c.snapshot)
+		err := write(out, snap, timeout)
 		c.snapshot = nil
 		if err != nil {
 			return err
 		}
+		c.Wrote(len(snap))
 	}
 	var buf []byte
 	for len(c.replay) > 0 {
 		var n int
 		buf, n = c.takeReplay(buf[:0], replayBatch)
 		if err := write(out, buf, timeout); err != nil {
+			c.WriteFailed(n + len(c.replay))
 			return err
 		}
+		c.Wrote(len(buf))
 		c.lastSent.Store(time.Now().UnixNano())
 		c.sent.Add(int64(n))
 	}

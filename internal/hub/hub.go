@@ -36,6 +36,8 @@ type Subscription struct {
 	Throttle       time.Duration // at most one state_changed per entity per Throttle; 0: all
 	RemoteAddr     string        // the client's address, for the statistics tool
 	UserAgent      string
+	Protocol       string // the request's protocol, for the statistics tool: "HTTP/1.1", "HTTP/2.0"
+	TLS            string // the TLS version, "TLS 1.3"; "" for a plain connection
 
 	stream streamResume // what Subscribe learned for a resume by stream id (cluster_resume.go)
 }
@@ -263,17 +265,24 @@ func (h *Hub) deliver(c *Client, fr *format.Frame, seq uint64) {
 		c.lastSeq = seq
 	}
 	if !c.q.push(fr, withID) {
-		h.drop(c)
+		h.drop(c, fr)
 	}
 }
 
-// drop ends c, whose queue is full.
-func (h *Hub) drop(c *Client) {
+// drop ends c, whose queue is full: fr did not fit. The events queued and fr, if it is one,
+// never reach c; the meter is told of them.
+func (h *Hub) drop(c *Client, fr *format.Frame) {
 	h.dropped.Add(1)
 	h.log.LogAttrs(context.Background(), slog.LevelWarn, "slow client dropped",
 		slog.String("client_id", c.ClientID), slog.Int("queued_bytes", c.q.pending()))
 	h.end(c, ErrSlowConsumer)
-	c.q.discard()
+	lost := c.q.discard()
+	if fr.Event != nil {
+		lost++
+	}
+	if m := h.cfg.Meter; m != nil && lost > 0 {
+		m.Undelivered(lost)
+	}
 	c.abortWrite()
 }
 
@@ -304,6 +313,8 @@ func (h *Hub) add(sub Subscription) (*Client, error) {
 		Throttle:    sub.Throttle,
 		RemoteAddr:  sub.RemoteAddr,
 		UserAgent:   sub.UserAgent,
+		Protocol:    sub.Protocol,
+		TLS:         sub.TLS,
 		ConnectedAt: time.Now(),
 		hub:         h,
 		q:           newQueue(sub.Format, h.cfg.QueueBytes),

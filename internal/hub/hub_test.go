@@ -68,6 +68,14 @@ type recorder struct {
 	flushes chan string
 	failAt  int // fail writes once this many flushes happened; 0 = never
 	n       int
+	total   int // bytes taken
+}
+
+// written returns the bytes the recorder took.
+func (r *recorder) written() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.total
 }
 
 func newRecorder() *recorder { return &recorder{flushes: make(chan string, 1024)} }
@@ -78,6 +86,7 @@ func (r *recorder) Write(p []byte) (int, error) {
 	if r.failAt > 0 && r.n >= r.failAt {
 		return 0, errors.New("broken pipe")
 	}
+	r.total += len(p)
 	return r.pending.Write(p)
 }
 
@@ -297,7 +306,8 @@ func TestShutdownEndsStreamsAfterFlushing(t *testing.T) {
 }
 
 func TestStreamEndsOnWriteError(t *testing.T) {
-	h := startHub(t, Config{})
+	meter := &meterRecorder{}
+	h := startHub(t, Config{Meter: meter})
 	c, err := h.Subscribe(context.Background(), Subscription{ID: "a", User: "u"})
 	if err != nil {
 		t.Fatal(err)
@@ -311,6 +321,11 @@ func TestStreamEndsOnWriteError(t *testing.T) {
 	h.Publish(stateEvent("light.a", "off"))
 	if err := <-errc; err == nil {
 		t.Error("Stream on a broken connection returned nil")
+	}
+	meter.mu.Lock()
+	defer meter.mu.Unlock()
+	if meter.undelivered != 1 {
+		t.Errorf("meter told of %d undelivered events, want 1: the event of the failed write", meter.undelivered)
 	}
 }
 
@@ -328,8 +343,22 @@ func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // meterRecorder is a Meter that keeps what it is told.
 type meterRecorder struct {
-	mu        sync.Mutex
-	latencies []time.Duration
+	mu          sync.Mutex
+	latencies   []time.Duration
+	bytes       int
+	undelivered int
+}
+
+func (m *meterRecorder) Wrote(n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.bytes += n
+}
+
+func (m *meterRecorder) Undelivered(n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.undelivered += n
 }
 
 func (m *meterRecorder) Delivered(now time.Time, received []time.Time) {
@@ -344,7 +373,7 @@ func TestCountersListAndDisconnect(t *testing.T) {
 	meter := &meterRecorder{}
 	h := startHub(t, Config{Meter: meter})
 	ctx := context.Background()
-	a, err := h.Subscribe(ctx, Subscription{ID: "a", User: "u", RemoteAddr: "192.0.2.1", UserAgent: "curl/8"})
+	a, err := h.Subscribe(ctx, Subscription{ID: "a", User: "u", RemoteAddr: "192.0.2.1", UserAgent: "curl/8", Protocol: "HTTP/2.0", TLS: "TLS 1.3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,10 +401,14 @@ func TestCountersListAndDisconnect(t *testing.T) {
 	if len(meter.latencies) != 2 || meter.latencies[0] < 0 {
 		t.Errorf("meter saw latencies %v, want two", meter.latencies)
 	}
+	if written := rec.written(); a.BytesSent() != int64(written) || meter.bytes != written || written == 0 {
+		t.Errorf("BytesSent = %d, meter saw %d bytes; the output took %d", a.BytesSent(), meter.bytes, written)
+	}
 	meter.mu.Unlock()
 	list := h.List(ctx)
-	if len(list) != 2 || list[0] != a || list[1] != b || list[0].RemoteAddr != "192.0.2.1" || list[0].UserAgent != "curl/8" {
-		t.Errorf("List = %v, want a then b with their address and agent", list)
+	if len(list) != 2 || list[0] != a || list[1] != b || list[0].RemoteAddr != "192.0.2.1" || list[0].UserAgent != "curl/8" ||
+		list[0].Protocol != "HTTP/2.0" || list[0].TLS != "TLS 1.3" {
+		t.Errorf("List = %v, want a then b with their address, agent and protocol", list)
 	}
 	if h.Disconnect(ctx, "nope") {
 		t.Error("Disconnect of an unknown id reported true")

@@ -121,6 +121,6 @@ func (h *Hub) broadcast(fr *format.Frame) {
 // control queues a control frame for c, dropping c when its queue is full.
 func (h *Hub) control(c *Client, fr *format.Frame) {
 	if !c.q.push(fr, true) {
-		h.drop(c)
+		h.drop(c, fr)
 	}
 }

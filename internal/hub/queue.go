@@ -109,10 +109,17 @@ func (q *queue) events() int {
 	return len(q.frames)
 }
 
-// discard drops everything waiting, for a client that will never read it.
-func (q *queue) discard() {
+// discard drops everything waiting, for a client that will never read it, and returns how many
+// events (not control frames) it dropped.
+func (q *queue) discard() (events int) {
 	q.mu.Lock()
+	for _, e := range q.frames {
+		if e.fr.Event != nil {
+			events++
+		}
+	}
 	clear(q.frames)
 	q.frames, q.bytes = q.frames[:0], 0
 	q.mu.Unlock()
+	return events
 }

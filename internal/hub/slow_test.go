@@ -237,3 +237,35 @@ func TestDroppedClientsWriteIsAborted(t *testing.T) {
 		}
 	})
 }
+
+// TestDroppedQueueIsUndelivered drops a client that reads nothing and checks that the meter is
+// told of every event it never got: those queued when it was dropped and the one that did not
+// fit; none after, as the client is gone by then.
+func TestDroppedQueueIsUndelivered(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		meter := &meterRecorder{}
+		h := startHub(t, Config{Meter: meter, QueueBytes: 4 << 10})
+		c, err := h.Subscribe(context.Background(), Subscription{ID: "stalled", User: "u"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		queued := 0
+		for i := 0; c.Err() == nil; i++ {
+			if i == 1000 {
+				t.Fatal("the client was never dropped")
+			}
+			queued = c.QueuedEvents()
+			h.Publish(stateEvent("light.a", fmt.Sprint(i)))
+			synctest.Wait() // the hub has dispatched it
+		}
+		for range 5 {
+			h.Publish(stateEvent("light.a", "after"))
+		}
+		synctest.Wait()
+		meter.mu.Lock()
+		defer meter.mu.Unlock()
+		if queued == 0 || meter.undelivered != queued+1 {
+			t.Errorf("meter told of %d undelivered events; %d were queued when the next did not fit", meter.undelivered, queued)
+		}
+	})
+}

@@ -28,6 +28,10 @@ type Stream interface {
 	Next(dst []byte, received []time.Time) (_ []byte, _ []time.Time, final bool)
 	// Delivered is told of the events written at now.
 	Delivered(now time.Time, received []time.Time)
+	// Wrote is told of the bytes each write put on the connection, as they go.
+	Wrote(n int)
+	// WriteFailed is told of a write that failed, with the number of events it carried.
+	WriteFailed(events int)
 	// AppendKeepAlive appends a keep-alive for a quiet stream.
 	AppendKeepAlive(dst []byte, now time.Time) []byte
 	// Done is closed when the stream has ended: what is still unwritten gets only
@@ -61,6 +65,28 @@ type Pool struct {
 	mu      sync.Mutex
 	stopped bool
 	live    sync.WaitGroup // one count per connection held
+}
+
+// ShardStatus is one writing goroutine's load, for the statistics tool.
+type ShardStatus struct {
+	Connections int           // connections the shard serves now
+	Writes      uint64        // writes to sockets so far, partial ones included
+	Bytes       uint64        // bytes the sockets took so far
+	Busy        time.Duration // time spent serving connections so far, not waiting
+}
+
+// Status returns the load of every shard. The counters are read one by one, each atomically.
+func (p *Pool) Status() []ShardStatus {
+	out := make([]ShardStatus, len(p.shards))
+	for i, sh := range p.shards {
+		out[i] = ShardStatus{
+			Connections: int(sh.load.conns.Load()),
+			Writes:      sh.load.writes.Load(),
+			Bytes:       sh.load.bytes.Load(),
+			Busy:        time.Duration(sh.load.busy.Load()),
+		}
+	}
+	return out
 }
 
 // New returns a Pool that is not yet running. It fails where the system has no readiness

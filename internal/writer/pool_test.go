@@ -293,3 +293,55 @@ func TestClientGoneBeforeAdd(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// TestStatusCountsTheWrites reads one stream's raw bytes and checks that the pool's status and
+// the client's own count agree with them, and that the shard lets the connection go at its end.
+func TestStatusCountsTheWrites(t *testing.T) {
+	r := startRig(t, hub.Config{}, Config{Writers: 2})
+	client, server := r.dial()
+	c, err := r.hub.Subscribe(context.Background(), hub.Subscription{ID: "counted", User: "u", Format: format.Named})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.pool.Add(c, server, func() { r.ends <- "counted" }); err != nil {
+		t.Fatal(err)
+	}
+	const events = 20
+	for i := range events {
+		r.hub.Publish(stateEvent("light.kitchen", strconv.Itoa(i)))
+	}
+	var raw []byte
+	buf := make([]byte, 4096)
+	for strings.Count(string(raw), "event: state_changed") < events {
+		n, err := client.Read(buf)
+		if err != nil {
+			t.Fatalf("after %d bytes: %v", len(raw), err)
+		}
+		raw = append(raw, buf[:n]...)
+	}
+	total := func() (conns int, writes, bytes uint64, busy time.Duration) {
+		for _, s := range r.pool.Status() {
+			conns, writes, bytes, busy = conns+s.Connections, writes+s.Writes, bytes+s.Bytes, busy+s.Busy
+		}
+		return
+	}
+	// The counters are added just after the write returns, maybe after the client read it.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		conns, writes, bytes, busy := total()
+		if bytes == uint64(len(raw)) && c.BytesSent() == int64(len(raw)) && conns == 1 && writes > 0 && busy > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status: %d connections, %d writes, %d bytes, busy %v; client counted %d bytes; the socket carried %d",
+				conns, writes, bytes, busy, c.BytesSent(), len(raw))
+		}
+	}
+	if n := len(r.pool.Status()); n != 2 {
+		t.Errorf("Status has %d shards, want 2", n)
+	}
+	client.Close()
+	<-r.ends
+	if conns, _, _, _ := total(); conns != 0 {
+		t.Errorf("%d connections after the only one ended, want 0", conns)
+	}
+}

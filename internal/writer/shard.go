@@ -57,11 +57,31 @@ type shard struct {
 	runq    []*conn // connections with something to do
 	adopted []*conn // connections new to the shard
 
+	load shardLoad
+
 	// Owned by run.
 	conns    []*conn
 	spare    []*conn // the last run queue, reused
 	buf      []byte
 	received []time.Time
+}
+
+// shardLoad counts a shard's work for [Pool.Status]. Only the shard's goroutine adds to it (and
+// the goroutine closing a connection, once), so the atomic adds never contend.
+type shardLoad struct {
+	conns  atomic.Int64
+	writes atomic.Uint64
+	bytes  atomic.Uint64
+	busy   atomic.Int64 // nanoseconds
+}
+
+// wrote counts one write to c that put n bytes on its socket.
+func (sh *shard) wrote(c *conn, n int) {
+	sh.load.writes.Add(1)
+	if n > 0 {
+		sh.load.bytes.Add(uint64(n))
+		c.stream.Wrote(n)
+	}
 }
 
 func newShard(p *Pool) *shard {
@@ -91,10 +111,13 @@ func (sh *shard) run(stop <-chan struct{}) {
 	for {
 		select {
 		case <-sh.signal:
+			start := time.Now()
 			sh.work()
+			sh.load.busy.Add(int64(time.Since(start)))
 		case now := <-tick.C:
 			sh.work()
 			sh.sweep(now)
+			sh.load.busy.Add(int64(time.Since(now)))
 		case <-stop:
 			sh.work()
 			for len(sh.conns) > 0 {
@@ -114,6 +137,9 @@ func (sh *shard) work() {
 	for _, c := range adopted {
 		c.slot = len(sh.conns)
 		sh.conns = append(sh.conns, c)
+	}
+	if len(adopted) > 0 {
+		sh.load.conns.Add(int64(len(adopted)))
 	}
 	for i, c := range batch {
 		c.scheduled.Store(false) // a wake from now on runs it again
@@ -174,7 +200,9 @@ func chunk(buf []byte) []byte {
 // write writes buf to c and keeps what the socket would not take.
 func (sh *shard) write(c *conn, buf []byte, received []time.Time) {
 	n, err := c.write(buf)
+	sh.wrote(c, n)
 	if err != nil {
+		c.stream.WriteFailed(len(received))
 		sh.close(c)
 		return
 	}
@@ -196,6 +224,7 @@ func (sh *shard) write(c *conn, buf []byte, received []time.Time) {
 // flush writes c's pending bytes and reports whether all are out.
 func (sh *shard) flush(c *conn) bool {
 	n, err := c.write(c.pending)
+	sh.wrote(c, n)
 	if err != nil {
 		sh.close(c)
 		return false
@@ -250,6 +279,7 @@ func (sh *shard) close(c *conn) {
 	sh.conns[c.slot], last.slot = last, c.slot
 	sh.conns[len(sh.conns)-1] = nil
 	sh.conns = sh.conns[:len(sh.conns)-1]
+	sh.load.conns.Add(-1)
 	go func() { // the hub may be busy: the shard's other connections need not wait for it
 		c.stream.Close()
 		if c.onEnd != nil {
