@@ -28,6 +28,12 @@ var ruleMetrics = map[string]func(c *Collector, s *Sample) float64{
 	"latency_p99":     func(_ *Collector, s *Sample) float64 { return s.Latency.Quantile(0.99) },
 	"error_rate":      func(c *Collector, s *Sample) float64 { return float64(s.Drops) / c.cfg.Interval.Minutes() },
 	"backlog":         func(_ *Collector, s *Sample) float64 { return float64(s.Backlog) },
+
+	"delivery_success_rate": func(_ *Collector, s *Sample) float64 { return s.SuccessRate() },
+	"bandwidth":             func(_ *Collector, s *Sample) float64 { return s.ByteRate },
+	"disk_write":            func(_ *Collector, s *Sample) float64 { return s.DiskWriteRate },
+	"goroutines":            func(_ *Collector, s *Sample) float64 { return float64(s.Goroutines) },
+	"threads":               func(_ *Collector, s *Sample) float64 { return float64(s.Threads) },
 }
 
 func connectionsPct(c *Collector, s *Sample) float64 {
@@ -37,15 +43,27 @@ func connectionsPct(c *Collector, s *Sample) float64 {
 	return float64(s.Connections) * 100 / float64(c.cfg.MaxClients)
 }
 
-// Rule raises an alert when Metric stays above Threshold for For. Metrics: connections,
-// connections_pct (% of the connection limit), event_rate (events written to clients per
-// second), memory (bytes), cpu (% of one core), latency_p99 (ms), error_rate (clients dropped as
-// slow consumers per minute), backlog (events queued to clients).
+// Rule raises an alert when Metric stays above Threshold (below it, with Below) for For.
+// Metrics: connections, connections_pct (% of the connection limit), event_rate (events written
+// to clients per second), memory (bytes), cpu (% of one core), latency_p99 (ms), error_rate
+// (clients dropped as slow consumers per minute), backlog (events queued to clients),
+// delivery_success_rate (% of the events that should have reached a client that did),
+// bandwidth (bytes written to clients per second), disk_write (bytes written to storage per
+// second), goroutines, threads (OS threads).
 type Rule struct {
 	Name      string   `json:"name"` // unique; default: the metric's name
 	Metric    string   `json:"metric"`
 	Threshold float64  `json:"threshold"`
 	For       Duration `json:"for"`
+	Below     bool     `json:"below,omitempty"` // alert when the metric is under the threshold
+}
+
+// breached reports whether v is past r's threshold.
+func (r *Rule) breached(v float64) bool {
+	if r.Below {
+		return v < r.Threshold
+	}
+	return v > r.Threshold
 }
 
 // Duration is a time.Duration written in JSON as Go writes durations ("1m30s").
@@ -75,8 +93,9 @@ func DefaultRules() []Rule {
 	}
 }
 
-// ParseRules reads rules written as metric>threshold[:for], comma separated, e.g.
-// "connections_pct>80:1m,latency_p99>250:30s". "none" and "" are no rules.
+// ParseRules reads rules written as metric>threshold[:for] or metric<threshold[:for], comma
+// separated, e.g. "connections_pct>80:1m,latency_p99>250:30s,delivery_success_rate<99:1m".
+// "none" and "" are no rules.
 func ParseRules(text string) ([]Rule, error) {
 	rules := []Rule{}
 	if strings.TrimSpace(text) == "none" {
@@ -86,12 +105,13 @@ func ParseRules(text string) ([]Rule, error) {
 		if item = strings.TrimSpace(item); item == "" {
 			continue
 		}
-		metric, rest, ok := strings.Cut(item, ">")
-		if !ok {
-			return nil, fmt.Errorf("alert rule %q: want metric>threshold[:for], like cpu>90:5m", item)
+		i := strings.IndexAny(item, "<>")
+		if i < 0 {
+			return nil, fmt.Errorf("alert rule %q: want metric>threshold[:for] or metric<threshold[:for], like cpu>90:5m", item)
 		}
+		metric, rest := item[:i], item[i+1:]
 		thr, dur, _ := strings.Cut(rest, ":")
-		r := Rule{Name: strings.TrimSpace(metric), Metric: strings.TrimSpace(metric)}
+		r := Rule{Name: strings.TrimSpace(metric), Metric: strings.TrimSpace(metric), Below: item[i] == '<'}
 		var err error
 		if r.Threshold, err = strconv.ParseFloat(strings.TrimSpace(thr), 64); err != nil {
 			return nil, fmt.Errorf("alert rule %q: threshold %q is not a number", item, thr)
@@ -139,9 +159,10 @@ type Alert struct {
 	Metric     string     `json:"metric"`
 	Threshold  float64    `json:"threshold"`
 	For        Duration   `json:"for"`
+	Below      bool       `json:"below,omitempty"` // the alert is for a metric under its threshold
 	State      string     `json:"state"`
 	Value      float64    `json:"value"`                 // the metric at the last evaluation
-	ActiveAt   time.Time  `json:"active_at"`             // when the metric went above the threshold
+	ActiveAt   time.Time  `json:"active_at"`             // when the metric went past the threshold
 	FiredAt    *time.Time `json:"fired_at,omitempty"`    // when the alert began firing
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"` // when it stopped
 }
@@ -157,22 +178,23 @@ type Transition struct {
 func (c *Collector) evaluate(s *Sample) {
 	for _, r := range c.rules {
 		v := ruleMetrics[r.Metric](c, s)
+		breached := r.breached(v)
 		a := c.alerts[r.Name]
 		switch {
-		case v > r.Threshold && a == nil:
-			a = &Alert{Rule: r.Name, Metric: r.Metric, Threshold: r.Threshold, For: r.For, State: StateInactive, ActiveAt: s.Time}
+		case breached && a == nil:
+			a = &Alert{Rule: r.Name, Metric: r.Metric, Threshold: r.Threshold, For: r.For, Below: r.Below, State: StateInactive, ActiveAt: s.Time}
 			c.alerts[r.Name] = a
 			a.Value = v
 			c.transition(a, StatePending, s.Time)
 			fallthrough
-		case v > r.Threshold && a.State == StatePending:
+		case breached && a.State == StatePending:
 			a.Value = v
 			if s.Time.Sub(a.ActiveAt) >= time.Duration(r.For) {
 				t := s.Time
 				a.FiredAt = &t
 				c.transition(a, StateFiring, s.Time)
 			}
-		case v > r.Threshold:
+		case breached:
 			a.Value = v
 		case a == nil:
 		case a.State == StatePending:
@@ -254,8 +276,8 @@ func (c *Collector) SetRules(ctx context.Context, rules []Rule) error {
 			}
 		}
 		c.rules = rules
-		if h := c.cfg.History; h != nil && c.storeErr == nil {
-			if err := h.SaveRules(SavedRules{Rules: rules, Replaced: c.cfg.Rules}); err != nil {
+		if c.cfg.History != nil && c.storeErr == nil {
+			if err := c.write(func(h History) error { return h.SaveRules(SavedRules{Rules: rules, Replaced: c.cfg.Rules}) }); err != nil {
 				c.storeFailed("save alert rules", err)
 			}
 		}

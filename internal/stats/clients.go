@@ -1,6 +1,9 @@
 package stats
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // The answers about open connections that more than one surface gives (the REST routes, the
 // WebSocket API and the MCP tools of SPEC.md §6), built here once.
@@ -15,8 +18,9 @@ type WithClients struct {
 // StatsWithClients returns the statistics and every open connection, oldest first.
 func (c *Collector) StatsWithClients(ctx context.Context) WithClients {
 	conns := []Connection{}
+	now, rates := time.Now(), c.latest.Load().rates
 	for _, cl := range c.hub.List(ctx) {
-		conns = append(conns, ConnectionOf(cl))
+		conns = append(conns, c.connection(cl, now, rates))
 	}
 	return WithClients{c.Stats(ctx), conns}
 }
@@ -34,12 +38,13 @@ type ConnectionPage struct {
 // skipping offset of them and returning at most limit.
 func (c *Collector) Connections(ctx context.Context, user string, limit, offset int) ConnectionPage {
 	page := ConnectionPage{Connections: []Connection{}, Limit: limit, Offset: offset}
+	now, rates := time.Now(), c.latest.Load().rates
 	for _, cl := range c.hub.List(ctx) {
 		if user != "" && cl.User != user {
 			continue
 		}
 		if page.Total >= offset && len(page.Connections) < limit {
-			page.Connections = append(page.Connections, ConnectionOf(cl))
+			page.Connections = append(page.Connections, c.connection(cl, now, rates))
 		}
 		page.Total++
 	}
@@ -50,7 +55,7 @@ func (c *Collector) Connections(ctx context.Context, user string, limit, offset 
 func (c *Collector) Connection(ctx context.Context, id string) (Connection, bool) {
 	for _, cl := range c.hub.List(ctx) {
 		if cl.ID == id {
-			return ConnectionOf(cl), true
+			return c.connection(cl, time.Now(), c.latest.Load().rates), true
 		}
 	}
 	return Connection{}, false

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"hasse/internal/geo"
 	"hasse/internal/hub"
 )
 
@@ -20,6 +21,7 @@ type Config struct {
 	ReconcileGap time.Duration // least time between two looks at the open connections; default 100ms
 	History      History       // where points and closed connections are kept; nil: memory only
 	HistoryErr   error         // why the store could not be opened, for HistoryProblem; nil: it could
+	Geo          *geo.DB       // countries and cities of client addresses; nil: network classes only
 }
 
 // History keeps the rollups and closed connections across restarts; store.DB is one. The
@@ -56,12 +58,18 @@ type Collector struct {
 	closes [numReasons]atomic.Int64
 	latest atomic.Pointer[view] // what Run saw last, for readers that need nothing more
 
+	places    sync.Map                   // client address → geo.Place, while a connection from it is open
+	pool      atomic.Pointer[poolSource] // the writer pool, once the HTTP server runs one
+	lifetimes lifetimes                  // of every closed connection, for /metrics
+	histOps   atomic.Int64               // writes to the history store
+	histTime  atomic.Int64               // the time they took, ns
+
 	queries chan func()
 	wake    chan struct{} // a stream started or ended: look at the connections soon
 	stopped chan struct{}
 
 	endedMu sync.Mutex
-	ended   []*hub.Client // unregistered by the hub, not yet recorded
+	ended   []ended // unregistered by the hub, not yet recorded
 
 	// Owned by Run.
 	sampler     sampler
@@ -73,13 +81,24 @@ type Collector struct {
 	recent      []Alert           // resolved, newest last
 	subscribers map[chan Transition]struct{}
 	storeErr    error
+	// closed since the last sample
+	closedSince   Durations
+	closedSeconds float64
 }
 
-// view is what the last sample left for lock-free readers.
+// ended is a client the hub unregistered, and when.
+type ended struct {
+	client *hub.Client
+	at     time.Time
+}
+
+// view is what the last sample left for lock-free readers. Nothing in it changes once published.
 type view struct {
 	sample  Sample
-	alerts  []Alert // pending and firing
-	problem string  // why history is not being kept, "" while it is
+	alerts  []Alert                 // pending and firing
+	problem string                  // why history is not being kept, "" while it is
+	rates   map[*hub.Client]float64 // bytes per second of each open client over the interval
+	busy    []float64               // % of the interval each writer shard spent writing
 }
 
 // New returns a Collector for h that is not yet running. m must be the Meter of h's Config.
@@ -114,8 +133,10 @@ func New(cfg Config, h *hub.Hub, m *Meter, log *slog.Logger) (*Collector, error)
 		subscribers: make(map[chan Transition]struct{}),
 	}
 	h.OnClose(c.Closed)
-	c.sampler = sampler{prevAt: c.start, prevCPU: cpuTime(), prevDist: m.snapshot(), prevDrops: h.Dropped()}
+	c.sampler = sampler{prevAt: c.start, prevCPU: cpuTime(), prevDist: m.snapshot(), prevDrops: h.Dropped(),
+		prevBytes: m.bytesSent(), prevLost: m.lost()}
 	c.sampler.prevSent = int64(c.sampler.prevDist.Total())
+	c.sampler.prevDiskRead, c.sampler.prevDiskWrite, _ = diskIO()
 	c.latest.Store(&view{sample: Sample{Time: c.start}})
 	if cfg.HistoryErr != nil {
 		c.storeFailed("open", cfg.HistoryErr)
@@ -170,9 +191,9 @@ func (c *Collector) Run(ctx context.Context) error {
 	for {
 		select {
 		case now := <-tick.C:
-			backlog, _ := c.reconcile(ctx)
+			list, backlog := c.reconcile(ctx)
 			lastLook = time.Now()
-			c.sampleAt(now, backlog, true)
+			c.sampleAt(now, list, backlog, true)
 		case <-c.wake:
 			if wait := c.cfg.ReconcileGap - time.Since(lastLook); wait > 0 {
 				later.Reset(wait)
@@ -188,7 +209,7 @@ func (c *Collector) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			later.Stop()
 			if time.Since(c.sampler.prevAt) >= 100*time.Millisecond { // the last interval, cut short
-				c.sampleAt(time.Now(), c.latest.Load().sample.Backlog, false)
+				c.sampleAt(time.Now(), nil, c.latest.Load().sample.Backlog, false)
 			}
 			c.recordEnded()
 			c.saveOpen()

@@ -32,44 +32,70 @@ func reasonOf(err error) int {
 	return 0
 }
 
-// Connection is one open SSE connection as the statistics tool shows it (SPEC.md §6.1).
+// Connection is one open SSE connection as the statistics tool shows it (SPEC.md §6.1): seed
+// 1's fields, then extras.
 type Connection struct {
-	ID            string                `json:"id"`
-	ClientID      string                `json:"client_id"`
-	UserID        string                `json:"user_id"`
-	ConnectedAt   time.Time             `json:"connected_at"`
-	LastEventAt   *time.Time            `json:"last_event_at"` // null before the first event
-	EventsSent    int64                 `json:"events_sent"`
-	Subscriptions []filter.Subscription `json:"subscriptions"`
-	State         string                `json:"state"` // active, or closing once the hub ended it
-	IPAddress     string                `json:"ip_address"`
-	UserAgent     string                `json:"user_agent"`
-	Format        string                `json:"format"`
-	QueuedEvents  int                   `json:"queued_events"`
-	QueuedBytes   int                   `json:"queued_bytes"`
+	ID             string                `json:"id"`
+	ClientID       string                `json:"client_id"`
+	UserID         string                `json:"user_id"`
+	ConnectedAt    time.Time             `json:"connected_at"`
+	LastEventAt    *time.Time            `json:"last_event_at"` // null before the first event
+	EventsSent     int64                 `json:"events_sent"`
+	Subscriptions  []filter.Subscription `json:"subscriptions"`
+	State          string                `json:"state"` // active, or closing once the hub ended it
+	IPAddress      string                `json:"ip_address"`
+	UserAgent      string                `json:"user_agent"`
+	Format         string                `json:"format"`
+	QueuedEvents   int                   `json:"queued_events"`
+	QueuedBytes    int                   `json:"queued_bytes"`
+	Duration       float64               `json:"duration"` // seconds open so far
+	Protocol       string                `json:"protocol"` // HTTP/1.1, HTTP/2.0
+	TLS            bool                  `json:"tls"`      // over HTTPS
+	TLSVersion     string                `json:"tls_version,omitempty"`
+	BytesSent      int64                 `json:"bytes_sent"`        // written to the connection so far
+	BytesPerSecond float64               `json:"bytes_per_second"`  // over the last sampling interval; since connecting when younger
+	Network        string                `json:"network"`           // loopback, private, link-local, public, other
+	IPVersion      string                `json:"ip_version"`        // IPv4, IPv6
+	Country        string                `json:"country,omitempty"` // ISO code, with a geographic database that knows the address
+	City           string                `json:"city,omitempty"`
 }
 
-// ConnectionOf describes c now.
-func ConnectionOf(c *hub.Client) Connection {
+// connection describes cl now; rates are the bytes per second of the last sample.
+func (c *Collector) connection(cl *hub.Client, now time.Time, rates map[*hub.Client]float64) Connection {
+	place := c.placeOf(cl.RemoteAddr)
 	conn := Connection{
-		ID:            c.ID,
-		ClientID:      c.ClientID,
-		UserID:        c.User,
-		ConnectedAt:   c.ConnectedAt.UTC(),
-		EventsSent:    c.EventsSent(),
-		Subscriptions: c.Filter.Subscriptions(),
+		ID:            cl.ID,
+		ClientID:      cl.ClientID,
+		UserID:        cl.User,
+		ConnectedAt:   cl.ConnectedAt.UTC(),
+		EventsSent:    cl.EventsSent(),
+		Subscriptions: cl.Filter.Subscriptions(),
 		State:         "active",
-		IPAddress:     c.RemoteAddr,
-		UserAgent:     c.UserAgent,
-		Format:        c.Format.String(),
-		QueuedEvents:  c.QueuedEvents(),
-		QueuedBytes:   c.QueuedBytes(),
+		IPAddress:     cl.RemoteAddr,
+		UserAgent:     cl.UserAgent,
+		Format:        cl.Format.String(),
+		QueuedEvents:  cl.QueuedEvents(),
+		QueuedBytes:   cl.QueuedBytes(),
+		Duration:      max(now.Sub(cl.ConnectedAt).Seconds(), 0),
+		Protocol:      cl.Protocol,
+		TLS:           cl.TLS != "",
+		TLSVersion:    cl.TLS,
+		BytesSent:     cl.BytesSent(),
+		Network:       place.Network,
+		IPVersion:     place.IPVersion,
+		Country:       place.Country,
+		City:          place.City,
 	}
-	if t := c.LastEventAt(); !t.IsZero() {
+	if r, ok := rates[cl]; ok {
+		conn.BytesPerSecond = r
+	} else {
+		conn.BytesPerSecond = float64(conn.BytesSent) / max(conn.Duration, 1e-3)
+	}
+	if t := cl.LastEventAt(); !t.IsZero() {
 		t = t.UTC()
 		conn.LastEventAt = &t
 	}
-	if c.Err() != nil {
+	if cl.Err() != nil {
 		conn.State = "closing"
 	}
 	return conn
@@ -87,67 +113,92 @@ type Closed struct {
 	Reason      string    `json:"reason"`
 	IPAddress   string    `json:"ip_address"`
 	UserAgent   string    `json:"user_agent"`
+	ClosedExtra
+}
+
+// ClosedExtra are the figures of a [Closed] connection that came after the first ones; the
+// history store keeps them as one JSON value.
+type ClosedExtra struct {
+	BytesSent  int64  `json:"bytes_sent"`
+	Protocol   string `json:"protocol"`
+	TLSVersion string `json:"tls_version,omitempty"`
+	Network    string `json:"network"`
+	Country    string `json:"country,omitempty"`
+	City       string `json:"city,omitempty"`
 }
 
 // Closed tells the collector that the hub has unregistered cl; New has the hub call it, on the
 // hub's goroutine. It never blocks: cl is recorded on the collector's goroutine.
 func (c *Collector) Closed(cl *hub.Client) {
+	now := time.Now()
 	c.endedMu.Lock()
-	c.ended = append(c.ended, cl)
+	c.ended = append(c.ended, ended{cl, now})
 	c.endedMu.Unlock()
 	c.Notice()
 }
 
-// reconcile looks at the hub's open clients and records the closed ones. It returns the events
-// queued to the open clients, and false when the hub is not running.
-func (c *Collector) reconcile(ctx context.Context) (backlog int, ok bool) {
-	list := c.hub.List(ctx)
+// reconcile looks at the hub's open clients and records the closed ones. It returns the open
+// clients and the events queued to them; list is nil when the hub is not running.
+func (c *Collector) reconcile(ctx context.Context) (list []*hub.Client, backlog int) {
+	list = c.hub.List(ctx)
 	if list == nil { // List gives nil only when the hub is not running; an empty hub is []
-		return 0, false
+		return nil, 0
 	}
 	c.peak = max(c.peak, len(list))
 	for _, cl := range list {
 		backlog += cl.QueuedEvents()
 	}
 	c.recordEnded()
-	return backlog, true
+	return list, backlog
 }
 
 // recordEnded records the clients the hub has unregistered since the last look.
 func (c *Collector) recordEnded() {
 	c.endedMu.Lock()
-	ended := c.ended
+	gone := c.ended
 	c.ended = nil
 	c.endedMu.Unlock()
-	if len(ended) == 0 {
+	if len(gone) == 0 {
 		return
 	}
-	now := time.Now()
-	closed := make([]Closed, 0, len(ended))
-	for _, cl := range ended {
-		closed = append(closed, c.recordClosed(cl, now))
+	closed := make([]Closed, 0, len(gone))
+	for _, e := range gone {
+		closed = append(closed, c.recordClosed(e.client, e.at))
 	}
-	if h := c.cfg.History; h != nil && c.storeErr == nil {
-		if err := h.SaveClosed(closed); err != nil {
+	if c.cfg.History != nil && c.storeErr == nil {
+		if err := c.write(func(h History) error { return h.SaveClosed(closed) }); err != nil {
 			c.storeFailed("save closed connections", err)
 		}
 	}
 }
 
-func (c *Collector) recordClosed(cl *hub.Client, now time.Time) Closed {
+func (c *Collector) recordClosed(cl *hub.Client, at time.Time) Closed {
 	r := reasonOf(cl.Err())
 	c.closes[r].Add(1)
+	lifetime := max(at.Sub(cl.ConnectedAt), 0)
+	c.lifetimes.record(lifetime)
+	c.closedSince[durationBucket(lifetime)]++
+	c.closedSeconds += lifetime.Seconds()
+	place := c.placeOf(cl.RemoteAddr)
 	rec := Closed{
 		ID:          cl.ID,
 		ClientID:    cl.ClientID,
 		UserID:      cl.User,
 		ConnectedAt: cl.ConnectedAt.UTC(),
-		ClosedAt:    now.UTC(),
-		Duration:    now.Sub(cl.ConnectedAt).Seconds(),
+		ClosedAt:    at.UTC(),
+		Duration:    lifetime.Seconds(),
 		EventsSent:  cl.EventsSent(),
 		Reason:      reasons[r],
 		IPAddress:   cl.RemoteAddr,
 		UserAgent:   cl.UserAgent,
+		ClosedExtra: ClosedExtra{
+			BytesSent:  cl.BytesSent(),
+			Protocol:   cl.Protocol,
+			TLSVersion: cl.TLS,
+			Network:    place.Network,
+			Country:    place.Country,
+			City:       place.City,
+		},
 	}
 	if len(c.closed) >= c.cfg.ClosedKept {
 		c.closed = append(c.closed[:0], c.closed[len(c.closed)-c.cfg.ClosedKept+1:]...)

@@ -30,6 +30,22 @@ type HistoryPoint struct {
 	CPUMax          float64   `json:"cpu_max"`
 	Backlog         int64     `json:"backlog_max"`
 	Drops           int64     `json:"dropped_clients"`
+
+	BytesPerSecond        float64 `json:"bytes_per_second"`
+	BytesPerSecondMax     float64 `json:"bytes_per_second_max"`
+	DeliverySuccessRate   float64 `json:"delivery_success_rate"`     // %, over the span
+	DeliverySuccessMin    float64 `json:"delivery_success_rate_min"` // %, the worst sample
+	Undelivered           int64   `json:"undelivered"`
+	ConnectionDuration    float64 `json:"connection_duration"`     // average age of the open connections, seconds
+	ConnectionDurationMax float64 `json:"connection_duration_max"` // the oldest, seconds
+	ConnectionsClosed     int64   `json:"connections_closed"`
+	DiskReadPerSecond     float64 `json:"disk_read_bytes_per_second"`
+	DiskWritePerSecond    float64 `json:"disk_write_bytes_per_second"`
+	HistoryWrites         int64   `json:"history_writes"`
+	Goroutines            float64 `json:"goroutines"`
+	GoroutinesMax         int64   `json:"goroutines_max"`
+	Threads               float64 `json:"threads"`
+	ThreadsMax            int64   `json:"threads_max"`
 }
 
 // History returns the history of period (1h, 24h, 7d or 30d), or [ErrPeriod], with at most
@@ -65,6 +81,12 @@ func (c *Collector) History(ctx context.Context, period string, closedLimit int)
 		n := float64(p.Samples)
 		var d Dist
 		d.AddBins(p.Latency)
+		e := &p.Extra
+		seconds := max(p.Seconds, 1e-3)
+		age := 0.0
+		if e.AgeCount > 0 {
+			age = e.AgeSum / float64(e.AgeCount)
+		}
 		rep.Series = append(rep.Series, HistoryPoint{
 			Timestamp:       p.Start.UTC(),
 			Connections:     float64(p.ConnSum) / n,
@@ -78,6 +100,22 @@ func (c *Collector) History(ctx context.Context, period string, closedLimit int)
 			CPUMax:          p.CPUMax,
 			Backlog:         p.BacklogMax,
 			Drops:           p.Drops,
+
+			BytesPerSecond:        float64(e.Bytes) / seconds,
+			BytesPerSecondMax:     e.ByteRateMax,
+			DeliverySuccessRate:   successRate(p.Events, e.Undelivered),
+			DeliverySuccessMin:    100 - e.FailPctMax,
+			Undelivered:           e.Undelivered,
+			ConnectionDuration:    age,
+			ConnectionDurationMax: e.AgeMax,
+			ConnectionsClosed:     e.Closed.Total(),
+			DiskReadPerSecond:     float64(e.DiskRead) / seconds,
+			DiskWritePerSecond:    float64(e.DiskWrite) / seconds,
+			HistoryWrites:         e.HistoryWrites,
+			Goroutines:            float64(e.GoroutinesSum) / n,
+			GoroutinesMax:         e.GoroutinesMax,
+			Threads:               float64(e.ThreadsSum) / n,
+			ThreadsMax:            e.ThreadsMax,
 		})
 	}
 	return rep, nil

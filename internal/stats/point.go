@@ -15,6 +15,33 @@ type Sample struct {
 	Backlog     int           // events queued to clients at Time, all queues together
 	Drops       int64         // clients dropped as slow consumers during the interval
 	Latency     Dist          // delivery latencies observed during the interval
+
+	Bytes         int64     // bytes written to clients during the interval
+	ByteRate      float64   // Bytes per second
+	Undelivered   int64     // events that should have reached a client and did not, during the interval
+	AgeSum        float64   // the open connections' ages at Time added up, seconds
+	AgeCount      int       // the connections in AgeSum
+	AgeMax        float64   // the oldest open connection's age at Time, seconds
+	Closed        Durations // lifetimes of the connections that closed during the interval
+	ClosedSeconds float64   // their sum, seconds
+	DiskRead      int64     // bytes the process read from storage during the interval
+	DiskWrite     int64     // bytes it wrote to storage
+	DiskReadRate  float64   // DiskRead per second
+	DiskWriteRate float64   // DiskWrite per second
+	HistoryWrites int64     // writes to the history store during the interval
+	Goroutines    int       // at Time
+	Threads       int       // OS threads at Time
+}
+
+// SuccessRate returns the share of the events that should have reached a client during the
+// interval that did, in %; 100 when none should have.
+func (s *Sample) SuccessRate() float64 { return successRate(s.Events, s.Undelivered) }
+
+func successRate(delivered, undelivered int64) float64 {
+	if delivered+undelivered <= 0 {
+		return 100
+	}
+	return float64(delivered) * 100 / float64(delivered+undelivered)
 }
 
 // Point is a rollup of the samples of one span of time, aligned to a multiple of Span (SPEC.md
@@ -33,6 +60,52 @@ type Point struct {
 	BacklogMax, BacklogLast    int64
 	Drops                      int64
 	Latency                    []Bin // delivery latencies, compact
+	Extra                      Extra // the figures added later, kept by the store as one value
+}
+
+// Extra are the figures of a [Point] that came after the first ones (issue 19): bandwidth,
+// delivery success, connection ages and lifetimes, disk I/O, goroutines and threads. The
+// history store keeps them as one JSON value, so that adding one needs no new column.
+type Extra struct {
+	Bytes            int64     `json:"bytes,omitempty"`         // written to clients
+	ByteRateMax      float64   `json:"byte_rate_max,omitempty"` // the highest of one sample
+	Undelivered      int64     `json:"undelivered,omitempty"`
+	FailPctMax       float64   `json:"fail_pct_max,omitempty"` // the worst sample's share of undelivered events, %
+	AgeSum           float64   `json:"age_sum,omitempty"`      // seconds, over samples and connections
+	AgeCount         int64     `json:"age_count,omitempty"`    // connections in AgeSum, once per sample: AgeSum / AgeCount is the average age
+	AgeMax           float64   `json:"age_max,omitempty"`
+	Closed           Durations `json:"closed,omitzero"` // lifetimes of the connections that closed
+	ClosedSeconds    float64   `json:"closed_seconds,omitempty"`
+	DiskRead         int64     `json:"disk_read,omitempty"`
+	DiskWrite        int64     `json:"disk_write,omitempty"`
+	DiskReadRateMax  float64   `json:"disk_read_rate_max,omitempty"`
+	DiskWriteRateMax float64   `json:"disk_write_rate_max,omitempty"`
+	HistoryWrites    int64     `json:"history_writes,omitempty"`
+	GoroutinesSum    int64     `json:"goroutines_sum,omitempty"`
+	GoroutinesMax    int64     `json:"goroutines_max,omitempty"`
+	ThreadsSum       int64     `json:"threads_sum,omitempty"`
+	ThreadsMax       int64     `json:"threads_max,omitempty"`
+}
+
+func (e *Extra) add(s *Sample) {
+	e.Bytes += s.Bytes
+	e.ByteRateMax = max(e.ByteRateMax, s.ByteRate)
+	e.Undelivered += s.Undelivered
+	e.FailPctMax = max(e.FailPctMax, 100-s.SuccessRate())
+	e.AgeSum += s.AgeSum
+	e.AgeCount += int64(s.AgeCount)
+	e.AgeMax = max(e.AgeMax, s.AgeMax)
+	e.Closed.Add(&s.Closed)
+	e.ClosedSeconds += s.ClosedSeconds
+	e.DiskRead += s.DiskRead
+	e.DiskWrite += s.DiskWrite
+	e.DiskReadRateMax = max(e.DiskReadRateMax, s.DiskReadRate)
+	e.DiskWriteRateMax = max(e.DiskWriteRateMax, s.DiskWriteRate)
+	e.HistoryWrites += s.HistoryWrites
+	e.GoroutinesSum += int64(s.Goroutines)
+	e.GoroutinesMax = max(e.GoroutinesMax, int64(s.Goroutines))
+	e.ThreadsSum += int64(s.Threads)
+	e.ThreadsMax = max(e.ThreadsMax, int64(s.Threads))
 }
 
 // add folds s into p; dist is p's latency distribution, kept dense while p is open.
@@ -54,6 +127,7 @@ func (p *Point) add(s *Sample, dist *Dist) {
 	p.BacklogMax = max(p.BacklogMax, int64(s.Backlog))
 	p.BacklogLast = int64(s.Backlog)
 	p.Drops += s.Drops
+	p.Extra.add(s)
 	dist.Add(&s.Latency)
 }
 

@@ -3,41 +3,89 @@ package stats
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"slices"
 	"time"
+
+	"hasse/internal/hub"
+	"hasse/internal/writer"
 )
 
 // sampler is what Run remembers between two samples.
 type sampler struct {
-	prevAt              time.Time
-	prevCPU             time.Duration
-	prevDist            Dist
-	prevDrops, prevSent int64
+	prevAt                      time.Time
+	prevCPU                     time.Duration
+	prevDist                    Dist
+	prevDrops, prevSent         int64
+	prevBytes, prevLost         int64
+	prevDiskRead, prevDiskWrite int64
+	prevHistOps                 int64
+	prevClientBytes             map[*hub.Client]int64
+	prevShards                  []writer.ShardStatus
 }
 
 // sampleAt takes the sample of the interval ending at now, folds it into the history, saves
-// the points it finished and, when asked, evaluates the alert rules.
-func (c *Collector) sampleAt(now time.Time, backlog int, alerts bool) {
+// the points it finished and, when asked, evaluates the alert rules. list is the hub's open
+// clients, nil when the hub has stopped.
+func (c *Collector) sampleAt(now time.Time, list []*hub.Client, backlog int, alerts bool) {
 	s := &c.sampler
 	cpu, dist, drops := cpuTime(), c.meter.snapshot(), c.hub.Dropped()
-	sent := int64(dist.Total())
+	sent, bytes, lost, histOps := int64(dist.Total()), c.meter.bytesSent(), c.meter.lost(), c.histOps.Load()
+	diskRead, diskWrite, diskOK := diskIO()
 	smp := Sample{
-		Time:        now,
-		Elapsed:     now.Sub(s.prevAt),
-		Connections: c.hub.Clients(),
-		Peak:        c.peak,
-		Events:      sent - s.prevSent,
-		Memory:      memoryBytes(),
-		Backlog:     backlog,
-		Drops:       drops - s.prevDrops,
-		Latency:     dist.Sub(s.prevDist),
+		Time:          now,
+		Elapsed:       now.Sub(s.prevAt),
+		Connections:   c.hub.Clients(),
+		Peak:          c.peak,
+		Events:        sent - s.prevSent,
+		Memory:        memoryBytes(),
+		Backlog:       backlog,
+		Drops:         drops - s.prevDrops,
+		Latency:       dist.Sub(s.prevDist),
+		Bytes:         bytes - s.prevBytes,
+		Undelivered:   lost - s.prevLost,
+		Closed:        c.closedSince,
+		ClosedSeconds: c.closedSeconds,
+		HistoryWrites: histOps - s.prevHistOps,
+		Goroutines:    runtime.NumGoroutine(),
+		Threads:       osThreads(),
 	}
+	if diskOK {
+		smp.DiskRead, smp.DiskWrite = max(diskRead-s.prevDiskRead, 0), max(diskWrite-s.prevDiskWrite, 0)
+		s.prevDiskRead, s.prevDiskWrite = diskRead, diskWrite
+	}
+	c.closedSince, c.closedSeconds = Durations{}, 0
+	var rates map[*hub.Client]float64
+	clientBytes := make(map[*hub.Client]int64, len(list))
 	if elapsed := smp.Elapsed.Seconds(); elapsed > 0 {
 		smp.Rate = float64(smp.Events) / elapsed
 		smp.CPU = (cpu - s.prevCPU).Seconds() / elapsed * 100
+		smp.ByteRate = float64(smp.Bytes) / elapsed
+		smp.DiskReadRate = float64(smp.DiskRead) / elapsed
+		smp.DiskWriteRate = float64(smp.DiskWrite) / elapsed
+		rates = make(map[*hub.Client]float64, len(list))
+		for _, cl := range list {
+			b := cl.BytesSent()
+			clientBytes[cl] = b
+			if prev, ok := s.prevClientBytes[cl]; ok {
+				rates[cl] = float64(b-prev) / elapsed
+			} // a client younger than the interval: its reader divides by its age
+		}
+	}
+	for _, cl := range list {
+		age := max(now.Sub(cl.ConnectedAt).Seconds(), 0)
+		smp.AgeSum += age
+		smp.AgeCount++
+		smp.AgeMax = max(smp.AgeMax, age)
+	}
+	shards := c.shards()
+	busy := busyShares(s.prevShards, shards, smp.Elapsed)
+	if list != nil {
+		c.forgetPlaces(list)
 	}
 	c.peak = smp.Connections
 	s.prevAt, s.prevCPU, s.prevDist, s.prevSent, s.prevDrops = now, cpu, dist, sent, drops
+	s.prevBytes, s.prevLost, s.prevHistOps, s.prevClientBytes, s.prevShards = bytes, lost, histOps, clientBytes, shards
 
 	var finished []Point
 	for _, t := range c.tiers {
@@ -51,12 +99,12 @@ func (c *Collector) sampleAt(now time.Time, backlog int, alerts bool) {
 	if alerts {
 		c.evaluate(&smp)
 	}
-	c.publish(smp)
+	c.publish(smp, rates, busy)
 }
 
 // publish leaves what readers without a query need.
-func (c *Collector) publish(smp Sample) {
-	v := &view{sample: smp}
+func (c *Collector) publish(smp Sample, rates map[*hub.Client]float64, busy []float64) {
+	v := &view{sample: smp, rates: rates, busy: busy}
 	for _, r := range c.rules {
 		if a := c.alerts[r.Name]; a != nil && a.State != StateResolved {
 			v.alerts = append(v.alerts, *a)
@@ -116,7 +164,7 @@ func (c *Collector) save(points []Point) {
 	if c.cfg.History == nil || c.storeErr != nil || len(points) == 0 {
 		return
 	}
-	if err := c.cfg.History.SavePoints(points); err != nil {
+	if err := c.write(func(h History) error { return h.SavePoints(points) }); err != nil {
 		c.storeFailed("save", err)
 	}
 }
@@ -125,9 +173,19 @@ func (c *Collector) prune(span time.Duration, before time.Time) {
 	if c.cfg.History == nil || c.storeErr != nil {
 		return
 	}
-	if err := c.cfg.History.Prune(span, before); err != nil {
+	if err := c.write(func(h History) error { return h.Prune(span, before) }); err != nil {
 		c.storeFailed("prune", err)
 	}
+}
+
+// write runs one write to the history store (one transaction), counting it and its time for the
+// disk I/O figures.
+func (c *Collector) write(w func(History) error) error {
+	start := time.Now()
+	err := w(c.cfg.History)
+	c.histTime.Add(int64(time.Since(start)))
+	c.histOps.Add(1)
+	return err
 }
 
 // saveOpen saves the points still filling, so that a restart goes on where this run stopped.

@@ -25,14 +25,15 @@ CREATE TABLE IF NOT EXISTS points (
 	mem_sum REAL NOT NULL, mem_max REAL NOT NULL, mem_last REAL NOT NULL,
 	cpu_sum REAL NOT NULL, cpu_max REAL NOT NULL, cpu_last REAL NOT NULL,
 	backlog_max INTEGER NOT NULL, backlog_last INTEGER NOT NULL, drops INTEGER NOT NULL,
-	latency TEXT NOT NULL,
+	latency TEXT NOT NULL, extra TEXT NOT NULL DEFAULT '{}',
 	PRIMARY KEY (span_ms, start_ms)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS closed (
 	seq INTEGER PRIMARY KEY AUTOINCREMENT,
 	id TEXT NOT NULL, client_id TEXT NOT NULL, user_id TEXT NOT NULL,
 	connected_ms INTEGER NOT NULL, closed_ms INTEGER NOT NULL, duration REAL NOT NULL,
-	events_sent INTEGER NOT NULL, reason TEXT NOT NULL, ip TEXT NOT NULL, user_agent TEXT NOT NULL
+	events_sent INTEGER NOT NULL, reason TEXT NOT NULL, ip TEXT NOT NULL, user_agent TEXT NOT NULL,
+	extra TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS settings (
 	name TEXT PRIMARY KEY, value TEXT NOT NULL
@@ -82,6 +83,23 @@ func (d *DB) init() error {
 	if _, err := d.db.Exec(schema); err != nil {
 		return fmt.Errorf("create tables: %w", err)
 	}
+	return d.addExtraColumns()
+}
+
+// addExtraColumns adds the extra column (the figures that came later, as one JSON value) to the
+// tables of a file made before it existed.
+func (d *DB) addExtraColumns() error {
+	for _, table := range []string{"points", "closed"} {
+		var n int
+		if err := d.db.QueryRow(`SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = 'extra'`, table).Scan(&n); err != nil {
+			return fmt.Errorf("upgrade %s: %w", table, err)
+		}
+		if n == 0 {
+			if _, err := d.db.Exec(`ALTER TABLE ` + table + ` ADD COLUMN extra TEXT NOT NULL DEFAULT '{}'`); err != nil {
+				return fmt.Errorf("upgrade %s: %w", table, err)
+			}
+		}
+	}
 	return nil
 }
 
@@ -96,11 +114,17 @@ func (d *DB) SavePoints(points []stats.Point) error {
 	}
 	defer tx.Rollback()
 	for _, p := range points {
-		_, err := tx.Exec(`INSERT OR REPLACE INTO points VALUES (?,?,?,?, ?,?,?, ?,?, ?,?,?, ?,?,?, ?,?,?, ?)`,
+		extra, err := json.Marshal(p.Extra)
+		if err != nil {
+			return fmt.Errorf("save points: %w", err)
+		}
+		_, err = tx.Exec(`INSERT OR REPLACE INTO points (span_ms, start_ms, samples, seconds, conn_sum, conn_max, conn_last,
+			events, rate_max, mem_sum, mem_max, mem_last, cpu_sum, cpu_max, cpu_last, backlog_max, backlog_last, drops, latency, extra)
+			VALUES (?,?,?,?, ?,?,?, ?,?, ?,?,?, ?,?,?, ?,?,?, ?,?)`,
 			p.Span.Milliseconds(), p.Start.UnixMilli(), p.Samples, p.Seconds,
 			p.ConnSum, p.ConnMax, p.ConnLast, p.Events, p.RateMax,
 			p.MemSum, p.MemMax, p.MemLast, p.CPUSum, p.CPUMax, p.CPULast,
-			p.BacklogMax, p.BacklogLast, p.Drops, encodeBins(p.Latency))
+			p.BacklogMax, p.BacklogLast, p.Drops, encodeBins(p.Latency), string(extra))
 		if err != nil {
 			return fmt.Errorf("save points: %w", err)
 		}
@@ -113,7 +137,9 @@ func (d *DB) SavePoints(points []stats.Point) error {
 
 // LoadPoints returns every point kept, by span and then oldest first.
 func (d *DB) LoadPoints() ([]stats.Point, error) {
-	rows, err := d.db.Query(`SELECT * FROM points ORDER BY span_ms, start_ms`)
+	rows, err := d.db.Query(`SELECT span_ms, start_ms, samples, seconds, conn_sum, conn_max, conn_last, events, rate_max,
+		mem_sum, mem_max, mem_last, cpu_sum, cpu_max, cpu_last, backlog_max, backlog_last, drops, latency, extra
+		FROM points ORDER BY span_ms, start_ms`)
 	if err != nil {
 		return nil, fmt.Errorf("load points: %w", err)
 	}
@@ -122,11 +148,14 @@ func (d *DB) LoadPoints() ([]stats.Point, error) {
 	for rows.Next() {
 		var p stats.Point
 		var span, start int64
-		var bins string
+		var bins, extra string
 		if err := rows.Scan(&span, &start, &p.Samples, &p.Seconds, &p.ConnSum, &p.ConnMax, &p.ConnLast, &p.Events, &p.RateMax,
 			&p.MemSum, &p.MemMax, &p.MemLast, &p.CPUSum, &p.CPUMax, &p.CPULast,
-			&p.BacklogMax, &p.BacklogLast, &p.Drops, &bins); err != nil {
+			&p.BacklogMax, &p.BacklogLast, &p.Drops, &bins, &extra); err != nil {
 			return nil, fmt.Errorf("load points: %w", err)
+		}
+		if err := json.Unmarshal([]byte(extra), &p.Extra); err != nil {
+			return nil, fmt.Errorf("load points: extra figures: %w", err)
 		}
 		p.Span, p.Start = time.Duration(span)*time.Millisecond, time.UnixMilli(start)
 		if p.Latency, err = decodeBins(bins); err != nil {
@@ -157,9 +186,13 @@ func (d *DB) SaveClosed(cs []stats.Closed) error {
 	}
 	defer tx.Rollback()
 	for _, c := range cs {
-		_, err := tx.Exec(`INSERT INTO closed (id, client_id, user_id, connected_ms, closed_ms, duration, events_sent, reason, ip, user_agent)
-			VALUES (?,?,?,?,?,?,?,?,?,?)`, c.ID, c.ClientID, c.UserID, c.ConnectedAt.UnixMilli(), c.ClosedAt.UnixMilli(),
-			c.Duration, c.EventsSent, c.Reason, c.IPAddress, c.UserAgent)
+		extra, err := json.Marshal(c.ClosedExtra)
+		if err != nil {
+			return fmt.Errorf("save closed connections: %w", err)
+		}
+		_, err = tx.Exec(`INSERT INTO closed (id, client_id, user_id, connected_ms, closed_ms, duration, events_sent, reason, ip, user_agent, extra)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?)`, c.ID, c.ClientID, c.UserID, c.ConnectedAt.UnixMilli(), c.ClosedAt.UnixMilli(),
+			c.Duration, c.EventsSent, c.Reason, c.IPAddress, c.UserAgent, string(extra))
 		if err != nil {
 			return fmt.Errorf("save closed connections: %w", err)
 		}
@@ -175,7 +208,7 @@ func (d *DB) SaveClosed(cs []stats.Closed) error {
 
 // LoadClosed returns the newest limit closed connections, newest last.
 func (d *DB) LoadClosed(limit int) ([]stats.Closed, error) {
-	rows, err := d.db.Query(`SELECT id, client_id, user_id, connected_ms, closed_ms, duration, events_sent, reason, ip, user_agent
+	rows, err := d.db.Query(`SELECT id, client_id, user_id, connected_ms, closed_ms, duration, events_sent, reason, ip, user_agent, extra
 		FROM (SELECT * FROM closed ORDER BY seq DESC LIMIT ?) ORDER BY seq`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("load closed connections: %w", err)
@@ -185,9 +218,13 @@ func (d *DB) LoadClosed(limit int) ([]stats.Closed, error) {
 	for rows.Next() {
 		var c stats.Closed
 		var connected, closed int64
+		var extra string
 		if err := rows.Scan(&c.ID, &c.ClientID, &c.UserID, &connected, &closed, &c.Duration, &c.EventsSent,
-			&c.Reason, &c.IPAddress, &c.UserAgent); err != nil {
+			&c.Reason, &c.IPAddress, &c.UserAgent, &extra); err != nil {
 			return nil, fmt.Errorf("load closed connections: %w", err)
+		}
+		if err := json.Unmarshal([]byte(extra), &c.ClosedExtra); err != nil {
+			return nil, fmt.Errorf("load closed connections: extra figures: %w", err)
 		}
 		c.ConnectedAt, c.ClosedAt = time.UnixMilli(connected).UTC(), time.UnixMilli(closed).UTC()
 		out = append(out, c)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -33,6 +34,9 @@ func point(span time.Duration, startMS int64, conns int64) stats.Point {
 		MemSum: 6e7, MemMax: 1.1e7, MemLast: 1e7, CPUSum: 12.5, CPUMax: 4, CPULast: 1.5,
 		BacklogMax: 9, BacklogLast: 2, Drops: 1,
 		Latency: []stats.Bin{{Index: 40, Count: 100}, {Index: 52, Count: 20}},
+		Extra: stats.Extra{Bytes: 4096 * conns, ByteRateMax: 100.5, Undelivered: 3, FailPctMax: 2.5, AgeSum: 600, AgeCount: 6,
+			AgeMax: 120, Closed: stats.Durations{1, 0, 2}, ClosedSeconds: 75, DiskWrite: 8192, DiskWriteRateMax: 300,
+			HistoryWrites: 4, GoroutinesSum: 120, GoroutinesMax: 22, ThreadsSum: 48, ThreadsMax: 8},
 	}
 }
 
@@ -105,6 +109,7 @@ func TestClosedConnections(t *testing.T) {
 			ID: "conn_" + reason, ClientID: "c", UserID: "u", ConnectedAt: time.UnixMilli(int64(i) * 1000).UTC(),
 			ClosedAt: time.UnixMilli(int64(i)*1000 + 1500).UTC(), Duration: 1.5, EventsSent: int64(i), Reason: reason,
 			IPAddress: "192.0.2.1", UserAgent: "ua",
+			ClosedExtra: stats.ClosedExtra{BytesSent: int64(i) * 100, Protocol: "HTTP/2.0", TLSVersion: "TLS 1.3", Network: "public", Country: "SE"},
 		}
 		all = append(all, c)
 	}
@@ -197,5 +202,57 @@ func TestRulesRoundTrip(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("LoadRules diff (-want +got):\n%s", diff)
+	}
+}
+
+// TestFileOfAnEarlierVersion opens a file made before the extra figures existed: it is upgraded,
+// its points and closed connections load with no extra figures, and new ones keep theirs.
+func TestFileOfAnEarlierVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`CREATE TABLE points (
+			span_ms INTEGER NOT NULL, start_ms INTEGER NOT NULL, samples INTEGER NOT NULL, seconds REAL NOT NULL,
+			conn_sum INTEGER NOT NULL, conn_max INTEGER NOT NULL, conn_last INTEGER NOT NULL,
+			events INTEGER NOT NULL, rate_max REAL NOT NULL,
+			mem_sum REAL NOT NULL, mem_max REAL NOT NULL, mem_last REAL NOT NULL,
+			cpu_sum REAL NOT NULL, cpu_max REAL NOT NULL, cpu_last REAL NOT NULL,
+			backlog_max INTEGER NOT NULL, backlog_last INTEGER NOT NULL, drops INTEGER NOT NULL,
+			latency TEXT NOT NULL,
+			PRIMARY KEY (span_ms, start_ms)) WITHOUT ROWID`,
+		`CREATE TABLE closed (seq INTEGER PRIMARY KEY AUTOINCREMENT,
+			id TEXT NOT NULL, client_id TEXT NOT NULL, user_id TEXT NOT NULL,
+			connected_ms INTEGER NOT NULL, closed_ms INTEGER NOT NULL, duration REAL NOT NULL,
+			events_sent INTEGER NOT NULL, reason TEXT NOT NULL, ip TEXT NOT NULL, user_agent TEXT NOT NULL)`,
+		`INSERT INTO points VALUES (10000, 10000, 1, 10, 2, 2, 2, 5, 0.5, 1e7, 1e7, 1e7, 1, 1, 1, 0, 0, 0, '40:5')`,
+		`INSERT INTO closed (id, client_id, user_id, connected_ms, closed_ms, duration, events_sent, reason, ip, user_agent)
+			VALUES ('conn_old', 'c', 'u', 0, 1000, 1, 3, 'client_closed', '192.0.2.1', 'ua')`,
+	} {
+		if _, err := old.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db := open(t, path)
+	points, err := db.LoadPoints()
+	if err != nil || len(points) != 1 || points[0].Events != 5 || points[0].Extra != (stats.Extra{}) {
+		t.Fatalf("LoadPoints = %+v, %v; want the old point with no extra figures", points, err)
+	}
+	closed, err := db.LoadClosed(10)
+	if err != nil || len(closed) != 1 || closed[0].ID != "conn_old" || closed[0].ClosedExtra != (stats.ClosedExtra{}) {
+		t.Fatalf("LoadClosed = %+v, %v; want conn_old with no extra figures", closed, err)
+	}
+	fresh := point(time.Minute, 60_000, 3)
+	if err := db.SavePoints([]stats.Point{fresh}); err != nil {
+		t.Fatal(err)
+	}
+	points, err = db.LoadPoints()
+	if err != nil || len(points) != 2 || points[1].Extra != fresh.Extra { // by span: the 10 s point first
+		t.Fatalf("after saving a new point: %+v, %v; want its extra figures kept", points, err)
 	}
 }
