@@ -66,6 +66,8 @@ type clusterTotals struct {
 	MemoryUsage       uint64  `json:"memory_usage"`
 	EventBacklog      int     `json:"event_backlog"`
 	DroppedClients    int64   `json:"dropped_clients"`
+	BytesSent         int64   `json:"bytes_sent"`
+	BytesPerSecond    float64 `json:"bytes_per_second"`
 }
 
 type instanceStats struct {
@@ -106,6 +108,8 @@ func (s *Server) writeClusterStats(w http.ResponseWriter, r *http.Request) error
 		t.MemoryUsage += is.Stats.MemoryUsage
 		t.EventBacklog += is.Stats.EventBacklog
 		t.DroppedClients += is.Stats.DroppedClients
+		t.BytesSent += is.Stats.BytesSent
+		t.BytesPerSecond += is.Stats.BytesPerSecond
 	}
 	writeData(w, out)
 	return nil

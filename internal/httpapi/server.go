@@ -172,6 +172,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		var pooled sync.WaitGroup
 		pooled.Go(func() { _ = pool.Run(ctx) }) // after ctx ends, it waits for the hub's goodbyes
 		s.pool.Store(pool)
+		s.poolStarted(pool)
 		defer pooled.Wait()
 	}
 	errc := make(chan error, 1)

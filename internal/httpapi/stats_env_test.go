@@ -34,9 +34,17 @@ type statsEnv struct {
 // "wall-secret" (user wall, not an admin).
 func newStatsEnv(t *testing.T, cfg Config, scfg stats.Config) *statsEnv {
 	t.Helper()
+	return newStatsEnvHub(t, cfg, scfg, hub.Config{})
+}
+
+// newStatsEnvHub is newStatsEnv with a hub configured by hcfg. With cfg.TLSCert the server
+// serves HTTPS, and url begins with https.
+func newStatsEnvHub(t *testing.T, cfg Config, scfg stats.Config, hcfg hub.Config) *statsEnv {
+	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	m := new(stats.Meter)
-	h, err := hub.New(hub.Config{Meter: m}, log)
+	hcfg.Meter = m
+	h, err := hub.New(hcfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +81,11 @@ func newStatsEnv(t *testing.T, cfg Config, scfg stats.Config) *statsEnv {
 		t.Fatal(err)
 	}
 	wg.Go(func() { _ = s.Serve(ctx, ln) })
-	env := &statsEnv{url: "http://" + ln.Addr().String(), srv: s, hub: h, stats: c}
+	scheme := "http://"
+	if cfg.TLSCert != "" {
+		scheme = "https://"
+	}
+	env := &statsEnv{url: scheme + ln.Addr().String(), srv: s, hub: h, stats: c}
 	env.stop = sync.OnceFunc(func() { cancel(); wg.Wait() })
 	t.Cleanup(env.stop)
 	return env

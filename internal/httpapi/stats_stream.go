@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"hasse/internal/auth"
+	"hasse/internal/writer"
 )
 
 // streamOpened notes a stream whose client the hub has registered: its token, when tokens
@@ -36,4 +37,11 @@ func protocolOf(r *http.Request) (proto, tlsVersion string) {
 		tlsVersion = tls.VersionName(r.TLS.Version)
 	}
 	return r.Proto, tlsVersion
+}
+
+// poolStarted has the statistics show the load of the writer pool Serve started.
+func (s *Server) poolStarted(p *writer.Pool) {
+	if s.cfg.Stats != nil {
+		s.cfg.Stats.SetPool(p.Status)
+	}
 }
