@@ -72,7 +72,7 @@ func newEnv(t *testing.T, authMode string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	col, err := stats.New(stats.Config{}, h, meter, log)
+	col, err := stats.New(stats.Config{Interval: 200 * time.Millisecond}, h, meter, log) // samples soon enough to wait for
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,14 +58,14 @@ func admin(ctx context.Context) error {
 func (s *Server) addStatsTools(srv *mcp.Server) {
 	mcp.AddTool(srv, &mcp.Tool{
 		Name:         "get_sse_stats",
-		Description:  "The gateway's SSE statistics now (active connections, events sent and per second, latency, memory, CPU, uptime, backlog, alerts) and every open connection. Administrators only.",
+		Description:  "The gateway's SSE statistics now (active connections, events sent and per second, latency, memory, CPU, uptime, backlog, alerts; bytes sent and per second, delivery success rate, connection durations, protocols, where clients connect from, disk I/O, connection and thread pools) and every open connection. Administrators only.",
 		Annotations:  readOnly,
 		InputSchema:  schemaFor[NoInput](nil),
 		OutputSchema: schemaFor[stats.WithClients](nil),
 	}, s.getStats)
 	mcp.AddTool(srv, &mcp.Tool{
 		Name:        "list_sse_connections",
-		Description: "The open SSE connections, oldest first, a page at a time: who, from where, their filters, events sent. Administrators only.",
+		Description: "The open SSE connections, oldest first, a page at a time: who, from where (address, network, country), their filters, events and bytes sent, protocol, how long open. Administrators only.",
 		Annotations: readOnly,
 		InputSchema: schemaFor[ListConnectionsInput](func(p map[string]*jsonschema.Schema) {
 			bounded(p["limit"], 1, 1000)
@@ -82,7 +82,7 @@ func (s *Server) addStatsTools(srv *mcp.Server) {
 	}, s.getConnection)
 	mcp.AddTool(srv, &mcp.Tool{
 		Name:        "get_sse_metrics",
-		Description: "Connections, event rate, delivery latency (p50, p95, p99 in ms), memory and CPU over a period: current, peak and average. Administrators only.",
+		Description: "Connections and their durations, event rate, delivery success rate, delivery latency (p50, p95, p99 in ms), memory, CPU, bandwidth, disk I/O, goroutines and threads over a period: current, peak (or worst) and average. Administrators only.",
 		Annotations: readOnly,
 		InputSchema: schemaFor[MetricsInput](func(p map[string]*jsonschema.Schema) {
 			p["period"].Enum = []any{"1h", "24h", "7d", "30d"}

@@ -137,3 +137,42 @@ func keys(v any) []string {
 	m, _ := v.(map[string]any)
 	return slices.Sorted(maps.Keys(m))
 }
+
+// TestStatsToolsShowTheNewFigures opens a stream and reads, through the tools, what the stream
+// caused: its protocol, place, duration and bytes, and the statistics' bandwidth, delivery
+// success, geography and pools.
+func TestStatsToolsShowTheNewFigures(t *testing.T) {
+	e := newEnv(t, httpapi.AuthTokens)
+	cs := e.connect(t, adminToken)
+	events := e.stream(t, "entity_id=sensor.never_there&client_id=mcp-figures", wallToken)
+	next(t, events)
+
+	var page stats.ConnectionPage
+	waitFor(t, "the stream's first bytes counted", func() bool {
+		call(t, cs, "list_sse_connections", nil, &page)
+		return len(page.Connections) == 1 && page.Connections[0].BytesSent > 0
+	})
+	var got struct{ Connection stats.Connection }
+	if msg := call(t, cs, "get_sse_connection", map[string]any{"connection_id": page.Connections[0].ID}, &got); msg != "" {
+		t.Fatal(msg)
+	}
+	c := got.Connection
+	if c.Protocol != "HTTP/1.1" || c.TLS || c.Network != "loopback" || c.IPVersion != "IPv4" || c.BytesSent == 0 || c.Duration < 0 {
+		t.Errorf("get_sse_connection = %+v, want a plain HTTP/1.1 stream from loopback that has been sent bytes", c)
+	}
+	var st stats.WithClients
+	call(t, cs, "get_sse_stats", nil, &st)
+	if st.Protocols["HTTP/1.1"] != 1 || st.Geography.Networks["loopback"] != 1 || st.BytesSent < c.BytesSent ||
+		st.Delivery.SuccessRate != 100 || st.ConnectionPool.Pooled != 1 || st.ThreadPool.Goroutines == 0 ||
+		st.ConnectionDuration.Distribution[0].Count != 1 {
+		t.Errorf("get_sse_stats = %+v", st.Stats)
+	}
+	var m stats.Metrics
+	waitFor(t, "a sample with the stream's bytes", func() bool {
+		call(t, cs, "get_sse_metrics", nil, &m)
+		return m.Metrics.Resources.Network.BytesSent > 0
+	})
+	if m.Metrics.Events.Delivery.SuccessRate.Average != 100 || m.Metrics.Resources.Goroutines.Current == 0 {
+		t.Errorf("get_sse_metrics = %+v", m.Metrics)
+	}
+}
