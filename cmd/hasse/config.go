@@ -16,6 +16,7 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
+	"hasse/internal/geo"
 	"hasse/internal/stats"
 )
 
@@ -49,6 +50,7 @@ type settings struct {
 	TLSKey            string        `env:"MCP_HTTP_TLS_KEY"`
 	StatsDB           string        `env:"MCP_SSE_STATS_DB"`
 	Alerts            string        `env:"MCP_SSE_ALERTS"`
+	GeoIPDB           string        `env:"MCP_SSE_GEOIP_DB"`
 	RedisURL          string        `env:"MCP_REDIS_URL"`
 	RedisInstance     string        `env:"MCP_REDIS_INSTANCE"`
 	RedisPrefix       string        `env:"MCP_REDIS_PREFIX" envDefault:"hasse"`
@@ -185,6 +187,13 @@ func (s *settings) validate(cmd string) error {
 		return errors.New("MCP_RATE_LIMIT_MAX_REQUESTS, MCP_RATE_LIMIT_PER_USER: must be at least 1 (or MCP_RATE_LIMIT_ENABLED=false)")
 	case s.RateLimitEnabled && s.RateLimitWindowMS < 1:
 		return errors.New("MCP_RATE_LIMIT_WINDOW_MS: must be at least 1")
+	}
+	if s.GeoIPDB != "" { // checked here, so that a wrong file stops start-up as a bad setting does
+		db, err := geo.Open(s.GeoIPDB)
+		if err != nil {
+			return fmt.Errorf("MCP_SSE_GEOIP_DB: %w", err)
+		}
+		db.Close()
 	}
 	if s.Alerts != "" { // "": the default rules
 		var err error

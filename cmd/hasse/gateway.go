@@ -18,6 +18,7 @@ import (
 	"hasse/internal/auth"
 	"hasse/internal/cluster"
 	"hasse/internal/format"
+	"hasse/internal/geo"
 	"hasse/internal/hass"
 	"hasse/internal/httpapi"
 	"hasse/internal/hub"
@@ -32,6 +33,7 @@ type gateway struct {
 	hub    *hub.Hub
 	stats  *stats.Collector
 	db     *store.DB // the statistics history; nil: in memory only
+	geo    *geo.DB   // countries and cities of clients; nil: none
 	ha     *hass.Client
 	node   *cluster.Node // multi-instance mode (MCP_REDIS_URL); nil otherwise
 	http   *httpapi.Server
@@ -85,6 +87,18 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 		userLimit = limit.Config{Requests: s.RateLimitPerUser, Window: window}
 	}
 	scfg := stats.Config{MaxClients: s.MaxClients, Rules: s.alertRules}
+	if s.GeoIPDB != "" {
+		if scfg.Geo, err = geo.Open(s.GeoIPDB); err != nil {
+			return nil, fmt.Errorf("MCP_SSE_GEOIP_DB: %w", err)
+		}
+		log.LogAttrs(context.Background(), slog.LevelInfo, "clients placed by a geographic database",
+			slog.String("file", s.GeoIPDB), slog.String("type", scfg.Geo.Type()))
+		defer func() {
+			if g == nil { // a later part failed
+				scfg.Geo.Close()
+			}
+		}()
+	}
 	db, err := openStatsDB(s.StatsDB)
 	if err != nil {
 		scfg.HistoryErr = fmt.Errorf("MCP_SSE_STATS_DB: %w", err) // reported; history stays in memory
@@ -132,7 +146,7 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 	if err != nil {
 		return nil, fmt.Errorf("MCP_HTTP_ADDR: %w", err)
 	}
-	return &gateway{hub: h, stats: col, db: db, ha: ha, node: node, http: srv, listen: ln, tls: s.TLSCert != ""}, nil
+	return &gateway{hub: h, stats: col, db: db, geo: scfg.Geo, ha: ha, node: node, http: srv, listen: ln, tls: s.TLSCert != ""}, nil
 }
 
 // run runs every part until ctx ends or one fails.
@@ -156,7 +170,11 @@ func (g *gateway) run(ctx context.Context) error {
 		})
 	}
 	eg.Go(func() error { return g.http.Serve(ctx, g.listen) })
-	return eg.Wait()
+	err := eg.Wait()
+	if g.geo != nil {
+		g.geo.Close() // nothing reads it any more
+	}
+	return err
 }
 
 // url is the gateway's base URL as a local client reaches it.
