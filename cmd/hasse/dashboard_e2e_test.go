@@ -10,12 +10,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	sse "github.com/tmaxmax/go-sse"
+
+	"hasse/internal/geo/geotest"
 )
 
 // These tests open the dashboard that the gateway serves at / in headless Chromium, driven by
@@ -34,6 +37,18 @@ type dashLine struct {
 	Cells       []string `json:"cells"`       // probe_shown: the probe's row
 	Domains     []string `json:"domains"`     // feed: each listed event's domain
 	Path        string   `json:"path"`        // screenshot
+	// facts: the labels of the geography and pool panels' lists, the process facts, and the
+	// place the table shows for the client from abroad
+	Networks  []string `json:"networks"`
+	Countries []string `json:"countries"`
+	Cities    []string `json:"cities"`
+	Protocols []string `json:"protocols"`
+	Ages      []string `json:"ages"`
+	Writers   int      `json:"writers"`
+	Process   string   `json:"process"`
+	Place     string   `json:"place"`
+	Delivered string   `json:"delivered"`
+	Bandwidth string   `json:"bandwidth"`
 }
 
 // dashDriver is dashboard.mjs running.
@@ -89,11 +104,15 @@ type sseClient struct {
 }
 
 // openSSE opens the demo's SSE endpoint with query and returns once the connection event came.
-func openSSE(t *testing.T, d *demoInstance, query string) *sseClient {
+// header holds extra header names and values, in pairs.
+func openSSE(t *testing.T, d *demoInstance, query string, header ...string) *sseClient {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", d.base+"/subscribe_events?"+query, nil)
 	req.Header.Set("Authorization", "Bearer "+d.token)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		cancel()
@@ -183,19 +202,22 @@ func buildDir(t *testing.T) string {
 	return dir
 }
 
-// Sign in with the demo's token (after a wrong one is refused), see a client come, disconnect it
-// with its button and see it go, follow the live feed, see an alert fire; screenshots in build/.
+// Sign in with the demo's token (after a wrong one is refused), see a client come with its
+// protocol, duration and bytes, disconnect it with its button and see it go, see where the
+// clients connect from (a test database places one, coming through a trusted proxy, in
+// Stockholm) and the pools, follow the live feed, see an alert fire; screenshots in build/.
 func TestBrowserDashboard(t *testing.T) {
-	d := startDemo(t, nil, "--seed", "3", "--rate", "40")
+	geoDB := geotest.Write(t, geotest.Entry{Network: "203.0.113.0/24", Country: "SE", City: "Stockholm"})
+	d := startDemo(t, []string{"MCP_SSE_GEOIP_DB=" + geoDB, "MCP_HTTP_TRUSTED_PROXIES=127.0.0.1"}, "--seed", "3", "--rate", "40")
 	checkRoutes(t, d.base)
 	// Clients that are there before the page opens, so its table and charts have something to show.
 	for _, q := range []string{
 		"client_id=kitchen-tablet&domain=light,switch&entity_id=sensor.kitchen_*",
 		"client_id=energy-logger&entity_id=sensor.*power*&events=state_changed&format=named",
-		"client_id=automation-audit&events=automation_triggered,call_service",
 	} {
 		openSSE(t, d, q)
 	}
+	openSSE(t, d, "client_id=automation-audit&events=automation_triggered,call_service", "X-Forwarded-For", "203.0.113.80")
 	// An alert that these three clients set off at the next sample.
 	req, _ := http.NewRequest("PUT", d.base+"/api/sse/alerts", strings.NewReader(`{"rules":[{"name":"busy","metric":"connections","threshold":2,"for":"0s"}]}`))
 	req.Header.Set("Authorization", "Bearer "+d.token)
@@ -223,6 +245,19 @@ func TestBrowserDashboard(t *testing.T) {
 	if shown.Connections != 4 || !slices.ContainsFunc(shown.Cells, func(c string) bool { return strings.Contains(c, "light") }) {
 		t.Errorf("with the probe connected the page shows %d connections and its row %q; want 4 and its filter domain=light", shown.Connections, shown.Cells)
 	}
+	for _, want := range []struct {
+		what string
+		re   *regexp.Regexp
+	}{
+		{"its duration", regexp.MustCompile(`^\d+s$`)},
+		{"its protocol", regexp.MustCompile(`^HTTP/1\.1plain$`)},
+		{"its bytes and rate", regexp.MustCompile(`^\d+(\.\d)? (B|KiB)\d+(\.\d)? (B|KiB)/s$`)},
+		{"its place", regexp.MustCompile(`^127\.0\.0\.1loopback`)},
+	} {
+		if !slices.ContainsFunc(shown.Cells, want.re.MatchString) {
+			t.Errorf("the probe's row %q does not show %s (%s)", shown.Cells, want.what, want.re)
+		}
+	}
 	p.next("clicked")
 	select {
 	case <-probe.done:
@@ -234,6 +269,28 @@ func TestBrowserDashboard(t *testing.T) {
 	}
 	if gone := p.next("probe_gone"); gone.Connections != 3 {
 		t.Errorf("after the disconnect the page shows %d connections, want 3", gone.Connections)
+	}
+
+	facts := p.next("facts")
+	for _, check := range []struct {
+		what      string
+		got, want []string
+	}{
+		{"networks", facts.Networks, []string{"loopback", "public"}},
+		{"countries", facts.Countries, []string{"SE"}},
+		{"cities", facts.Cities, []string{"Stockholm, SE"}},
+		{"protocols", facts.Protocols, []string{"HTTP/1.1"}},
+	} {
+		slices.Sort(check.got)
+		if !slices.Equal(check.got, check.want) {
+			t.Errorf("the geography and pools panels list %s %q, want %q", check.what, check.got, check.want)
+		}
+	}
+	if len(facts.Ages) != 7 || facts.Writers < 1 || !strings.Contains(facts.Process, "Goroutines") || !strings.Contains(facts.Process, "GOMAXPROCS") {
+		t.Errorf("the pools panel: ages %q, %d writers, process %q", facts.Ages, facts.Writers, facts.Process)
+	}
+	if facts.Place != "Stockholm, SE" || !strings.HasSuffix(facts.Delivered, "%") || !strings.HasSuffix(facts.Bandwidth, "/s") {
+		t.Errorf("the client from 203.0.113.80 is placed at %q; cards: delivered %q, bandwidth %q", facts.Place, facts.Delivered, facts.Bandwidth)
 	}
 
 	feed := p.next("feed")

@@ -4,9 +4,10 @@
 //   node dashboard/dashboard.mjs <base URL> <admin token, or "" under auth none> <screenshot folder>
 //
 // With a token: a wrong token is refused, the right one signs in; the test then connects a client
-// with client_id dashboard-probe, the page shows it, its Disconnect button is pressed and the row
-// goes; the live feed runs with domain=light; a firing alert shows; screenshots at desktop and
-// phone widths are written.
+// with client_id dashboard-probe, the page shows it (with its protocol, duration and bytes), its
+// Disconnect button is pressed and the row goes; the geography and pools panels are read once a
+// country shows (the test places one client in one); the live feed runs with domain=light; a
+// firing alert shows; screenshots at desktop and phone widths are written.
 // Without a token the page must be live without asking for one. Every line is
 // {"kind", …}; console messages and uncaught exceptions print as in e2e/browser/page.mjs, and a
 // request whose URL holds the token prints {"kind":"leak"}. It ends on SIGTERM or when stdin closes.
@@ -103,6 +104,22 @@ if (!token) {
   out({ kind: 'clicked' });
   await probe.waitFor({ state: 'detached', ...WAIT });
   out({ kind: 'probe_gone', connections: await connections(page) });
+
+  await page.waitForFunction(() => document.querySelector('#geo-countries li[data-label]'), null, WAIT);
+  const labels = (sel) => page.$$eval(`${sel} li[data-label]`, (lis) => lis.map((li) => li.dataset.label));
+  out({
+    kind: 'facts',
+    networks: await labels('#geo-networks'),
+    countries: await labels('#geo-countries'),
+    cities: await labels('#geo-cities'),
+    protocols: await labels('#protocols'),
+    ages: await labels('#ages'),
+    writers: (await labels('#writers')).length,
+    process: await text(page, '#process'),
+    place: await text(page, '#connections tr[data-client="automation-audit"] .place'),
+    delivered: await text(page, '#s-delivery'),
+    bandwidth: await text(page, '#s-bandwidth'),
+  });
 
   await page.fill('#f-domain', 'light');
   await page.click('#feed-toggle');

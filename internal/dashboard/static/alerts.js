@@ -17,6 +17,11 @@ function value(metric, v) {
       return `${decimal(v)}/s`;
     case 'error_rate':
       return `${decimal(v)}/min`;
+    case 'delivery_success_rate':
+      return `${decimal(v, 2)}%`;
+    case 'bandwidth':
+    case 'disk_write':
+      return `${bytes(v)}/s`;
   }
   return decimal(v);
 }
@@ -26,7 +31,7 @@ function item(a) {
   const name = a.rule === a.metric ? a.metric : `${a.rule}: ${a.metric}`;
   return el('li', { class: `alert ${a.state}`, 'data-rule': a.rule },
     el('b', { text: a.state }),
-    `${name} at ${value(a.metric, a.value)}, above ${value(a.metric, a.threshold)} for ${a.for}`,
+    `${name} at ${value(a.metric, a.value)}, ${a.below ? 'below' : 'above'} ${value(a.metric, a.threshold)} for ${a.for}`,
     el('span', { class: 'muted', text: when ? ` · ${a.state === 'resolved' ? 'at' : 'since'} ${clock(when)}` : '' }));
 }
 

@@ -4,6 +4,7 @@ import { StatsSocket } from './socket.js';
 import { makeCharts } from './charts.js';
 import { renderConnections } from './connections.js';
 import { renderAlerts } from './alerts.js';
+import { renderGeography, renderPools } from './facts.js';
 import { FeedView } from './feedview.js';
 
 const $ = (id) => document.getElementById(id);
@@ -154,6 +155,7 @@ async function backfill() {
     c.rate.add(t, [p.events_per_second]);
     c.latency.add(t, [null, null, p.latency_p99]);
     c.resources.add(t, [p.memory, p.cpu]);
+    c.network.add(t, [p.bytes_per_second, p.delivery_success_rate]);
   }
 }
 
@@ -174,9 +176,16 @@ function onStats(d, chart = true) {
   $('s-cpu').replaceChildren(fmt.decimal(d.cpu_usage), fmt.el('small', { text: ' %' }));
   $('s-backlog').textContent = fmt.count(d.event_backlog);
   $('s-dropped').textContent = fmt.count(d.dropped_clients);
+  const dl = d.delivery || {};
+  $('s-delivery').textContent = fmt.percent(dl.success_rate);
+  $('s-delivery-low').textContent = `${fmt.count(dl.undelivered)} undelivered`;
+  $('s-bandwidth').textContent = fmt.perSecond(d.bytes_per_second);
+  $('s-bandwidth-low').textContent = `${fmt.bytes(d.bytes_sent)} in all`;
   app.stats = d;
   showSource();
   renderAlerts($('alerts'), d.alerts || [], app.recentAlerts);
+  renderGeography(d.geography);
+  renderPools(d);
 
   if (chart) {
     const c = app.charts;
@@ -184,6 +193,7 @@ function onStats(d, chart = true) {
     c.rate.add(now, [rate]);
     c.latency.add(now, [l.p50, l.p95, l.p99]);
     c.resources.add(now, [d.memory_usage, d.cpu_usage]);
+    c.network.add(now, [d.bytes_per_second, dl.recent_success_rate]);
   }
   if (d.clients) showConnections(d.clients);
   else refreshConnections();

@@ -65,7 +65,7 @@ export class Chart {
   }
 }
 
-// makeCharts builds the dashboard's four charts in the elements with the given ids.
+// makeCharts builds the dashboard's charts in the elements with the given ids.
 export function makeCharts(fmt) {
   const $ = (id) => document.getElementById(id);
   const ticks = (f) => (_u, splits) => splits.map((v) => (v == null ? '' : f(v)));
@@ -90,6 +90,16 @@ export function makeCharts(fmt) {
       series: [
         { label: 'memory', color: '#7c3aed', fill: 'rgba(124,58,237,.07)', scale: 'bytes', format: fmt.bytes },
         { label: 'CPU %', color: '#ea580c', scale: 'pct', format: (v) => fmt.decimal(v) },
+      ],
+      axes: [
+        { scale: 'bytes', values: ticks(fmt.bytes), size: 70 },
+        { scale: 'pct', side: 1, values: ticks((v) => `${fmt.decimal(v)}%`), grid: { show: false }, size: 48 },
+      ],
+    }),
+    network: new Chart($('c-network'), {
+      series: [
+        { label: 'sent/s', color: '#0891b2', fill: 'rgba(8,145,178,.08)', scale: 'bytes', format: fmt.perSecond },
+        { label: 'delivered %', color: '#16a34a', scale: 'pct', format: fmt.percent },
       ],
       axes: [
         { scale: 'bytes', values: ticks(fmt.bytes), size: 70 },

@@ -1,5 +1,5 @@
 // The connection table: one row per open SSE connection, with its filters and a disconnect button.
-import { count, el, since } from './format.js';
+import { bytes, count, duration, el, perSecond, protocol } from './format.js';
 
 const MAX_ROWS = 500; // rows drawn; the filter box finds the others
 
@@ -17,7 +17,15 @@ function filterTags(subs = []) {
 
 function searchText(c) {
   const subs = (c.subscriptions || []).flatMap((s) => [s.event_type, s.entity_id, s.domain]);
-  return [c.id, c.client_id, c.user_id, c.ip_address, c.user_agent, c.format, ...subs].join(' ').toLowerCase();
+  return [c.id, c.client_id, c.user_id, c.ip_address, c.user_agent, c.format, c.protocol, c.network, c.country, c.city, ...subs]
+    .join(' ').toLowerCase();
+}
+
+// place says where an address is: its city and country when the geographic database knows
+// them, else its network class (loopback, private, …).
+export function place(c) {
+  if (c.country) return c.city ? `${c.city}, ${c.country}` : c.country;
+  return c.network || '';
 }
 
 // renderConnections fills tbody with the connections that match the filter text; onDisconnect(c)
@@ -30,10 +38,16 @@ export function renderConnections(tbody, conns, filter, onDisconnect) {
     el('td', { 'data-label': 'Client', class: 'wide' }, el('span', {}, c.client_id, el('span', { class: 'id', text: c.id }))),
     el('td', { 'data-label': 'User', text: c.user_id }),
     el('td', { 'data-label': 'Filters', class: 'wide' }, ...filterTags(c.subscriptions)),
-    el('td', { 'data-label': 'Connected', title: c.connected_at, text: since(c.connected_at, now) }),
+    el('td', { 'data-label': 'Duration', class: 'duration', title: `connected at ${c.connected_at}`, text: duration(c.duration ?? (now - Date.parse(c.connected_at)) / 1000) }),
+    el('td', { 'data-label': 'Protocol', class: 'protocol' }, protocol(c.protocol),
+      el('span', { class: 'sub', text: c.tls ? c.tls_version || 'TLS' : 'plain' })),
     el('td', { 'data-label': 'Events sent', class: 'num', text: count(c.events_sent) }),
+    el('td', { 'data-label': 'Bytes sent', class: 'num bytes', title: `${count(c.bytes_sent)} bytes` }, bytes(c.bytes_sent),
+      el('span', { class: 'sub', text: perSecond(c.bytes_per_second) })),
     el('td', { 'data-label': 'Queued', class: 'num', text: count(c.queued_events) }),
-    el('td', { 'data-label': 'Address', class: 'wide' }, c.ip_address, el('span', { class: 'ua', title: c.user_agent, text: c.user_agent })),
+    el('td', { 'data-label': 'Address', class: 'wide' }, c.ip_address,
+      el('span', { class: 'place', text: place(c) }),
+      el('span', { class: 'ua', title: c.user_agent, text: c.user_agent })),
     el('td', {}, el('button', {
       type: 'button',
       class: 'danger',

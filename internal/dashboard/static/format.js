@@ -24,6 +24,18 @@ export function bytes(n) {
   return `${decimal(n, 1)} ${units[i]}`;
 }
 
+// perSecond writes a rate of bytes: 1.2 KiB/s.
+export const perSecond = (n) => (n == null ? '–' : `${bytes(n)}/s`);
+
+// percent writes a share in %, with more decimals the closer it is to 100: 99.95%, 80%.
+export function percent(n) {
+  if (n == null || Number.isNaN(n)) return '–';
+  return `${n >= 99 && n < 100 ? n.toFixed(2).replace(/0+$/, '') : decimal(n)}%`;
+}
+
+// protocol writes an HTTP protocol shortly: HTTP/1.1, HTTP/2.
+export const protocol = (p) => (p || '?').replace(/^HTTP\/(\d)\.0$/, 'HTTP/$1');
+
 // ms writes a latency in milliseconds.
 export const ms = (n) => (n == null ? '–' : `${decimal(n, n < 10 ? 1 : 0)}`);
 
