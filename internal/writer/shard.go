@@ -115,9 +115,10 @@ func (sh *shard) run(stop <-chan struct{}) {
 			sh.work()
 			sh.load.busy.Add(int64(time.Since(start)))
 		case now := <-tick.C:
+			start := time.Now() // not now: the tick may have waited for the shard
 			sh.work()
 			sh.sweep(now)
-			sh.load.busy.Add(int64(time.Since(now)))
+			sh.load.busy.Add(int64(time.Since(start)))
 		case <-stop:
 			sh.work()
 			for len(sh.conns) > 0 {
