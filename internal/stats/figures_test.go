@@ -3,9 +3,12 @@ package stats
 import (
 	"context"
 	"maps"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -318,3 +321,47 @@ func (m *memHistory) SaveClosed([]Closed) error            { m.writes.Add(1); re
 func (m *memHistory) LoadClosed(int) ([]Closed, error)     { return nil, nil }
 func (m *memHistory) SaveRules(SavedRules) error           { m.writes.Add(1); return nil }
 func (m *memHistory) LoadRules() (SavedRules, bool, error) { return SavedRules{}, false, nil }
+
+// TestDiskIO writes and syncs a file and reads the process's storage writes back from every
+// reading of them. It needs the kernel's per-process I/O accounting and a temporary folder on
+// storage (not tmpfs, whose pages never reach a disk).
+func TestDiskIO(t *testing.T) {
+	dir := t.TempDir()
+	if _, _, ok := diskIO(); !ok {
+		t.Skip("no /proc/self/io: this kernel keeps no per-process I/O accounting")
+	}
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs(dir, &fs); err != nil || fs.Type == 0x01021994 { // TMPFS_MAGIC
+		t.Skipf("%s is on tmpfs: its writes never reach storage", dir)
+	}
+	const size = 1 << 20
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, Config{Interval: 10 * time.Second}, hub.Config{})
+		defer r.stop()
+		_, before, _ := diskIO()
+		if err := os.WriteFile(filepath.Join(dir, "written"), make([]byte, size), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(filepath.Join(dir, "written"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		st := r.c.Stats(context.Background())
+		if st.DiskIO.WriteBytes < before+size || st.DiskIO.WriteBytesPerSecond < size/10 {
+			t.Errorf("disk I/O = %+v, want %d bytes more written than %d, at least %d/s", st.DiskIO, size, before, size/10)
+		}
+		m, err := r.c.Metrics(context.Background(), "1h")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := m.Metrics.Resources.Disk.Write; w.Max < size/10 || w.Average < size/10 {
+			t.Errorf("metrics disk write = %+v, want at least %d/s", w, size/10)
+		}
+	})
+}
