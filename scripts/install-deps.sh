@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs and the machine lacks: Node.js with npm, Chromium, redis-server
-# and nginx (Debian packages), then the end-to-end clients pinned in e2e/package-lock.json. Safe to
-# run again: it only acts on what is missing or out of date.
+# and nginx (Debian packages), the end-to-end clients pinned in e2e/package-lock.json, and Home
+# Assistant 2024.3.3 for the realha tier (scripts/install-ha.sh). Safe to run again: it only acts on
+# what is missing or out of date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,3 +28,6 @@ command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx-light
 if [ ! -f e2e/node_modules/.package-lock.json ] || [ e2e/package-lock.json -nt e2e/node_modules/.package-lock.json ]; then
 	npm ci --prefix e2e --no-audit --no-fund --loglevel=error
 fi
+
+# The real Home Assistant of the realha tier (Python 3.11 venv cached outside the repository).
+scripts/install-ha.sh >/dev/null
