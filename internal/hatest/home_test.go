@@ -1,0 +1,87 @@
+//go:build realha
+
+package hatest
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+// The helper against the real thing: a start makes the owner, the guest and the areas; a
+// restart in the same folder keeps them; a revoked token is refused.
+func TestHomeStartsRestartsAndRevokes(t *testing.T) {
+	if err := CheckVenv(VenvDir(), "../../scripts/homeassistant.lock"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	began := time.Now()
+	h, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	t.Logf("started, onboarded and RUNNING in %v", time.Since(began).Round(time.Millisecond))
+
+	states, err := h.States(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, len(states))
+	for i, s := range states {
+		ids[i] = s.EntityID
+	}
+	for _, want := range []string{"light.kitchen", "switch.coffee_machine", "automation.heartbeat", "script.good_night", "sun.sun", "timer.tea"} {
+		if !slices.Contains(ids, want) {
+			t.Errorf("no %s in %v", want, ids)
+		}
+	}
+	var entry struct {
+		AreaID string `json:"area_id"`
+	}
+	if err := h.Command(ctx, h.Owner.Token, map[string]any{"type": "config/entity_registry/get", "entity_id": "light.kitchen"}, &entry); err != nil || entry.AreaID != "kitchen" {
+		t.Errorf("light.kitchen's area: %q, %v", entry.AreaID, err)
+	}
+
+	if err := h.CallService(ctx, "light", "turn_on", map[string]any{"entity_id": "light.kitchen"}); err != nil {
+		t.Fatal(err)
+	}
+	began = time.Now()
+	if err := h.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("stopped and RUNNING again in %v", time.Since(began).Round(time.Millisecond))
+	if err := h.Command(ctx, h.Guest.Token, map[string]any{"type": "get_config"}, nil); err != nil {
+		t.Fatalf("the guest's token after a restart: %v", err)
+	}
+
+	if err := h.RevokeToken(ctx, h.Guest); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Command(ctx, h.Guest.Token, map[string]any{"type": "get_config"}, nil); err == nil {
+		t.Fatal("a revoked token still works")
+	}
+	// Home Assistant counts the refusal after it has answered: the notification comes later.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		notes, err := h.Notifications(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(notes) > 0 {
+			t.Logf("notifications: %+v", notes)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no notification of the failed login within 30s")
+		}
+		time.Sleep(100 * time.Millisecond) // polling a real server, not a timing assertion
+	}
+	bans, err := h.BannedIPs()
+	if err != nil || len(bans) != 0 {
+		t.Errorf("bans after one refused token: %v, %v", bans, err)
+	}
+}

@@ -1,0 +1,125 @@
+package hatest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/coder/websocket"
+)
+
+// WS is an authenticated connection to Home Assistant's WebSocket API, for commands one at a
+// time (no subscriptions: every message read answers the command sent last).
+type WS struct {
+	conn *websocket.Conn
+	next int
+}
+
+// CommandError is Home Assistant's refusal of a command.
+type CommandError struct {
+	Code, Message string
+}
+
+func (e *CommandError) Error() string { return e.Code + ": " + e.Message }
+
+// DialWS connects to the WebSocket API at baseURL (http://host:port) and authenticates with token.
+func DialWS(ctx context.Context, baseURL, token string) (*WS, error) {
+	conn, _, err := websocket.Dial(ctx, strings.Replace(baseURL, "http", "ws", 1)+"/api/websocket", nil)
+	if err != nil {
+		return nil, err
+	}
+	conn.SetReadLimit(256 << 20)
+	ws := &WS{conn: conn}
+	var hello struct {
+		Type string `json:"type"`
+	}
+	if err := ws.read(ctx, &hello); err != nil || hello.Type != "auth_required" {
+		conn.CloseNow()
+		return nil, fmt.Errorf("no auth_required (%q): %v", hello.Type, err)
+	}
+	if err := ws.write(ctx, map[string]any{"type": "auth", "access_token": token}); err != nil {
+		conn.CloseNow()
+		return nil, err
+	}
+	var answer struct {
+		Type    string `json:"type"`
+		Message string `json:"message"`
+	}
+	if err := ws.read(ctx, &answer); err != nil {
+		conn.CloseNow()
+		return nil, err
+	}
+	if answer.Type != "auth_ok" {
+		conn.CloseNow()
+		return nil, fmt.Errorf("Home Assistant refused the token: %s %s", answer.Type, answer.Message)
+	}
+	return ws, nil
+}
+
+// Close ends the connection.
+func (ws *WS) Close() error { return ws.conn.Close(websocket.StatusNormalClosure, "") }
+
+// Command sends msg (its "type" and fields; the id is added) and returns the result, or a
+// *CommandError when Home Assistant answers success false.
+func (ws *WS) Command(ctx context.Context, msg map[string]any) (json.RawMessage, error) {
+	ws.next++
+	id := ws.next
+	out := map[string]any{"id": id}
+	for k, v := range msg {
+		out[k] = v
+	}
+	if err := ws.write(ctx, out); err != nil {
+		return nil, err
+	}
+	for {
+		var res struct {
+			ID      int             `json:"id"`
+			Type    string          `json:"type"`
+			Success bool            `json:"success"`
+			Result  json.RawMessage `json:"result"`
+			Error   *CommandError   `json:"error"`
+		}
+		if err := ws.read(ctx, &res); err != nil {
+			return nil, err
+		}
+		if res.ID != id || res.Type != "result" {
+			continue
+		}
+		if !res.Success {
+			if res.Error == nil {
+				res.Error = &CommandError{Code: "unknown", Message: "success false without an error"}
+			}
+			return nil, res.Error
+		}
+		return res.Result, nil
+	}
+}
+
+// Do runs Command and decodes its result into out (nil: ignored).
+func (ws *WS) Do(ctx context.Context, msg map[string]any, out any) error {
+	res, err := ws.Command(ctx, msg)
+	if err != nil {
+		return fmt.Errorf("%v: %w", msg["type"], err)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(res, out)
+}
+
+func (ws *WS) write(ctx context.Context, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return ws.conn.Write(ctx, websocket.MessageText, b)
+}
+
+func (ws *WS) read(ctx context.Context, v any) error {
+	_, b, err := ws.conn.Read(ctx)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
