@@ -46,7 +46,7 @@ var Areas = []Area{
 
 // Area is one area of the home and what is in it.
 type Area struct {
-	ID       string   // the area id Home Assistant derives from Name
+	ID       string // the area id Home Assistant derives from Name
 	Name     string
 	Entities []string // placed in the area through the entity registry
 	DeviceOf string   // this entity's device is placed in the area through the device registry
