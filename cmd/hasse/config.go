@@ -32,6 +32,7 @@ type settings struct {
 	Format            string        `env:"MCP_SSE_FORMAT" envDefault:"envelope"`
 	Auth              string        `env:"MCP_SSE_AUTH"`
 	TokensFile        string        `env:"MCP_SSE_TOKENS_FILE"`
+	AuthHACache       time.Duration `env:"MCP_SSE_AUTH_HA_CACHE" envDefault:"5m"`
 	MaxClients        int           `env:"MCP_SSE_MAX_CLIENTS" envDefault:"100"`
 	MaxClientsPerUser int           `env:"MCP_SSE_MAX_CLIENTS_PER_USER" envDefault:"10"`
 	PingInterval      time.Duration `env:"MCP_SSE_PING_INTERVAL" envDefault:"30s"`
@@ -149,6 +150,8 @@ func (s *settings) validate(cmd string) error {
 		return fmt.Errorf("MCP_SSE_AUTH: %q is not an auth mode; use ha, tokens or none", s.Auth)
 	case s.Auth == "tokens" && s.TokensFile == "" && cmd == "serve":
 		return errors.New("MCP_SSE_TOKENS_FILE: auth mode tokens needs a tokens file")
+	case s.AuthHACache < time.Second:
+		return errors.New("MCP_SSE_AUTH_HA_CACHE: must be at least 1s")
 	case s.MaxClients < 1:
 		return errors.New("MCP_SSE_MAX_CLIENTS: must be at least 1")
 	case s.MaxClientsPerUser < 1:

@@ -29,6 +29,7 @@ func TestBadSettingsStopStartup(t *testing.T) {
 		{"queue bytes", []string{"demo"}, []string{"MCP_SSE_CLIENT_QUEUE_BYTES=lots"}, "MCP_SSE_CLIENT_QUEUE_BYTES"},
 		{"bool", []string{"demo"}, []string{"MCP_SSE_EVENTS_ENABLED=perhaps"}, "MCP_SSE_EVENTS_ENABLED"},
 		{"unknown env", []string{"demo"}, []string{"MCP_SSE_PING_INTERVALL=5s"}, "MCP_SSE_PING_INTERVALL"},
+		{"auth cache", []string{"serve"}, []string{"MCP_SSE_AUTH_HA_CACHE=100ms", "HA_URL=http://h:8123", "HA_TOKEN=x"}, "MCP_SSE_AUTH_HA_CACHE"},
 		{"log level", []string{"demo"}, []string{"MCP_LOG_LEVEL=loud"}, "MCP_LOG_LEVEL"},
 		{"tls half", []string{"demo"}, []string{"MCP_HTTP_TLS_CERT=/x.pem"}, "MCP_HTTP_TLS_KEY"},
 		{"tls missing", []string{"demo"}, []string{"MCP_HTTP_TLS_CERT=/x.pem", "MCP_HTTP_TLS_KEY=/y.pem"}, "TLS certificate"},

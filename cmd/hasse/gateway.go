@@ -70,7 +70,7 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 		return nil, fmt.Errorf("HA_URL: %w", err)
 	}
 	if s.Auth == "ha" && authn == nil {
-		authn = auth.NewHA(auth.HAConfig{}, ha, log.With("part", "auth")) // clients' own tokens, asked of Home Assistant
+		authn = auth.NewHA(auth.HAConfig{ValidFor: s.AuthHACache}, ha, log.With("part", "auth")) // clients' own tokens, asked of Home Assistant
 	}
 	kind, err := format.ParseKind(s.Format)
 	if err != nil {
@@ -138,6 +138,8 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 		Stats:          col,
 		Metrics:        reg,
 		Cluster:        clusterView,
+		// An accepted token's streams are checked again once its answer has run out.
+		RevalidateEvery: min(30*time.Second, s.AuthHACache),
 	}, h, authn, link, log.With("part", "http"))
 	if err != nil {
 		return nil, err
