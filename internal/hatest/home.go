@@ -239,18 +239,18 @@ func (h *Home) Close() {
 	}
 }
 
-// LogTail is the last n lines of Home Assistant's log and its console output, for failures.
+// LogTail is the last n lines of Home Assistant's log (of its console output before the log
+// exists), for failures.
 func (h *Home) LogTail(n int) string {
-	var b strings.Builder
-	for _, name := range []string{"home-assistant.log", "hass.out"} {
-		data, _ := os.ReadFile(filepath.Join(h.Dir, name))
-		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-		if len(lines) > n {
-			lines = lines[len(lines)-n:]
-		}
-		fmt.Fprintf(&b, "--- %s ---\n%s\n", name, strings.Join(lines, "\n"))
+	data, err := os.ReadFile(filepath.Join(h.Dir, "home-assistant.log"))
+	if err != nil {
+		data, _ = os.ReadFile(filepath.Join(h.Dir, "hass.out"))
 	}
-	return b.String()
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n") + "\n"
 }
 
 // REST sends a request to Home Assistant's REST API with token (none when empty) and body

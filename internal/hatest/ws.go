@@ -123,3 +123,48 @@ func (ws *WS) read(ctx context.Context, v any) error {
 	}
 	return json.Unmarshal(b, v)
 }
+
+// Event is one event of Home Assistant's bus as subscribe_events delivers it.
+type Event struct {
+	EventType string          `json:"event_type"`
+	Data      json.RawMessage `json:"data"`
+	Origin    string          `json:"origin"`
+	TimeFired string          `json:"time_fired"`
+	Context   json.RawMessage `json:"context"`
+}
+
+// ContextID is the id of the event's context.
+func (e Event) ContextID() string {
+	var c struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(e.Context, &c)
+	return c.ID
+}
+
+// Subscribe subscribes to eventType ("" for every event) and returns once Home Assistant has
+// confirmed it; NextEvent reads the events. A connection that subscribes runs no more commands.
+func (ws *WS) Subscribe(ctx context.Context, eventType string) error {
+	msg := map[string]any{"type": "subscribe_events"}
+	if eventType != "" {
+		msg["event_type"] = eventType
+	}
+	_, err := ws.Command(ctx, msg)
+	return err
+}
+
+// NextEvent returns the next event of the subscriptions.
+func (ws *WS) NextEvent(ctx context.Context) (Event, error) {
+	for {
+		var msg struct {
+			Type  string `json:"type"`
+			Event Event  `json:"event"`
+		}
+		if err := ws.read(ctx, &msg); err != nil {
+			return Event{}, err
+		}
+		if msg.Type == "event" {
+			return msg.Event, nil
+		}
+	}
+}
