@@ -1,7 +1,7 @@
 # make test: everything the test suite needs is installed if missing, then vet, the unit and
-# integration tests with the race detector, and the end-to-end tests with real clients. It reads
-# nothing outside the repository, except the verbatim seed tier (see e2e), which runs only where the
-# seed documents are found.
+# integration tests with the race detector, the end-to-end tests with real clients, and the tier
+# against a real Home Assistant. It reads nothing outside the repository, except the verbatim seed
+# tier (see e2e), which runs only where the seed documents are found.
 
 GO ?= go
 
@@ -9,9 +9,9 @@ GO ?= go
 # checkout; empty where neither is.
 SEEDS := $(abspath $(or $(HASSE_SEEDS),$(wildcard ../shared/seeds)))
 
-.PHONY: test deps vet unit e2e bench fuzz build
+.PHONY: test deps vet unit e2e realha bench fuzz build
 
-test: deps vet unit e2e
+test: deps vet unit e2e realha
 
 build:
 	$(GO) build -o bin/hasse ./cmd/hasse
@@ -23,6 +23,7 @@ vet:
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./...
 	$(GO) vet -tags 'e2e seeds' ./cmd/hasse/
+	$(GO) vet -tags realha ./...
 
 unit:
 	$(GO) test -race ./...
@@ -38,6 +39,11 @@ e2e:
 ifeq ($(SEEDS),)
 	@echo "e2e: the verbatim seed tier did not run: no seed documents in ../shared/seeds; run it with HASSE_SEEDS=<folder of the seed documents> make e2e"
 endif
+
+# A real `hasse serve` binary against a real Home Assistant 2024.3.3 (installed by make deps into a
+# cached venv, scripts/install-ha.sh), started by the tests on loopback.
+realha:
+	$(GO) test -race -tags realha -count=1 -timeout 15m ./internal/hatest/ ./internal/realha/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
