@@ -78,6 +78,13 @@ func TestEveryEventTypeInBothFormats(t *testing.T) {
 	env.await(t, 10*time.Second, "connection event", ofType("connection"))
 	named.await(t, 10*time.Second, "connected event", ofType("connected"))
 
+	// From a known start: the presence off (its turning on triggers the automation) and the
+	// kitchen light off (the automation turns it on). Earlier tests may have left either on.
+	for _, e := range []string{"input_boolean.kitchen_presence", "light.kitchen"} {
+		if err := home.CallService(ctx, "homeassistant", "turn_off", map[string]any{"entity_id": e}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	marker := fmt.Sprintf("realha-%d", time.Now().UnixNano())
 	if err := home.CallService(ctx, "script", "make_tea", map[string]any{"marker": marker}); err != nil {
 		t.Fatal(err)
