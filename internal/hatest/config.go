@@ -9,7 +9,7 @@ import (
 
 // haconfig is the committed offline home: configuration.yaml and nothing that reaches a network.
 //
-//go:embed haconfig
+//go:embed all:haconfig
 var haconfig embed.FS
 
 // writeConfig copies the committed configuration into dir.

@@ -36,6 +36,12 @@ type Home struct {
 	Owner User // the owner (admin), made by onboarding
 	Guest User // a non-admin user (group system-users)
 
+	// SlowSetup and SlowEntities make the next starts slow (custom_components/hasse_slow):
+	// SlowSetup holds up every integration after the frontend while HTTP already answers
+	// (get_config NOT_RUNNING, the garage sensors missing); SlowEntities adds the garage sensors
+	// that much after RUNNING (unavailable placeholders with restored: true until then).
+	SlowSetup, SlowEntities time.Duration
+
 	opts    Options
 	ownDir  bool
 	cmd     *exec.Cmd
@@ -123,7 +129,9 @@ func (h *Home) Launch() error {
 		return err
 	}
 	cmd := exec.Command(filepath.Join(h.opts.Venv, "bin", "hass"), "-c", h.Dir, "--skip-pip")
-	cmd.Env = append(os.Environ(), "HASSE_HA_PORT="+strconv.Itoa(h.Port))
+	cmd.Env = append(os.Environ(), "HASSE_HA_PORT="+strconv.Itoa(h.Port),
+		"HASSE_HA_SLOW_SETUP="+strconv.FormatFloat(h.SlowSetup.Seconds(), 'f', -1, 64),
+		"HASSE_HA_SLOW_ENTITIES="+strconv.FormatFloat(h.SlowEntities.Seconds(), 'f', -1, 64))
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
