@@ -23,8 +23,9 @@ type cutter struct {
 	target string
 	wg     sync.WaitGroup
 
-	mu    sync.Mutex
-	conns map[net.Conn]bool // both ends of every open forwarded connection
+	mu       sync.Mutex
+	conns    map[net.Conn]bool // both ends of every open forwarded connection
+	accepted int               // connections forwarded so far
 }
 
 func startCutter(t *testing.T, target string) *cutter {
@@ -52,6 +53,7 @@ func (c *cutter) accept() {
 		}
 		c.mu.Lock()
 		c.conns[client], c.conns[server] = true, true
+		c.accepted++
 		c.mu.Unlock()
 		for _, pipe := range [][2]net.Conn{{client, server}, {server, client}} {
 			c.wg.Go(func() {
@@ -65,6 +67,13 @@ func (c *cutter) accept() {
 			})
 		}
 	}
+}
+
+// connections is how many connections the cutter has forwarded.
+func (c *cutter) connections() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.accepted
 }
 
 // cut closes both ends of every forwarded connection and says how many it cut.

@@ -67,3 +67,21 @@ func run(m *testing.M) int {
 	}
 	return code
 }
+
+// startOwnHome starts a Home Assistant for one test (one that restarts it, bans, or fills it).
+func startOwnHome(t *testing.T) *hatest.Home {
+	t.Helper()
+	began := time.Now()
+	h, err := hatest.Start(t.Context(), hatest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("a Home Assistant of its own RUNNING in %v", time.Since(began).Round(time.Millisecond))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("its log:\n%s", h.LogTail(40))
+		}
+		h.Close()
+	})
+	return h
+}
