@@ -9,7 +9,7 @@ GO ?= go
 # checkout; empty where neither is.
 SEEDS := $(abspath $(or $(HASSE_SEEDS),$(wildcard ../shared/seeds)))
 
-.PHONY: test deps vet unit e2e realha bench fuzz build
+.PHONY: test deps vet unit e2e realha realha-divergence bench fuzz build
 
 test: deps vet unit e2e realha
 
@@ -24,6 +24,7 @@ vet:
 	$(GO) vet -tags e2e ./...
 	$(GO) vet -tags 'e2e seeds' ./cmd/hasse/
 	$(GO) vet -tags realha ./...
+	$(GO) vet -tags 'realha divergence' ./internal/realha/
 
 unit:
 	$(GO) test -race ./...
@@ -44,6 +45,11 @@ endif
 # cached venv, scripts/install-ha.sh), started by the tests on loopback.
 realha:
 	$(GO) test -race -tags realha -count=1 -timeout 15m ./internal/hatest/ ./internal/realha/
+
+# The real-Home-Assistant tests of divergences not fixed yet (internal/realha/diverge_*_test.go);
+# each moves into the tier, its extra build tag dropped, with its fix.
+realha-divergence:
+	$(GO) test -race -tags 'realha divergence' -count=1 -timeout 15m -run '^TestDiverge' -v ./internal/realha/
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...

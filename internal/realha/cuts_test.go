@@ -26,6 +26,7 @@ type cutter struct {
 	mu       sync.Mutex
 	conns    map[net.Conn]bool // both ends of every open forwarded connection
 	accepted int               // connections forwarded so far
+	blocked  bool              // refuse new connections: the link stays down
 }
 
 func startCutter(t *testing.T, target string) *cutter {
@@ -45,6 +46,13 @@ func (c *cutter) accept() {
 		client, err := c.ln.Accept()
 		if err != nil {
 			return
+		}
+		c.mu.Lock()
+		blocked := c.blocked
+		c.mu.Unlock()
+		if blocked {
+			client.Close()
+			continue
 		}
 		server, err := net.Dial("tcp", c.target)
 		if err != nil {
@@ -67,6 +75,13 @@ func (c *cutter) accept() {
 			})
 		}
 	}
+}
+
+// block refuses new connections until unblock, so that a cut keeps the link down.
+func (c *cutter) block(on bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.blocked = on
 }
 
 // connections is how many connections the cutter has forwarded.

@@ -17,7 +17,7 @@ import (
 // closes the socket on auth_invalid at once, which cancels Home Assistant's count (aiohttp's
 // handler_cancellation); a hasse that waits for Home Assistant to close, as the ban fix does, is
 // counted every time and banned at the third.
-func TestOwnTokenBackOffStopsBeforeABan(t *testing.T) {
+func TestDivergeOwnTokenBackOff(t *testing.T) {
 	t.Parallel()
 	h, s, proxy, before := ownTokenRevoked(t)
 	time.Sleep(190 * time.Second) // the window watched, not a timing assertion on hasse

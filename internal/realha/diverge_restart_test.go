@@ -18,7 +18,7 @@ import (
 // Fails with hasse as of this writing (issue 15, item 2): hasse reconnects within the start-up
 // window, reads a get_states without the slow integration's sensors, and tells every client
 // that sensor.garage_* were removed (and then created).
-func TestHomeAssistantRestartsWhileStreaming(t *testing.T) {
+func TestDivergeRestartWhileStreaming(t *testing.T) {
 	h := startOwnHome(t)
 	s := serve(t, h)
 	s.waitConnected(t, 30*time.Second)
