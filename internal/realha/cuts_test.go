@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"hasse/internal/hatest"
 )
 
@@ -27,6 +29,7 @@ type cutter struct {
 	conns    map[net.Conn]bool // both ends of every open forwarded connection
 	accepted int               // connections forwarded so far
 	blocked  bool              // refuse new connections: the link stays down
+	limit    *rate.Limiter     // bytes per second from the target, shared by all connections; nil: no limit
 }
 
 func startCutter(t *testing.T, target string) *cutter {
@@ -65,7 +68,11 @@ func (c *cutter) accept() {
 		c.mu.Unlock()
 		for _, pipe := range [][2]net.Conn{{client, server}, {server, client}} {
 			c.wg.Go(func() {
-				_, _ = io.Copy(pipe[0], pipe[1])
+				if pipe[1] == server && c.limit != nil {
+					_, _ = io.Copy(pipe[0], &slowReader{r: server, limit: c.limit})
+				} else {
+					_, _ = io.Copy(pipe[0], pipe[1])
+				}
 				c.mu.Lock()
 				delete(c.conns, client)
 				delete(c.conns, server)
@@ -75,6 +82,31 @@ func (c *cutter) accept() {
 			})
 		}
 	}
+}
+
+// slowReader reads no faster than its limiter allows: a slow link.
+type slowReader struct {
+	r     io.Reader
+	limit *rate.Limiter
+}
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	if len(p) > s.limit.Burst() {
+		p = p[:s.limit.Burst()]
+	}
+	n, err := s.r.Read(p)
+	if n > 0 {
+		_ = s.limit.WaitN(context.Background(), n)
+	}
+	return n, err
+}
+
+// throttle limits what the cutter forwards from its target to bytesPerSecond, for connections
+// made from now on.
+func (c *cutter) throttle(bytesPerSecond int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.limit = rate.NewLimiter(rate.Limit(bytesPerSecond), 32<<10)
 }
 
 // block refuses new connections until unblock, so that a cut keeps the link down.
