@@ -133,7 +133,9 @@ func (h *Home) Launch() error {
 		"HASSE_HA_SLOW_SETUP="+strconv.FormatFloat(h.SlowSetup.Seconds(), 'f', -1, 64),
 		"HASSE_HA_SLOW_ENTITIES="+strconv.FormatFloat(h.SlowEntities.Seconds(), 'f', -1, 64))
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group (Stop and Kill signal the group), killed with the test process even
+	// when that dies without cleaning up (a panic, go test's -timeout).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		out.Close()
 		return err

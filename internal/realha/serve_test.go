@@ -42,6 +42,7 @@ func serveAt(t *testing.T, haURL, haToken string, env ...string) *served {
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
 		"XDG_STATE_HOME=" + t.TempDir(), "HA_URL=" + haURL, "HA_TOKEN=" + haToken,
 		"MCP_HTTP_ADDR=127.0.0.1:0"}, env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlives the tests
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
