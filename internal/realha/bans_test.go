@@ -79,6 +79,7 @@ func linkWatch(t *testing.T, s *served) (stop func() (polls, down int64)) {
 // answers each with 401 or 503, its address never lands in ip_bans.yaml, and its link never
 // drops. (Rate limits off, as a user may have them: the point is Home Assistant's count.)
 func TestBadTokensNeverGetHasseBanned(t *testing.T) {
+	t.Parallel() // a Home Assistant of its own
 	h := startOwnHome(t)
 	s := serve(t, h, "MCP_RATE_LIMIT_ENABLED=false")
 	s.waitConnected(t, 30*time.Second)

@@ -60,6 +60,7 @@ func bigAttributes(i, version int) map[string]any {
 // up its link (features, registries, subscription, every state) and stays connected while the
 // big entities change; its snapshot has every one of them. The log gives the set-up time.
 func TestBigHome(t *testing.T) {
+	t.Parallel() // a Home Assistant of its own
 	h := startOwnHome(t)
 	const n = 3000
 	began := time.Now()

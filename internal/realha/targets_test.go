@@ -1,4 +1,4 @@
-//go:build realha && divergence
+//go:build realha
 
 package realha
 
@@ -12,11 +12,9 @@ import (
 
 // A service call that names its target by area, by device or as entity_id all reaches the
 // streams filtered by the areas and entities it targets (HA-PROTOCOL.md §19): Home Assistant
-// resolves such targets through its registries, and so must the filter.
-//
-// Fails with hasse as of this writing (issue 15, item 5): such calls match no area or entity
-// filter. (Floors and labels need Home Assistant 2024.4.)
-func TestDivergeServiceTargets(t *testing.T) {
+// resolves such targets through its registries, and so must the filter. (Floors and labels
+// cannot be targets before Home Assistant 2024.4.)
+func TestServiceTargets(t *testing.T) {
 	ctx := t.Context()
 	var sun struct {
 		DeviceID string `json:"device_id"`

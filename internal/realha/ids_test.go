@@ -1,4 +1,4 @@
-//go:build realha && divergence
+//go:build realha
 
 package realha
 
@@ -12,9 +12,7 @@ import (
 // The envelope's automation_id is the automation's configuration id (its "id" attribute, as
 // Home Assistant's automation editor and traces name it) and script_id the script's object id
 // (HA-PROTOCOL.md §19).
-//
-// Fails with hasse as of this writing (issue 15, item 5): both carry the entity id.
-func TestDivergeAutomationAndScriptIDs(t *testing.T) {
+func TestAutomationAndScriptIDs(t *testing.T) {
 	ctx := t.Context()
 	s := serve(t, home)
 	s.waitConnected(t, 30*time.Second)
