@@ -196,11 +196,15 @@ func linkStatus(ha *hass.Client) func() httpapi.LinkStatus {
 		case errors.Is(st.LastError, hass.ErrBanned):
 			ls.Code = "banned"
 			ls.Problem = "Home Assistant refuses hasse's address (HTTP 403): banned after failed logins; remove it from ip_bans.yaml " +
-				"in Home Assistant's configuration folder and restart Home Assistant; retrying less and less often (at most hourly)"
+				"in Home Assistant's configuration folder and restart Home Assistant; retrying at least every 5 minutes"
+		case errors.Is(st.LastError, hass.ErrAuthInvalid) && st.RetryAt.IsZero():
+			ls.Code = "token_refused"
+			ls.Problem = "Home Assistant refused the access token (HA_TOKEN) twice; hasse stopped trying, as each try is a failed " +
+				"login towards a ban of its address: set HA_TOKEN to an admin's long-lived access token and restart hasse"
 		case errors.Is(st.LastError, hass.ErrAuthInvalid):
 			ls.Code = "token_refused"
 			ls.Problem = "Home Assistant refused the access token (HA_TOKEN): it must be an admin's long-lived access token; " +
-				"retrying less and less often (at most hourly)"
+				"trying once more"
 		case st.LastError != nil:
 			ls.Code, ls.Problem = "unreachable", "cannot reach Home Assistant; retrying"
 		default:

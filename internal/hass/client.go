@@ -32,10 +32,16 @@ type Config struct {
 	ReconnectMin, ReconnectMax time.Duration
 	// AuthRetryDelay is the wait before trying again after Home Assistant refused the token
 	// (or, for a non-admin's token, the subscription to every event) or banned hasse's address;
-	// it doubles with each refusal in a row, up to AuthRetryMax, since every refused try is one
-	// more failed login (a notification in Home Assistant, a step towards a ban). Defaults 1m
-	// and 1h.
+	// it doubles with each refusal in a row, up to AuthRetryMax (a banned address, whose tries
+	// Home Assistant does not count, is tried at least every 5 minutes). Defaults 1m and 1h.
 	AuthRetryDelay, AuthRetryMax time.Duration
+	// TokenTries is the most logins in a row with a token Home Assistant refuses: after that
+	// many refusals the client stops trying until it is restarted. Each refused login is a
+	// failed login that Home Assistant counts against hasse's address and clears only when a
+	// login from that address succeeds, which a refused token's never does; with
+	// login_attempts_threshold set, HA bans the address at the threshold. Default 2, which keeps
+	// under the smallest threshold worth setting (3).
+	TokenTries int
 	// HandshakeTimeout bounds connecting and authenticating, and is the longest Home Assistant
 	// may stay silent while hasse sets a connection up (supported_features, the registries,
 	// subscribe_events, get_config, get_states): a big reply that keeps arriving is never cut
@@ -103,6 +109,9 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 			*d.v = d.def
 		}
 	}
+	if cfg.TokenTries == 0 {
+		cfg.TokenTries = 2
+	}
 	if cfg.ReadLimit == 0 {
 		cfg.ReadLimit = 64 << 20
 	}
@@ -123,12 +132,14 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 // after an exponential backoff with full jitter (ReconnectMin to ReconnectMax). A refusal, a
 // configuration error (the token refused, or hasse's address banned), is retried after
 // AuthRetryDelay, doubled with each refusal in a row up to AuthRetryMax, until a connection is
-// up. A run of failures is logged once, then at debug level. Run returns nil once ctx has ended
-// and its goroutines have exited; it may not run twice at once.
+// up; a refused token is tried TokenTries times in a row at most, and then no more. A run of
+// failures is logged once, then at debug level. Run returns nil once ctx has ended and its
+// goroutines have exited; it may not run twice at once.
 func (c *Client) Run(ctx context.Context, sink Sink) error {
 	var logged string // the failure logged last, until a connection succeeds
 	attempt := 0      // failed attempts since the last connection that was up
 	refusals := 0     // refusals since the last connection that was up
+	tokenRefusals := 0
 	for {
 		up, err := c.connect(ctx, sink)
 		if c.announced.Swap(false) {
@@ -139,7 +150,7 @@ func (c *Client) Run(ctx context.Context, sink Sink) error {
 			return nil
 		}
 		if up {
-			logged, attempt, refusals = "", 0, 0
+			logged, attempt, refusals, tokenRefusals = "", 0, 0, 0
 		}
 		delay, level, msg := c.backoff(attempt), slog.LevelWarn, "home assistant connection lost"
 		attempt++
@@ -147,16 +158,25 @@ func (c *Client) Run(ctx context.Context, sink Sink) error {
 			msg = "cannot connect to home assistant"
 		}
 		switch ce := (*CommandError)(nil); {
-		case errors.Is(err, ErrBanned):
+		case errors.Is(err, ErrBanned): // HA's ban middleware refuses before any login: the tries are not counted
 			refusals++
-			delay, level, msg = c.refusalDelay(refusals), slog.LevelError,
+			delay, level, msg = min(c.refusalDelay(refusals), 5*time.Minute), slog.LevelError,
 				"home assistant refuses hasse's address (HTTP 403): it was banned after failed logins; remove it from ip_bans.yaml "+
 					"in Home Assistant's configuration folder and restart Home Assistant; hasse retries less and less often"
-		case errors.Is(err, ErrAuthInvalid), errors.As(err, &ce): // see session.setup
+		case errors.As(err, &ce): // logged in, but the token may not subscribe to every event (session.setup)
 			refusals++
 			delay, level, msg = c.refusalDelay(refusals), slog.LevelError,
+				"home assistant refused hasse's access token (HA_TOKEN) the subscription to every event; it must be an admin's "+
+					"long-lived access token; hasse retries less and less often"
+		case errors.Is(err, ErrAuthInvalid):
+			refusals++
+			if tokenRefusals++; tokenRefusals >= c.cfg.TokenTries {
+				c.giveUp(ctx, err)
+				return nil
+			}
+			delay, level, msg = c.refusalDelay(refusals), slog.LevelError,
 				"home assistant refused hasse's access token (HA_TOKEN); it must be an admin's long-lived access token; "+
-					"hasse retries less and less often, as each try is one more failed login"
+					"hasse tries once more, then stops: each try is one more failed login"
 		}
 		if msg == logged {
 			level = slog.LevelDebug
@@ -173,6 +193,19 @@ func (c *Client) Run(ctx context.Context, sink Sink) error {
 			return nil
 		}
 	}
+}
+
+// giveUp ends Run's tries after Home Assistant refused hasse's token TokenTries times in a row:
+// any further try would be one more failed login HA counts against hasse's address. The link
+// stays down, with err, until ctx ends.
+func (c *Client) giveUp(ctx context.Context, err error) {
+	c.link.down(err, time.Time{})
+	c.log.LogAttrs(ctx, slog.LevelError, "home assistant refused hasse's access token (HA_TOKEN) again; hasse stops trying, "+
+		"as each try is a failed login that Home Assistant counts towards banning hasse's address: "+
+		"create an admin's long-lived access token, set HA_TOKEN to it and restart hasse",
+		slog.String("url", c.url), slog.Any("err", err), slog.Int("tries", c.cfg.TokenTries))
+	<-ctx.Done()
+	c.link.down(nil, time.Time{})
 }
 
 // backoff returns a random wait of up to min(ReconnectMax, ReconnectMin·2^attempt).

@@ -105,6 +105,8 @@ type health struct {
 	HA     struct {
 		Connected bool   `json:"connected"`
 		Version   string `json:"version"`
+		Code      string `json:"code"`
+		RetryAt   string `json:"retry_at"`
 	} `json:"ha"`
 }
 
@@ -115,6 +117,9 @@ func (s *served) health(t *testing.T) health {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/health: %s", resp.Status)
+	}
 	var h health
 	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
 		t.Fatal(err)
@@ -134,11 +139,13 @@ func (s *served) waitConnected(t *testing.T, limit time.Duration) time.Duration 
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
-	for !cond() {
+	for pause := 50 * time.Millisecond; !cond(); pause = min(2*pause, time.Second) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: not within %v", what, limit)
 		}
-		time.Sleep(50 * time.Millisecond) // polling real processes, not a timing assertion
+		// Polling real processes, not a timing assertion; slower and slower, so that a long wait
+		// stays inside hasse's default rate limit (100 requests a minute).
+		time.Sleep(pause)
 	}
 }
 
