@@ -7,20 +7,24 @@ import (
 	"time"
 )
 
-// SameState reports whether a and b, two states of one entity, agree on state and attributes:
-// whether a subscriber who knows a knows b. Timestamps and context do not count (last_reported
-// moves on every write).
+// SameState reports whether a and b, two states of one entity, are the same state object:
+// whether a subscriber who knows a knows b. They agree on state, attributes, last_changed and
+// last_updated; last_reported does not count (it moves on every write that changes nothing, with
+// no state_changed event). A state that went away and came back while the link was down has the
+// same state and attributes but a later last_changed: not the same.
 func SameState(a, b State) bool {
 	if a.State != b.State {
 		return false
 	}
 	var x, y struct {
-		Attributes json.RawMessage `json:"attributes"`
+		Attributes  json.RawMessage `json:"attributes"`
+		LastChanged string          `json:"last_changed"`
+		LastUpdated string          `json:"last_updated"`
 	}
 	if json.Unmarshal(a.JSON, &x) != nil || json.Unmarshal(b.JSON, &y) != nil {
 		return bytes.Equal(a.JSON, b.JSON)
 	}
-	return bytes.Equal(x.Attributes, y.Attributes)
+	return bytes.Equal(x.Attributes, y.Attributes) && x.LastChanged == y.LastChanged && x.LastUpdated == y.LastUpdated
 }
 
 // Resync makes the state_changed event that takes a subscriber from one state to another (SPEC.md §2),

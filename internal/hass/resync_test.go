@@ -23,8 +23,11 @@ func TestSameState(t *testing.T) {
 	}{
 		{base, true},
 		{`{"entity_id":"light.a","state":"on","attributes":{"brightness":200},"last_changed":"2025-03-14T09:00:00+00:00","last_reported":"2025-03-14T10:00:00+00:00"}`, true},
-		{`{"entity_id":"light.a","state":"off","attributes":{"brightness":200}}`, false},
-		{`{"entity_id":"light.a","state":"on","attributes":{"brightness":100}}`, false},
+		{`{"entity_id":"light.a","state":"off","attributes":{"brightness":200},"last_changed":"2025-03-14T09:00:00+00:00"}`, false},
+		{`{"entity_id":"light.a","state":"on","attributes":{"brightness":100},"last_changed":"2025-03-14T09:00:00+00:00"}`, false},
+		// off and on again while the link was down: the same state and attributes, a new object
+		{`{"entity_id":"light.a","state":"on","attributes":{"brightness":200},"last_changed":"2025-03-14T09:05:00+00:00","last_reported":"2025-03-14T09:05:00+00:00"}`, false},
+		{`{"entity_id":"light.a","state":"on","attributes":{"brightness":200},"last_changed":"2025-03-14T09:00:00+00:00","last_updated":"2025-03-14T09:05:00+00:00"}`, false},
 	} {
 		if got := SameState(mustState(t, base), mustState(t, tc.other)); got != tc.same {
 			t.Errorf("SameState(base, %s) = %v, want %v", tc.other, got, tc.same)
