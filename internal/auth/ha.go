@@ -141,7 +141,7 @@ func (a *HA) Authenticate(ctx context.Context, tok Token) (User, error) {
 		case err != nil:
 			return nil, err
 		default:
-			fresh = verdict{user: userOf(u), until: a.now().Add(a.cfg.ValidFor)}
+			fresh = verdict{user: a.userOf(u), until: a.now().Add(a.cfg.ValidFor)}
 		}
 		a.mu.Lock()
 		a.sweep(now)
@@ -184,21 +184,36 @@ func (a *HA) sweep(now time.Time) {
 	}
 }
 
-// nonAdminTypes are the event types Home Assistant lets a non-admin user subscribe to
-// (HA-PROTOCOL.md §6); call_service is not among them.
-var nonAdminTypes = []string{
-	"area_registry_updated", "category_registry_updated", "component_loaded", "core_config_updated",
-	"device_registry_updated", "entity_registry_updated", "floor_registry_updated", "label_registry_updated",
-	"lovelace_updated", "panels_updated", "recorder_5min_statistics_generated",
-	"recorder_hourly_statistics_generated", "repairs_issue_registry_updated", "service_registered",
-	"service_removed", "shopping_list_updated", "state_changed", "themes_updated",
+// NonAdminTypes are the event types Home Assistant version lets a non-admin user subscribe to
+// (HA-PROTOCOL.md §6; its SUBSCRIBE_ALLOWLIST took in the label, floor and category registries'
+// updates in 2024.4); call_service is not among them. "" means the newest.
+func NonAdminTypes(version string) []string {
+	types := []string{
+		"area_registry_updated", "component_loaded", "core_config_updated", "device_registry_updated",
+		"entity_registry_updated", "lovelace_updated", "panels_updated", "recorder_5min_statistics_generated",
+		"recorder_hourly_statistics_generated", "repairs_issue_registry_updated", "service_registered",
+		"service_removed", "shopping_list_updated", "state_changed", "themes_updated",
+	}
+	if hass.VersionAtLeast(version, 2024, 4) {
+		types = append(types, "category_registry_updated", "floor_registry_updated", "label_registry_updated")
+	}
+	return types
 }
 
-func userOf(u hass.User) User {
+// versioned is a [UserLookup] that knows Home Assistant's version; [hass.Client] is one.
+type versioned interface {
+	Status() hass.Status
+}
+
+func (a *HA) userOf(u hass.User) User {
 	// Named by id: display names need not be unique, and the per-user limits count by name.
 	user := User{Name: u.ID, ID: u.ID, Admin: u.IsAdmin}
 	if !u.IsAdmin {
-		user.Scope, _ = filter.Parse(map[string][]string{"event_types": {strings.Join(nonAdminTypes, ",")}})
+		version := ""
+		if v, ok := a.lookup.(versioned); ok {
+			version = v.Status().HAVersion
+		}
+		user.Scope, _ = filter.Parse(map[string][]string{"event_types": {strings.Join(NonAdminTypes(version), ",")}})
 	}
 	return user
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -28,6 +29,8 @@ func (l *countingLookup) CurrentUser(ctx context.Context, token string) (hass.Us
 func (l *countingLookup) ClearFailedLogins(ctx context.Context) error {
 	return l.c.ClearFailedLogins(ctx)
 }
+
+func (l *countingLookup) Status() hass.Status { return l.c.Status() }
 
 // testHA is a simulated Home Assistant with admin token admin and user token user, and a lookup
 // asking it through a real client.
@@ -149,5 +152,36 @@ func TestHANonJWTNotAsked(t *testing.T) {
 	}
 	if got := ha.lookup.calls.Load(); got != 0 {
 		t.Errorf("tokens that are no JWT asked Home Assistant %d times, want none", got)
+	}
+}
+
+// TestNonAdminScopeFollowsHomeAssistant: a non-admin user may subscribe to what its Home
+// Assistant lets it: the label, floor and category registries' updates only from 2024.4 on.
+func TestNonAdminScopeFollowsHomeAssistant(t *testing.T) {
+	for _, tc := range []struct {
+		version    string
+		wantLabels bool
+	}{
+		{"2024.3.3", false},
+		{"2025.7.2", true},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			ha := startSimulator(t, simulator.Config{Version: tc.version})
+			ctx, cancel := context.WithCancel(context.Background())
+			var wg sync.WaitGroup
+			t.Cleanup(func() { cancel(); wg.Wait() })
+			wg.Go(func() { _ = ha.lookup.c.Run(ctx, nopSink{}) }) // the link says which version
+			waitConnected(t, ha.lookup.c)
+			a := newTestHA(t, HAConfig{}, ha.lookup, nil)
+			u, err := a.Authenticate(ctx, ha.user)
+			if err != nil || u.Scope == nil {
+				t.Fatalf("non-admin: %+v, %v", u, err)
+			}
+			for typ, want := range map[string]bool{"state_changed": true, "call_service": false, "label_registry_updated": tc.wantLabels} {
+				if got := slices.Contains(u.Scope.Types, typ); got != want {
+					t.Errorf("scope has %s: %v, want %v", typ, got, want)
+				}
+			}
+		})
 	}
 }

@@ -84,10 +84,6 @@ func keysOf(list []map[string]any) []string {
 type question struct {
 	name string
 	ask  func(t *testing.T, p peer) any
-	// diverges says why the simulator answers otherwise today: such a question is asked by
-	// TestDivergeSimulator (diverge_simulator_test.go) until the simulator learns; "" = asked by
-	// the tier.
-	diverges string
 }
 
 // listKeys asks a registry list (or get_states) and answers which of the keys named its entries
@@ -179,31 +175,28 @@ func eventShapes(t *testing.T, p peer) any {
 // non-admin may subscribe to. (Values differ: they are two different homes.)
 func fidelityQuestions() []question {
 	return []question{
-		{"get_states: the keys of a state", listKeys("get_states"), ""},
+		{"get_states: the keys of a state", listKeys("get_states")},
 		// Of the registries' keys, those that say which version a home is: floors, labels and
 		// categories, and those hasse reads.
-		{"config/area_registry/list: an area's keys", listKeys("config/area_registry/list", "area_id", "name", "floor_id", "labels"), ""},
-		{"config/device_registry/list: a device's keys", listKeys("config/device_registry/list", "id", "area_id", "labels", "via_device_id"), ""},
-		{"config/entity_registry/list: an entry's keys", listKeys("config/entity_registry/list", "entity_id", "area_id", "device_id", "labels", "categories"),
-			"2024.3.3 answers entries with labels (always empty: no command gives an entity a label before 2024.4); the simulator as 2024.3.3 without"},
-		{"config/label_registry/list", listKeys("config/label_registry/list"),
-			"2024.3.3 knows the command (its label registry is there, empty), the simulator as 2024.3.3 answers unknown_command"},
-		{"config/floor_registry/list", listKeys("config/floor_registry/list"),
-			"2024.3.3 knows the command (its floor registry is there, empty), the simulator as 2024.3.3 answers unknown_command"},
+		{"config/area_registry/list: an area's keys", listKeys("config/area_registry/list", "area_id", "name", "floor_id", "labels")},
+		{"config/device_registry/list: a device's keys", listKeys("config/device_registry/list", "id", "area_id", "labels", "via_device_id")},
+		{"config/entity_registry/list: an entry's keys", listKeys("config/entity_registry/list", "entity_id", "area_id", "device_id", "labels", "categories")},
+		{"config/label_registry/list", listKeys("config/label_registry/list")},
+		{"config/floor_registry/list", listKeys("config/floor_registry/list")},
 		{"get_config: state and version", func(t *testing.T, p peer) any {
 			var cfg map[string]any
 			if err := commandOf(t, p, p.admin, map[string]any{"type": "get_config"}, &cfg); err != nil {
 				return err.Error()
 			}
 			return []any{cfg["state"], cfg["version"]}
-		}, ""},
+		}},
 		{"auth/current_user of the non-admin", func(t *testing.T, p peer) any {
 			var u map[string]any
 			if err := commandOf(t, p, p.user, map[string]any{"type": "auth/current_user"}, &u); err != nil {
 				return err.Error()
 			}
 			return []any{keysOf([]map[string]any{u}), u["is_admin"], u["is_owner"]}
-		}, ""},
+		}},
 		{"subscribe_events: what the non-admin may subscribe to", func(t *testing.T, p peer) any {
 			var allowed []string
 			for _, et := range []string{"area_registry_updated", "component_loaded", "core_config_updated",
@@ -218,18 +211,15 @@ func fidelityQuestions() []question {
 				}
 			}
 			return allowed
-		}, "2024.3.3 refuses a non-admin the label, floor and category registry updates (2024.4 added them to its allowlist)"},
-		{"call_service and state_changed events: their keys", eventShapes, ""},
+		}},
+		{"call_service and state_changed events: their keys", eventShapes},
 	}
 }
 
-// askBoth asks both peers the questions keep holds for.
-func askBoth(t *testing.T, keep func(question) bool) {
+// askBoth asks both peers every question.
+func askBoth(t *testing.T) {
 	sim, ha := simulated(t), real()
 	for _, q := range fidelityQuestions() {
-		if !keep(q) {
-			continue
-		}
 		t.Run(q.name, func(t *testing.T) {
 			want, got := q.ask(t, ha), q.ask(t, sim)
 			if diff := cmp.Diff(want, got); diff != "" {
@@ -240,5 +230,5 @@ func askBoth(t *testing.T, keep func(question) bool) {
 }
 
 func TestSimulatorAnswersLikeHomeAssistant(t *testing.T) {
-	askBoth(t, func(q question) bool { return q.diverges == "" })
+	askBoth(t)
 }

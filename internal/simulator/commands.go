@@ -159,17 +159,19 @@ func handleSupportedFeatures(h *home, c *conn, id int64, m map[string]any) error
 	return nil
 }
 
-// allowedToUsers reports whether a non-admin user may subscribe to eventType: HA's current
-// SUBSCRIBE_ALLOWLIST (HA-PROTOCOL.md §6).
-func allowedToUsers(eventType string) bool {
+// allowedToUsers reports whether a non-admin user may subscribe to eventType on a core of shape
+// sh: HA's SUBSCRIBE_ALLOWLIST (HA-PROTOCOL.md §6), which took in the label, floor and category
+// registries' updates in 2024.4.
+func allowedToUsers(eventType string, sh shape) bool {
 	switch eventType {
-	case "area_registry_updated", "category_registry_updated", "component_loaded", "core_config_updated",
-		"device_registry_updated", "entity_registry_updated", "floor_registry_updated",
-		"label_registry_updated", "lovelace_updated", "panels_updated",
+	case "area_registry_updated", "component_loaded", "core_config_updated",
+		"device_registry_updated", "entity_registry_updated", "lovelace_updated", "panels_updated",
 		"recorder_5min_statistics_generated", "recorder_hourly_statistics_generated",
 		"repairs_issue_registry_updated", "service_registered", "service_removed",
 		"shopping_list_updated", "state_changed", "themes_updated":
 		return true
+	case "category_registry_updated", "floor_registry_updated", "label_registry_updated":
+		return sh.labelsFloors
 	}
 	return false
 }
@@ -179,7 +181,7 @@ func handleSubscribeEvents(h *home, c *conn, id int64, m map[string]any) error {
 	if t, ok := m["event_type"].(string); ok {
 		eventType = t
 	}
-	if !c.user.admin && !allowedToUsers(eventType) {
+	if !c.user.admin && !allowedToUsers(eventType, h.shape) {
 		return errUnauthorized
 	}
 	if eventType == "state_reported" {

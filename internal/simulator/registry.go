@@ -180,7 +180,8 @@ func (e EntityEntry) MarshalJSON() ([]byte, error) {
 	return appendJSON(nil, e.members(newestShape())), nil
 }
 
-// members is the entity as a core of shape sh lists it: categories and labels from 2024.4 on.
+// members is the entity as a core of shape sh lists it: labels from 2024.3 on, categories from
+// 2024.4 on.
 func (e EntityEntry) members(sh shape) object {
 	o := object{{"area_id", nullable(e.AreaID)}}
 	if sh.labelsFloors {
@@ -192,7 +193,7 @@ func (e EntityEntry) members(sh shape) object {
 		member{"entity_category", nullable(e.EntityCategory)}, member{"entity_id", e.EntityID},
 		member{"has_entity_name", e.HasEntityName}, member{"hidden_by", nullable(e.HiddenBy)}, member{"icon", nullable(e.Icon)},
 		member{"id", e.ID})
-	if sh.labelsFloors {
+	if sh.registryLists {
 		o = append(o, member{"labels", strs(e.Labels)})
 	}
 	return append(o, member{"modified_at", epoch(e.ModifiedAt)}, member{"name", nullable(e.Name)},
@@ -287,7 +288,7 @@ func (r *registry) deviceArea(d *DeviceEntry) string {
 	return ""
 }
 
-// registryCommands are the list commands of a core of shape sh: floors and labels from 2024.4
+// registryCommands are the list commands of a core of shape sh: floors and labels from 2024.3
 // on; before, those two are unknown commands.
 func registryCommands(sh shape) map[string]command {
 	cmds := map[string]command{
@@ -295,7 +296,7 @@ func registryCommands(sh shape) map[string]command {
 		"config/device_registry/list": {handle: handleDeviceList},
 		"config/entity_registry/list": {handle: handleEntityList},
 	}
-	if sh.labelsFloors {
+	if sh.registryLists {
 		cmds["config/floor_registry/list"] = command{handle: handleFloorList}
 		cmds["config/label_registry/list"] = command{handle: handleLabelList}
 	}

@@ -228,7 +228,25 @@ func newRegistry(h *home, start time.Time, identity *rand.Rand) *registry {
 	for _, a := range h.spec.automations {
 		r.entities[a.id].UniqueID = a.configID // automations.yaml ids
 	}
+	if !h.shape.labelsFloors {
+		r.dropLabelsFloors()
+	}
 	return r
+}
+
+// dropLabelsFloors empties the floors and labels of a core older than 2024.4, where nothing can
+// make one: its registries are there, with nothing in them.
+func (r *registry) dropLabelsFloors() {
+	r.floors, r.labels = nil, nil
+	for _, a := range r.areas {
+		a.FloorID, a.Labels = "", nil
+	}
+	for _, d := range r.devices {
+		d.Labels = nil
+	}
+	for _, e := range r.entities {
+		e.Labels = nil
+	}
 }
 
 // addDevice registers a device and its entities.
