@@ -33,6 +33,25 @@ func (s *Server) limitUser(user string) error {
 	return nil
 }
 
+// limitMore counts n more requests of the request's client IP and of user against their limits,
+// all or none: the other messages of a JSON-RPC batch.
+func (s *Server) limitMore(r *http.Request, user string, n int) error {
+	now := time.Now()
+	if s.ipLimit != nil {
+		if ok, retry := s.ipLimit.AllowN(s.clientIP(r), n, now); !ok {
+			s.rateLimited.Add(1)
+			return rateLimited(retry)
+		}
+	}
+	if s.userLimit != nil {
+		if ok, retry := s.userLimit.AllowN(user, n, now); !ok {
+			s.rateLimited.Add(1)
+			return rateLimited(retry)
+		}
+	}
+	return nil
+}
+
 func rateLimited(retry time.Duration) *apiError {
 	return &apiError{http.StatusTooManyRequests, "RATE_LIMITED", "too many requests; try again in " + retry.Round(time.Second).String(), max(retry, time.Second)}
 }

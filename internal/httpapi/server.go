@@ -44,6 +44,8 @@ type Config struct {
 	IdleTimeout       time.Duration  // default 120s
 	MaxHeaderBytes    int            // default 16 KiB
 	ShutdownGrace     time.Duration  // longest a shutdown waits for open requests; default 10s
+	MCPConcurrency    int            // MCP requests answered at once, the others waiting in line; default 4
+	MCPAnswerBytes    int64          // what the answers of one MCP request may hold, in bytes; default 1 MiB
 	RevalidateEvery   time.Duration  // how often open streams' expired tokens are checked again; default 30s
 	CORSOrigins       []string       // origins browsers may call from ("*" = any); nil: no CORS headers
 	IPLimit           limit.Config   // requests per window per client IP; zero Requests: no limit
@@ -87,6 +89,7 @@ type Server struct {
 	streams            *streamTokens               // open streams' tokens, when tokens expire (auth.HA); else nil
 	rateLimited        atomic.Int64                // requests refused as over a rate limit
 	pool               atomic.Pointer[writer.Pool] // writes plain HTTP/1.1 streams while Serve runs; nil: handlers do
+	mcpSlots           slots                       // MCP requests being answered
 }
 
 // New returns a Server for h. authn is required under AuthTokens and ignored under AuthNone;
@@ -100,6 +103,7 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 	cfg.MaxHeaderBytes = cmpOr(cfg.MaxHeaderBytes, 16<<10)
 	cfg.ShutdownGrace = cmpOr(cfg.ShutdownGrace, 10*time.Second)
 	cfg.RevalidateEvery = cmpOr(cfg.RevalidateEvery, 30*time.Second)
+	cfg.MCPConcurrency = cmpOr(cfg.MCPConcurrency, 4)
 	switch {
 	case !strings.HasPrefix(cfg.EventsPath, "/") || strings.ContainsAny(cfg.EventsPath, " {}?#"):
 		return nil, fmt.Errorf("events path %q: must start with / and hold no spaces, braces, ? or #", cfg.EventsPath)
@@ -121,7 +125,7 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 			return nil, fmt.Errorf("rate limit of %d requests per %v: need a positive count and window", l.Requests, l.Window)
 		}
 	}
-	s := &Server{cfg: cfg, hub: h, authn: authn, link: link, log: log}
+	s := &Server{cfg: cfg, hub: h, authn: authn, link: link, log: log, mcpSlots: make(slots, max(cfg.MCPConcurrency, 1))}
 	if _, ok := authn.(expirer); ok && cfg.Auth != AuthNone {
 		s.streams = &streamTokens{tokens: make(map[string]auth.Token)}
 	}

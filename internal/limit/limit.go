@@ -43,6 +43,16 @@ func New(cfg Config) *Limiter {
 // Allow takes one request of key at now. When the key is over its allowance it returns false and
 // how long until a request would be allowed.
 func (l *Limiter) Allow(key string, now time.Time) (ok bool, retryAfter time.Duration) {
+	return l.AllowN(key, 1, now)
+}
+
+// AllowN takes n requests of key at now, all or none: a JSON-RPC batch of n messages costs what n
+// requests cost. When the key cannot take n it returns false, takes nothing, and says how long
+// until it could; n over the allowance itself is refused with the whole window.
+func (l *Limiter) AllowN(key string, n int, now time.Time) (ok bool, retryAfter time.Duration) {
+	if n > l.burst {
+		return false, l.idle
+	}
 	l.mu.Lock()
 	l.sweep(now)
 	b := l.keys[key]
@@ -51,7 +61,7 @@ func (l *Limiter) Allow(key string, now time.Time) (ok bool, retryAfter time.Dur
 		l.keys[key] = b
 	}
 	b.last = now
-	r := b.lim.ReserveN(now, 1)
+	r := b.lim.ReserveN(now, n)
 	l.mu.Unlock()
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)

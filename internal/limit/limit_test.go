@@ -45,3 +45,24 @@ func TestIdleKeysAreForgotten(t *testing.T) {
 		t.Errorf("after a window of idleness Len() = %d, want 1 (only the fresh key)", l.Len())
 	}
 }
+
+func TestAllowNTakesAllOrNothing(t *testing.T) {
+	l := New(Config{Requests: 10, Window: time.Minute})
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		n     int
+		ok    bool
+		retry time.Duration
+	}{
+		{8, true, 0},
+		{3, false, 6 * time.Second}, // two left: one more token comes in 6 s
+		{2, true, 0},                // the refusal took nothing
+		{1, false, 6 * time.Second},
+		{11, false, time.Minute}, // more than a window's allowance: never
+	} {
+		ok, retry := l.AllowN("a", tc.n, t0)
+		if ok != tc.ok || (retry-tc.retry).Abs() > time.Millisecond {
+			t.Errorf("AllowN(%d) = %v, %v; want %v, %v", tc.n, ok, retry, tc.ok, tc.retry)
+		}
+	}
+}

@@ -49,8 +49,9 @@ type env struct {
 }
 
 // newEnv serves the gateway until the test ends, with auth mode authMode (httpapi.AuthTokens or
-// httpapi.AuthHA), and waits until the hub holds the home's states.
-func newEnv(t *testing.T, authMode string) *env {
+// httpapi.AuthHA), and waits until the hub holds the home's states. Each tune changes the HTTP
+// server's configuration first.
+func newEnv(t *testing.T, authMode string, tune ...func(*httpapi.Config)) *env {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	sim, err := simulator.New(simulator.Config{Token: haAdminToken, UserToken: haUserToken, Rate: -1, Seed: 7}, log)
@@ -87,7 +88,11 @@ func newEnv(t *testing.T, authMode string) *env {
 			t.Fatal(err)
 		}
 	}
-	srv, err := httpapi.New(httpapi.Config{Auth: authMode, Stats: col, Version: "hasse test"}, h, authn,
+	cfg := httpapi.Config{Auth: authMode, Stats: col, Version: "hasse test"}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	srv, err := httpapi.New(cfg, h, authn,
 		func() httpapi.LinkStatus { return httpapi.LinkStatus{Connected: true} }, log)
 	if err != nil {
 		t.Fatal(err)

@@ -36,6 +36,9 @@ type EventsInput struct {
 type EventsOutput struct {
 	Events []Event `json:"events" jsonschema:"the newest matching events, oldest first"`
 	Since  string  `json:"since,omitempty" jsonschema:"when the oldest event the gateway still holds was fired: nothing older can be returned; absent when it holds none"`
+	// Truncated says that older matching events were left out: an answer holds at most 1 MiB of
+	// events (the calls of one request together).
+	Truncated bool `json:"truncated,omitempty" jsonschema:"true when older matching events were left out to keep the answer within its size bound (1 MiB of events per request); ask for fewer or narrower"`
 }
 
 // Event is one event as the SSE endpoint's envelope format sends it (SPEC.md §4.3).
@@ -101,8 +104,13 @@ func (s *Server) recentEvents(ctx context.Context, _ *mcp.CallToolRequest, in Ev
 		if ev := frames[i].Event; !f.Match(ev) || !u.Scope.Match(ev) {
 			continue
 		}
+		data := envelopeJSON(frames[i])
+		if !take(ctx, len(data)) {
+			out.Truncated = true
+			break
+		}
 		var e Event
-		if err := json.Unmarshal(envelopeJSON(frames[i]), &e); err != nil {
+		if err := json.Unmarshal(data, &e); err != nil {
 			return nil, EventsOutput{}, err
 		}
 		out.Events = append(out.Events, e)

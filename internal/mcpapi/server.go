@@ -19,6 +19,7 @@ import (
 type Config struct {
 	Version      string        // the server version reported to clients; default "dev"
 	MaxBodyBytes int64         // largest request body; default 64 KiB
+	AnswerBytes  int64         // what the events and states of one request's answers may hold, a batch's together; default 1 MiB
 	Registry     func() string // why area and label filters cannot work now, "" when they can; nil: they always can
 }
 
@@ -38,6 +39,9 @@ func New(cfg Config, h *hub.Hub, st *stats.Collector, log *slog.Logger) *Server 
 	}
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 64 << 10
+	}
+	if cfg.AnswerBytes == 0 {
+		cfg.AnswerBytes = 1 << 20
 	}
 	s := &Server{cfg: cfg, hub: h, stats: st}
 	quiet := sdkLog(log)
@@ -69,8 +73,11 @@ const instructions = `hasse is a gateway in front of a Home Assistant home. ` +
 	`for administrators.`
 
 // ServeHTTP serves one MCP request (POST) acting as the user of its context; a request without
-// one is served, but every tool refuses it.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.http.ServeHTTP(w, r) }
+// one is served, but every tool refuses it. The events and states its answers hold, all the
+// messages of a batch together, are at most Config.AnswerBytes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.http.ServeHTTP(w, r.WithContext(withBudget(r.Context(), s.cfg.AnswerBytes)))
+}
 
 type userKey struct{}
 

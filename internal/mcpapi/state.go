@@ -62,6 +62,9 @@ func (s *Server) entityState(ctx context.Context, _ *mcp.CallToolRequest, in Sta
 	case !u.Scope.Match(stateProbe(st)):
 		return nil, EntityState{}, errors.New(strconv.Quote(id) + ` (parameter "entity_id") is outside what this token may see`)
 	}
+	if !take(ctx, len(st.JSON)) {
+		return nil, EntityState{}, errors.New("the answers of this request are at their size bound; ask for " + strconv.Quote(id) + " in a request of its own")
+	}
 	var out EntityState
 	if err := json.Unmarshal(st.JSON, &out); err != nil {
 		return nil, EntityState{}, err
