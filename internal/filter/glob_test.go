@@ -163,3 +163,23 @@ func BenchmarkGlob(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGlobLongName matches patterns heavy with '?' against a 60 KB name, as a non-admin Home
+// Assistant user can put into a call_service event: the cost grows with the name's length alone.
+func BenchmarkGlobLongName(b *testing.B) {
+	name := "light." + strings.Repeat("a", 60<<10)
+	for _, bc := range []struct{ name, pattern string }{
+		{"?x100", "*" + strings.Repeat("?", 100) + "b*"},
+		{"?ax50", "*" + strings.Repeat("?a", 50) + "b*"},
+		{"star?a", strings.Repeat("*?a", 50) + "*b"},
+		{"a?x126", "*" + strings.Repeat("a?", 126) + "b*"},
+	} {
+		g := compileGlob(bc.pattern)
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				g.Match(name)
+			}
+		})
+	}
+}

@@ -15,6 +15,10 @@ const (
 	MaxItems      = 100  // items in one parameter, counted across its repeats
 	MaxValueBytes = 2048 // bytes in one raw value, before it is cut at commas
 	MaxItemBytes  = 255  // bytes in one item: an entity id, domain, event type, device class or pattern
+	// MaxPatterns bounds the patterns ('*' or '?') of one request, across domain, entity_id and the
+	// event type parameters: exact values are looked up, but every pattern is matched against every
+	// candidate event (and against the whole replay window on a resume).
+	MaxPatterns = 32
 )
 
 // params are the parameters Parse reads, in the order it checks them: the first bad one is
@@ -72,6 +76,10 @@ func Parse(v url.Values) (*Filter, error) {
 			if reason := f.add(name, item); reason != "" {
 				return nil, &ParamError{Param: name, Reason: reason}
 			}
+		}
+		if n := len(f.TypeGlobs) + len(f.EntityGlobs) + len(f.DomainGlobs); n > MaxPatterns {
+			reason := fmt.Sprintf("%d patterns in one request, more than the limit of %d", n, MaxPatterns)
+			return nil, &ParamError{Param: name, Reason: reason}
 		}
 	}
 	f.normalize()

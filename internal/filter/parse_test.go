@@ -110,6 +110,8 @@ func TestParse(t *testing.T) {
 		{"100 items across repeats", "domain=" + list("d", 60) + "&domain=" + list("e", 40),
 			&Filter{Domains: strings.Split(list("d", 60)+","+list("e", 40), ",")}},
 		{"255-byte item", "domain=" + long, &Filter{Domains: []string{long}}},
+		{"32 patterns and 100 exact entities", "entity_id=" + list("light.a*", MaxPatterns) + "&entity_id=" + list("light.b", 100-MaxPatterns),
+			&Filter{EntityGlobs: globs(strings.Split(list("light.a*", MaxPatterns), ",")...), Entities: strings.Split(list("light.b", 100-MaxPatterns), ",")}},
 		{"2048-byte value", "domain=" + url.QueryEscape(full), &Filter{Domains: []string{strings.Repeat("b", 200)}}},
 	} {
 		got, err := Parse(mustValues(t, tc.query))
@@ -161,6 +163,9 @@ func TestParseError(t *testing.T) {
 		{"value over 2 KiB of commas", "entity_id=" + strings.Repeat(",", MaxValueBytes+1), ParamError{"entity_id", "value of 2049 bytes is longer than the limit of 2048"}},
 		{"item over 255 bytes", "domain=" + long, ParamError{"domain", `"` + long[:64] + `"… is 256 bytes, longer than the limit of 255`}},
 		{"first parameter in order", "label=x&entity_id=light&domain=Light", ParamError{"domain", `"Light" is not a domain or pattern`}},
+		{"33 patterns", "entity_id=" + list("light.a*", MaxPatterns+1), ParamError{"entity_id", "33 patterns in one request, more than the limit of 32"}},
+		{"33 patterns across parameters", "domain=" + list("d*", 10) + "&entity_id=" + list("light.?", 10) + "&events=" + list("a*", 7) + "&types=" + list("b?", 6),
+			ParamError{"types", "33 patterns in one request, more than the limit of 32"}},
 	} {
 		got, err := Parse(mustValues(t, tc.query))
 		var pe *ParamError

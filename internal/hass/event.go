@@ -5,6 +5,11 @@ import (
 	"time"
 )
 
+// MaxEntityIDBytes is the longest entity id Home Assistant holds (its MAX_LENGTH_STATE_ENTITY_ID).
+// A longer name in an event's data (a service call's entity_id can be any string a user sends) is
+// not indexed or matched as an entity: filters never look at it.
+const MaxEntityIDBytes = 255
+
 // Event is one Home Assistant event after ingest: normalised, sanitised (SPEC.md §5.3) and
 // annotated with what the filters of SPEC.md §4.1 look at. Once published to the hub an Event is
 // shared by every subscriber and must not be modified.
@@ -32,7 +37,8 @@ type Event struct {
 	// Entities lists every entity the event concerns: EntityID, or for call_service every entity
 	// in service_data.entity_id and service_data.target.entity_id, then those its target reaches
 	// by area, device, floor or label or entity_id all (resolved at ingest through the
-	// registries, target.go). Nil when there is none.
+	// registries, target.go). Nil when there is none. Names longer than MaxEntityIDBytes are no
+	// entity ids and are left out.
 	Entities []string
 
 	// OldState and NewState are data.old_state and data.new_state of a state_changed event,

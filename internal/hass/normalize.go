@@ -246,12 +246,12 @@ func (d *dataFields) secretsOnly() bool {
 
 // appendEntities appends the entity id or list of entity ids val to ids, as Home Assistant reads
 // them (cv.comp_entity_ids): a string may list several, comma-separated, and ids are lowercased.
-// It skips duplicates, anything that is not a string, and "all" and "none", which name no entity
-// (target.go resolves all).
+// It skips duplicates, anything that is not a string, "all" and "none", which name no entity
+// (target.go resolves all), and names longer than MaxEntityIDBytes.
 func appendEntities(ids []string, val []byte) []string {
 	addOne := func(id string) {
 		id = strings.TrimSpace(id)
-		if id != "" && !strings.EqualFold(id, "all") && !strings.EqualFold(id, "none") {
+		if id != "" && len(id) <= MaxEntityIDBytes && !strings.EqualFold(id, "all") && !strings.EqualFold(id, "none") {
 			if !isLower(id) {
 				id = strings.ToLower(id)
 			}

@@ -3,6 +3,7 @@ package hass
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,9 @@ var (
 )
 
 func raw(s string) json.RawMessage { return json.RawMessage(s) }
+
+// long60k is a name as long as a non-admin Home Assistant user can put into a service call.
+var long60k = strings.Repeat("a", 60<<10)
 
 func TestNormalize(t *testing.T) {
 	for _, tc := range []struct {
@@ -75,6 +79,11 @@ func TestNormalize(t *testing.T) {
 		want: &Event{Type: "call_service", Data: raw(`{"domain":"light","service":"turn_on","service_data":{"brightness":204,` +
 			`"entity_id":"light.kitchen"}}`), Origin: "LOCAL", TimeFired: fired, Context: raw(ctxUser),
 			EntityID: "light.kitchen", Domain: "light", Entities: []string{"light.kitchen"}},
+	}, {
+		name: "call_service naming a 60 KB entity id",
+		raw:  eventJSON("call_service", `{"domain":"lock","service":"lock","service_data":{"entity_id":["lock.`+long60k+`","lock.front"]}}`, ctxUser),
+		want: &Event{Type: "call_service", Data: raw(`{"domain":"lock","service":"lock","service_data":{"entity_id":["lock.` + long60k + `","lock.front"]}}`),
+			Origin: "LOCAL", TimeFired: fired, Context: raw(ctxUser), EntityID: "lock.front", Domain: "lock", Entities: []string{"lock.front"}},
 	}, {
 		name: "call_service with a secret and no entity",
 		raw: eventJSON("call_service", `{"domain":"notify","service":"pushover","service_data":{"message":"Door open",`+

@@ -106,6 +106,7 @@ func TestRefusalsHaveTheErrorShape(t *testing.T) {
 		{"bad changes", "GET", "/subscribe_events?changes=all", bearer, "", "", 400, "INVALID_PARAMETER", "changes"},
 		{"bad client id", "GET", "/subscribe_events?client_id=a%20b", bearer, "", "", 400, "INVALID_PARAMETER", "client_id"},
 		{"long value", "GET", "/subscribe_events?domain=" + strings.Repeat("a", 3000), bearer, "", "", 400, "INVALID_PARAMETER", "domain"},
+		{"too many patterns", "GET", "/subscribe_events?entity_id=" + strings.Repeat("light.a*,", 20) + "&domain=" + strings.Repeat("s?,", 13), bearer, "", "", 400, "INVALID_PARAMETER", "33 patterns"},
 		{"long unknown", "GET", "/subscribe_events?zz=" + strings.Repeat("a", 3000), bearer, "", "", 400, "INVALID_PARAMETER", "zz"},
 		{"area unavailable", "GET", "/subscribe_events?area=kitchen", bearer, "", "", 400, "INVALID_PARAMETER", "registries refused"},
 		{"bad query", "GET", "/subscribe_events?domain=%zz", bearer, "", "", 400, "INVALID_PARAMETER", "query"},
