@@ -25,7 +25,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/{$}", page)
 	mux.Handle(dashboard.Prefix, page)
 	mux.Handle("/", s.methods(s.notFound))
-	var h http.Handler = s.limitIP(mux)
+	var h http.Handler = s.limitIP(s.readBodies(mux))
 	if len(s.cfg.CORSOrigins) > 0 {
 		h = cors.New(cors.Options{
 			AllowedOrigins: s.cfg.CORSOrigins,

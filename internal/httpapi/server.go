@@ -41,6 +41,7 @@ type Config struct {
 	MaxBodyBytes      int64          // largest POST body; default 64 KiB
 	RetryHint         time.Duration  // the retry: hint sent first on every stream, ±20 %; default 3s
 	ReadHeaderTimeout time.Duration  // default 10s
+	BodyTimeout       time.Duration  // longest a request body may take to arrive after its head; default 10s
 	IdleTimeout       time.Duration  // default 120s
 	MaxHeaderBytes    int            // default 16 KiB
 	ShutdownGrace     time.Duration  // longest a shutdown waits for open requests; default 10s
@@ -99,6 +100,7 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 	cfg.MaxBodyBytes = cmpOr(cfg.MaxBodyBytes, 64<<10)
 	cfg.RetryHint = cmpOr(cfg.RetryHint, 3*time.Second)
 	cfg.ReadHeaderTimeout = cmpOr(cfg.ReadHeaderTimeout, 10*time.Second)
+	cfg.BodyTimeout = cmpOr(cfg.BodyTimeout, 10*time.Second)
 	cfg.IdleTimeout = cmpOr(cfg.IdleTimeout, 120*time.Second)
 	cfg.MaxHeaderBytes = cmpOr(cfg.MaxHeaderBytes, 16<<10)
 	cfg.ShutdownGrace = cmpOr(cfg.ShutdownGrace, 10*time.Second)
