@@ -17,6 +17,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"hasse/internal/geo"
+	"hasse/internal/hass"
 	"hasse/internal/stats"
 )
 
@@ -39,7 +40,7 @@ type settings struct {
 	InactivityTimeout time.Duration `env:"MCP_SSE_INACTIVITY_TIMEOUT" envDefault:"5m"`
 	QueueBytes        byteSize      `env:"MCP_SSE_CLIENT_QUEUE_BYTES" envDefault:"1MiB"`
 	ReplaySize        int           `env:"MCP_SSE_REPLAY_SIZE" envDefault:"10000"`
-	RedactAttributes  []string      `env:"MCP_SSE_REDACT_ATTRIBUTES" envDefault:"access_token,token,password,api_key"`
+	RedactAttributes  []string      `env:"MCP_SSE_REDACT_ATTRIBUTES"` // changes to hass.DefaultRedact: name adds, -name removes
 	RateLimitEnabled  bool          `env:"MCP_RATE_LIMIT_ENABLED" envDefault:"true"`
 	RateLimitMax      int           `env:"MCP_RATE_LIMIT_MAX_REQUESTS" envDefault:"100"`
 	RateLimitWindowMS int           `env:"MCP_RATE_LIMIT_WINDOW_MS" envDefault:"60000"`
@@ -60,6 +61,7 @@ type settings struct {
 	LogFormat         string        `env:"MCP_LOG_FORMAT" envDefault:"text"`
 
 	trustedProxies []netip.Prefix // TrustedProxies, parsed
+	redact         []string       // the member names redacted: hass.DefaultRedact changed by RedactAttributes
 	alertRules     []stats.Rule   // Alerts, parsed; nil: the default rules
 
 	// Simulator settings, for demo and simulate.
@@ -198,8 +200,11 @@ func (s *settings) validate(cmd string) error {
 		}
 		db.Close()
 	}
+	var err error
+	if s.redact, err = hass.Redactions(s.RedactAttributes); err != nil {
+		return fmt.Errorf("MCP_SSE_REDACT_ATTRIBUTES: %w", err)
+	}
 	if s.Alerts != "" { // "": the default rules
-		var err error
 		if s.alertRules, err = stats.ParseRules(s.Alerts); err != nil {
 			return fmt.Errorf("MCP_SSE_ALERTS: %w", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,7 @@ func TestBadSettingsStopStartup(t *testing.T) {
 		{"rate window", []string{"demo"}, []string{"MCP_RATE_LIMIT_WINDOW_MS=soon"}, "MCP_RATE_LIMIT_WINDOW_MS"},
 		{"stray argument", []string{"demo", "extra"}, nil, "extra"},
 		{"unknown flag", []string{"demo", "--colour"}, nil, "colour"},
+		{"redact removes what is not there", []string{"demo"}, []string{"MCP_SSE_REDACT_ATTRIBUTES=-passwrd"}, "MCP_SSE_REDACT_ATTRIBUTES"},
 		{"bad listen address", []string{"demo"}, []string{"MCP_HTTP_ADDR=nowhere:-1"}, "MCP_HTTP_ADDR"},
 	} {
 		var stderr bytes.Buffer
@@ -69,6 +71,34 @@ func TestFlagsWinOverEnvironment(t *testing.T) {
 	want := []any{7, 64 << 10, 5 * time.Second, 4, "127.0.0.1:4000", "tokens", "envelope"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("settings diff (-want +got):\n%s", diff)
+	}
+}
+
+// TestRedactSettingAddsToTheDefaults checks that MCP_SSE_REDACT_ATTRIBUTES changes the default
+// list rather than replacing it: setting it to password used to let camera access_tokens through.
+func TestRedactSettingAddsToTheDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		setting    string
+		has, lacks []string
+	}{
+		{"", []string{"access_token", "token", "password", "api_key", "code", "pin", "secret"}, nil},
+		{"password", []string{"access_token", "token", "password", "code"}, nil},
+		{"wifi_key, -code,-pin", []string{"wifi_key", "access_token", "password"}, []string{"code", "pin"}},
+	} {
+		s, err := loadSettings("demo", nil, []string{"MCP_SSE_REDACT_ATTRIBUTES=" + tc.setting}, io.Discard)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.setting, err)
+		}
+		for _, name := range tc.has {
+			if !slices.Contains(s.redact, name) {
+				t.Errorf("MCP_SSE_REDACT_ATTRIBUTES=%q: redacts %q, want %q among them", tc.setting, s.redact, name)
+			}
+		}
+		for _, name := range tc.lacks {
+			if slices.Contains(s.redact, name) {
+				t.Errorf("MCP_SSE_REDACT_ATTRIBUTES=%q: redacts %q, want no %q", tc.setting, s.redact, name)
+			}
+		}
 	}
 }
 

@@ -65,7 +65,7 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 	if err != nil {
 		return nil, err
 	}
-	ha, err := hass.New(hass.Config{URL: haURL, Token: haToken, Redact: s.RedactAttributes}, log.With("part", "ha"))
+	ha, err := hass.New(hass.Config{URL: haURL, Token: haToken, Redact: s.redact}, log.With("part", "ha"))
 	if err != nil {
 		return nil, fmt.Errorf("HA_URL: %w", err)
 	}

@@ -24,7 +24,7 @@ type Entry struct {
 	TokenSHA256    string  `yaml:"token_sha256" json:"token_sha256"` // its SHA-256, hex
 	Admin          bool    `yaml:"admin" json:"admin"`
 	MaxConnections int     `yaml:"max_connections" json:"max_connections"`
-	Scopes         *Scopes `yaml:"scopes" json:"scopes"` // nil: everything
+	Scopes         *Scopes `yaml:"scopes" json:"scopes"` // nil: everything for an admin, Home Assistant's non-admin event types for others
 }
 
 // Scopes limit what a token sees (SPEC.md §5.2), with the matching rule of the filters: an event
@@ -36,19 +36,27 @@ type Scopes struct {
 	EventTypes []string `yaml:"event_types" json:"event_types"`
 }
 
-// compile turns scopes into the filter every event of the token must pass.
-func (sc *Scopes) compile() (*filter.Filter, error) {
-	if sc == nil {
-		return nil, nil
-	}
+// compile turns scopes into the filter every event of the token must pass; nil: everything. A
+// token that is no admin sees at most what Home Assistant lets a non-admin user subscribe to:
+// when its scopes name no event types, the types of Home Assistant's allowlist (those of the
+// newest Home Assistant, as under auth ha; never call_service). Naming event types gives a token those, "*" all of them.
+func (sc *Scopes) compile(admin bool) (*filter.Filter, error) {
 	v := url.Values{}
-	for name, list := range map[string][]string{"domain": sc.Domains, "entity_id": sc.Entities, "event_types": sc.EventTypes} {
-		if len(list) > 0 {
-			v.Set(name, strings.Join(list, ","))
+	if sc != nil {
+		for name, list := range map[string][]string{"domain": sc.Domains, "entity_id": sc.Entities, "event_types": sc.EventTypes} {
+			if len(list) > 0 {
+				v.Set(name, strings.Join(list, ","))
+			}
+		}
+		if len(v) == 0 {
+			return nil, errors.New("scopes name nothing: leave them out to see everything")
 		}
 	}
+	if !admin && len(v["event_types"]) == 0 {
+		v.Set("event_types", strings.Join(NonAdminTypes(""), ","))
+	}
 	if len(v) == 0 {
-		return nil, errors.New("scopes name nothing: leave them out to see everything")
+		return nil, nil
 	}
 	f, err := filter.Parse(v)
 	if err != nil {
@@ -92,7 +100,7 @@ func NewStatic(entries []Entry) (*Static, error) {
 			}
 			copy(sum[:], b)
 		}
-		scope, err := e.Scopes.compile()
+		scope, err := e.Scopes.compile(e.Admin)
 		if err != nil {
 			return nil, fmt.Errorf("token %q: %w", e.Name, err)
 		}

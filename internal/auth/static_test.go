@@ -5,12 +5,16 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"hasse/internal/filter"
+	"hasse/internal/hass"
 )
 
 func TestStaticAuthenticate(t *testing.T) {
@@ -28,14 +32,63 @@ func TestStaticAuthenticate(t *testing.T) {
 		wantErr error
 	}{
 		{"plain-secret", User{Name: "admin", Admin: true}, nil},
-		{"hashed-secret", User{Name: "wall", MaxConnections: 3}, nil},
+		{"hashed-secret", User{Name: "wall", MaxConnections: 3, Scope: nonAdminScope(t)}, nil},
 		{"plain-secre", User{}, ErrUnauthorized},
 		{"", User{}, ErrUnauthorized},
 		{Token(hex.EncodeToString(sum[:])), User{}, ErrUnauthorized}, // the hash is not the token
 	} {
 		got, err := s.Authenticate(context.Background(), tc.tok)
-		if !errors.Is(err, tc.wantErr) || got != tc.want {
-			t.Errorf("Authenticate(%q) = %+v, %v; want %+v, %v", string(tc.tok), got, err, tc.want, tc.wantErr)
+		if diff := cmp.Diff(tc.want, got); !errors.Is(err, tc.wantErr) || diff != "" {
+			t.Errorf("Authenticate(%q) error %v, want %v; diff (-want +got):\n%s", string(tc.tok), err, tc.wantErr, diff)
+		}
+	}
+}
+
+func nonAdminScope(t *testing.T) *filter.Filter {
+	t.Helper()
+	f, err := filter.Parse(url.Values{"event_types": NonAdminTypes("")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// TestNonAdminTokensSeeHomeAssistantsAllowlist checks that a static token that is no admin sees
+// what Home Assistant shows a non-admin user (never call_service) unless its scopes name event
+// types, as a Home Assistant user's token does under auth ha.
+func TestNonAdminTokensSeeHomeAssistantsAllowlist(t *testing.T) {
+	s, err := NewStatic([]Entry{
+		{Name: "admin", Token: "a", Admin: true},
+		{Name: "wall", Token: "w"},
+		{Name: "hall", Token: "h", Scopes: &Scopes{Domains: []string{"lock"}}},
+		{Name: "ops", Token: "o", Scopes: &Scopes{EventTypes: []string{"call_service", "state_changed"}}},
+		{Name: "all", Token: "*", Scopes: &Scopes{EventTypes: []string{"*"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock := &hass.Event{Type: hass.TypeCallService, Domain: "lock", EntityID: "lock.front", Entities: []string{"lock.front"}}
+	locked := &hass.Event{Type: hass.TypeStateChanged, Domain: "lock", EntityID: "lock.front", Entities: []string{"lock.front"}, StateChanged: true}
+	fired := &hass.Event{Type: "automation_triggered", Domain: "automation", EntityID: "automation.x", Entities: []string{"automation.x"}}
+	askCalls, _ := filter.Parse(url.Values{"events": {"call_service"}})
+	for _, tc := range []struct {
+		token                        Token
+		unlock, locked, fired, asked bool // seen, seen, seen, asking for call_service allowed
+	}{
+		{"a", true, true, true, true},
+		{"w", false, true, false, false},
+		{"h", false, true, false, false},
+		{"o", true, true, false, true},
+		{"*", true, true, true, true},
+	} {
+		u, err := s.Authenticate(context.Background(), tc.token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, refused := u.Scope.Refuses(askCalls)
+		got := [4]bool{u.Scope.Match(unlock), u.Scope.Match(locked), u.Scope.Match(fired), !refused}
+		if want := [4]bool{tc.unlock, tc.locked, tc.fired, tc.asked}; got != want {
+			t.Errorf("%s: sees call_service, state_changed, automation_triggered, may ask for call_service: %v, want %v", u.Name, got, want)
 		}
 	}
 }

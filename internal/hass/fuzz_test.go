@@ -49,11 +49,40 @@ func FuzzNormalize(f *testing.F) {
 		if !testSanitizer.suspect(b) && !bytes.Equal(clean.Data, plain.Data) {
 			t.Errorf("Normalize(%q) sanitised an event with nothing to remove: %s", b, clean.Data)
 		}
-		again, _ := testSanitizer.data(clean.Data, clean.Type)
+		again, _ := testSanitizer.data(clean.Data)
 		if !bytes.Equal(again, clean.Data) {
 			t.Errorf("Normalize(%q).Data = %s, sanitising it again gives %s", b, clean.Data, again)
 		}
+		var data any
+		if err := json.Unmarshal(clean.Data, &data); err != nil {
+			t.Fatal(err)
+		}
+		if name, ok := secretMember(data); ok {
+			t.Errorf("Normalize(%q).Data = %s still holds a member %q", b, clean.Data, name)
+		}
 	})
+}
+
+// secretMember returns the name of a member of v, at any depth, that testSanitizer removes.
+func secretMember(v any) (string, bool) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if slices.Contains(testSanitizer.names, k) {
+				return k, true
+			}
+			if name, ok := secretMember(x); ok {
+				return name, true
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if name, ok := secretMember(x); ok {
+				return name, true
+			}
+		}
+	}
+	return "", false
 }
 
 // checkEvent reports fields of ev that contradict each other.

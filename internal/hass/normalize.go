@@ -81,7 +81,7 @@ func (ev *Event) finish(data, ctx []byte, d *dataFields, compactRaw bool, s *San
 			data, ctx = compact(data), compact(ctx)
 		}
 		if suspect {
-			data, sanitised = s.data(data, ev.Type)
+			data, sanitised = s.data(data)
 		}
 		*d = dataFields{}
 		d.parse(data)

@@ -12,7 +12,7 @@ import (
 
 var (
 	received      = time.Date(2025, 3, 14, 9, 31, 40, 200_000_000, time.UTC)
-	testSanitizer = NewSanitizer([]string{"access_token", "token", "password", "api_key"})
+	testSanitizer = NewSanitizer(DefaultRedact)
 )
 
 func raw(s string) json.RawMessage { return json.RawMessage(s) }

@@ -3,6 +3,7 @@ package hass
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -11,29 +12,61 @@ import (
 // "/api/camera_proxy/camera.driveway?token=REDACTED".
 const Redacted = "REDACTED"
 
+// DefaultRedact lists the member names a [Sanitizer] removes by default: the secrets Home
+// Assistant's integrations, service calls and scripts carry (a lock's or alarm's code and pin, a
+// notifier's api_key, a camera's access_token, passwords and tokens in script variables).
+var DefaultRedact = []string{
+	"access_token", "refresh_token", "token", "password", "passwd", "passcode", "pin", "code",
+	"api_key", "apikey", "secret", "client_secret",
+}
+
+// Redactions returns the names to redact: DefaultRedact changed by changes, in order. A name adds
+// itself; "-name" removes a name (one of the defaults, or one added before), and "-name" for a
+// name not in the list is an error, so that a typo cannot go unnoticed. Names are trimmed; empty
+// ones are ignored.
+func Redactions(changes []string) ([]string, error) {
+	names := slices.Clone(DefaultRedact)
+	for _, c := range changes {
+		c = strings.TrimSpace(c)
+		name, remove := strings.CutPrefix(c, "-")
+		name = strings.TrimSpace(name)
+		switch {
+		case name == "":
+		case remove && !slices.Contains(names, name):
+			return nil, fmt.Errorf("%q: %q is not redacted, so it cannot be removed (redacted: %s)", c, name, strings.Join(names, ","))
+		case remove:
+			names = slices.DeleteFunc(names, func(n string) bool { return n == name })
+		case strings.ContainsAny(name, `"\`):
+			return nil, fmt.Errorf("%q: not a member name", c)
+		case !slices.Contains(names, name):
+			names = append(names, name)
+		}
+	}
+	return names, nil
+}
+
 // Sanitizer removes secrets from Home Assistant events and states before anything else sees
 // them (SPEC.md §5.3). It is applied once per event at ingest, so no subscriber, replay buffer or
 // store ever holds a secret. A Sanitizer is immutable and safe for concurrent use.
 //
-// What it removes:
-//   - members whose name is in the redact list, from every state's attributes, from the top
-//     level of every event's data and from a call_service event's service_data (where a
-//     notify or alarm call could carry an api_key or password);
+// What it removes, at any depth of an event's data or a state (attributes, service_data, script
+// variables, objects in lists):
+//   - members whose name is in the redact list;
 //   - the value of every query parameter named token, or named in the redact list, inside
-//     URL-like string values of those same objects: entity_picture
-//     "/api/camera_proxy/camera.driveway?token=9c4e…" becomes "…?token=REDACTED".
+//     URL-like string values: entity_picture "/api/camera_proxy/camera.driveway?token=9c4e…"
+//     becomes "…?token=REDACTED".
 //
-// It does not descend further (strings in arrays, objects nested in attributes), and it compares
-// member names as written: Home Assistant never escapes ASCII in names.
+// It compares member names as written: Home Assistant never escapes ASCII in names.
 type Sanitizer struct {
-	names   []string // member names removed
-	params  []string // query parameters whose values are replaced
-	needles []needle // a document containing none of these has nothing to sanitise
+	names   []string      // member names removed
+	params  []string      // query parameters whose values are replaced
+	needles []needle      // a document containing none of these has nothing to sanitise
+	groups  []needleGroup // the needles by the byte searched for: one pass over a document for each
 }
 
 // NewSanitizer returns a Sanitizer that removes members named in redact (cmd/hasse passes
-// MCP_SSE_REDACT_ATTRIBUTES, by default access_token,token,password,api_key) and redacts the
-// query parameters token and those in redact. Empty names are ignored.
+// [Redactions] of MCP_SSE_REDACT_ATTRIBUTES) and redacts the query parameters token and those in
+// redact. Empty names are ignored.
 func NewSanitizer(redact []string) *Sanitizer {
 	s := &Sanitizer{params: []string{"token"}}
 	for _, n := range redact {
@@ -44,24 +77,40 @@ func NewSanitizer(redact []string) *Sanitizer {
 			s.params = append(s.params, n)
 		}
 	}
-	// Every name is checked as a plain substring before any parsing. A name containing another
-	// needs no check of its own: "access_token" cannot appear where "token" does not.
+	// Every document is searched for each needle before any parsing: a member name as written,
+	// quoted ("code" would be found in every "code_format" and "pin" in every "sleeping"), and
+	// a query parameter with its '='. A needle containing another needs no search of its own:
+	// "access_token=" cannot appear where "token=" does not.
+	var subs []string
+	for _, n := range s.names {
+		subs = append(subs, `"`+n+`"`)
+	}
 	for _, p := range s.params {
-		covered := slices.ContainsFunc(s.params, func(q string) bool {
-			return q != p && strings.Contains(p, q)
-		})
+		subs = append(subs, p+"=")
+	}
+	for i, sub := range subs {
+		covered := slices.ContainsFunc(subs[:i], func(q string) bool { return q == sub }) ||
+			slices.ContainsFunc(subs, func(q string) bool { return q != sub && strings.Contains(sub, q) })
 		if !covered {
-			s.needles = append(s.needles, newNeedle(p))
+			s.needles = append(s.needles, newNeedle(sub))
+		}
+	}
+	for _, n := range s.needles {
+		c := n.s[n.anchor]
+		if i := slices.IndexFunc(s.groups, func(g needleGroup) bool { return g.c == c }); i >= 0 {
+			s.groups[i].needles = append(s.groups[i].needles, n)
+		} else {
+			s.groups = append(s.groups, needleGroup{c: c, needles: []needle{n}})
 		}
 	}
 	return s
 }
 
-// suspect reports whether b may hold something to sanitise. It is the fast path: a handful of
-// substring searches, and false for nearly every event.
+// suspect reports whether b may hold something to sanitise. It is the fast path: a pass over b
+// for each of a handful of rare bytes, and false for nearly every event.
 func (s *Sanitizer) suspect(b []byte) bool {
-	for _, n := range s.needles {
-		if n.in(b) {
+	for _, g := range s.groups {
+		if g.in(b) {
 			return true
 		}
 	}
@@ -76,7 +125,8 @@ type needle struct {
 }
 
 // rarity lists bytes from the rarest in Home Assistant's JSON; bytes not listed are rarer still.
-const rarity = "QJZXKVWYBFGPMHUDCLSNRIOTEAqjzxkvwbgfpymhucdlsnriotea_0123456789"
+// The JSON punctuation comes last: every needle of a member name starts and ends with a quote.
+const rarity = "QJZXKVWYBFGPMHUDCLSNRIOTEAqjzxkvwbgfpymhucdlsnriotea_0123456789,:\""
 
 func newNeedle(s string) needle {
 	n := needle{s: []byte(s)}
@@ -90,15 +140,27 @@ func newNeedle(s string) needle {
 
 // in reports whether b contains n.
 func (n needle) in(b []byte) bool {
-	c := n.s[n.anchor]
-	for i := n.anchor; i < len(b); i++ {
-		j := bytes.IndexByte(b[i:], c)
+	return needleGroup{c: n.s[n.anchor], needles: []needle{n}}.in(b)
+}
+
+// needleGroup is the needles searched for by way of the same byte c.
+type needleGroup struct {
+	c       byte
+	needles []needle
+}
+
+// in reports whether b contains one of g's needles.
+func (g needleGroup) in(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		j := bytes.IndexByte(b[i:], g.c)
 		if j < 0 {
 			return false
 		}
 		i += j
-		if start := i - n.anchor; start+len(n.s) <= len(b) && bytes.Equal(b[start:start+len(n.s)], n.s) {
-			return true
+		for _, n := range g.needles {
+			if start := i - n.anchor; start >= 0 && start+len(n.s) <= len(b) && bytes.Equal(b[start:start+len(n.s)], n.s) {
+				return true
+			}
 		}
 	}
 	return false
@@ -110,56 +172,40 @@ func (s *Sanitizer) State(b []byte) (out []byte, changed bool) {
 	if !s.suspect(b) {
 		return b, false
 	}
-	out, changed = s.object(make([]byte, 0, len(b)), b, levelState)
+	out, changed = s.object(make([]byte, 0, len(b)), b, 0)
 	if !changed {
 		return b, false
 	}
 	return out, true
 }
 
-// data returns the event data b of an event of type typ with its secrets removed, and whether
-// anything was; b itself when nothing was.
-func (s *Sanitizer) data(b []byte, typ string) (out []byte, changed bool) {
-	lv := levelData
-	switch typ {
-	case TypeStateChanged:
-		lv = levelStateChanged
-	case TypeCallService:
-		lv = levelCallService
-	}
-	out, changed = s.object(make([]byte, 0, len(b)), b, lv)
+// data returns the event data b with its secrets removed, and whether anything was; b itself
+// when nothing was.
+func (s *Sanitizer) data(b []byte) (out []byte, changed bool) {
+	out, changed = s.object(make([]byte, 0, len(b)), b, 0)
 	if !changed {
 		return b, false
 	}
 	return out, true
 }
 
-// level says which members of an object the Sanitizer descends into.
-type level uint8
-
-const (
-	levelFlat         level = iota // attributes, service_data: nothing nested
-	levelData                      // an event's data
-	levelStateChanged              // state_changed data: old_state and new_state are states
-	levelCallService               // call_service data: service_data is flat
-	levelState                     // a state: attributes is flat
-)
-
-// nested returns the level of the object member key of an object at level lv, or false when the
-// Sanitizer does not descend into it.
-func (lv level) nested(key []byte) (level, bool) {
+// value appends the sanitised copy of the JSON value val to dst, at nesting depth depth.
+func (s *Sanitizer) value(dst, val []byte, depth int) (out []byte, changed bool) {
 	switch {
-	case lv == levelStateChanged && (string(key) == "old_state" || string(key) == "new_state"):
-		return levelState, true
-	case lv == levelCallService && string(key) == "service_data",
-		lv == levelState && string(key) == "attributes":
-		return levelFlat, true
+	case depth >= maxDepth: // deeper than any document validate lets through
+		return append(dst, val...), false
+	case val[0] == '{':
+		return s.object(dst, val, depth+1)
+	case val[0] == '[':
+		return s.array(dst, val, depth+1)
+	case val[0] == '"':
+		return s.appendString(dst, val)
 	}
-	return 0, false
+	return append(dst, val...), false
 }
 
 // object appends the sanitised copy of object obj to dst.
-func (s *Sanitizer) object(dst, obj []byte, lv level) (out []byte, changed bool) {
+func (s *Sanitizer) object(dst, obj []byte, depth int) (out []byte, changed bool) {
 	dst = append(dst, '{')
 	first := true
 	for m := walk(obj); ; {
@@ -177,17 +223,30 @@ func (s *Sanitizer) object(dst, obj []byte, lv level) (out []byte, changed bool)
 		first = false
 		dst = append(append(append(dst, '"'), key...), '"', ':')
 		var c bool
-		switch next, descend := lv.nested(key); {
-		case descend && val[0] == '{':
-			dst, c = s.object(dst, val, next)
-		case val[0] == '"':
-			dst, c = s.appendString(dst, val)
-		default:
-			dst = append(dst, val...)
-		}
+		dst, c = s.value(dst, val, depth)
 		changed = changed || c
 	}
 	return append(dst, '}'), changed
+}
+
+// array appends the sanitised copy of array arr to dst.
+func (s *Sanitizer) array(dst, arr []byte, depth int) (out []byte, changed bool) {
+	dst = append(dst, '[')
+	first := true
+	for m := walk(arr); ; {
+		_, val, ok := m.next()
+		if !ok {
+			break
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		var c bool
+		dst, c = s.value(dst, val, depth)
+		changed = changed || c
+	}
+	return append(dst, ']'), changed
 }
 
 // appendString appends the JSON string val to dst with secret query values redacted.

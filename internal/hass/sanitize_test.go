@@ -1,6 +1,7 @@
 package hass
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,38 +33,72 @@ func TestSanitizerState(t *testing.T) {
 	}
 }
 
+// TestSanitizerData checks that secrets go at any depth of an event's data: a lock's code in a
+// service call (which reached both SSE formats and MCP before), secrets one level down and more,
+// and objects in lists.
 func TestSanitizerData(t *testing.T) {
-	s := NewSanitizer([]string{"code", " password ", ""})
+	s := NewSanitizer([]string{"code", " password ", "token", ""})
 	for _, tc := range []struct {
-		typ, in, want string
+		name, in, want string
 	}{
-		{"call_service", `{"domain":"lock","service":"unlock","service_data":{"entity_id":"lock.front","code":"1234"}}`,
+		{"a lock's code", `{"domain":"lock","service":"unlock","service_data":{"entity_id":"lock.front","code":"4711-SECRET"}}`,
 			`{"domain":"lock","service":"unlock","service_data":{"entity_id":"lock.front"}}`},
-		{"my_event", `{"password":"p","nested":{"password":"kept: not at top level"}}`,
-			`{"nested":{"password":"kept: not at top level"}}`},
-		// token= is always redacted; access_token is not in this list.
-		{"state_changed", changedData("camera.driveway", "null", cameraIdle1),
+		{"top level", `{"password":"p","x":1}`, `{"x":1}`},
+		{"script variables", `{"domain":"script","service":"turn_on","service_data":{"variables":{"password":"hunter2","who":"me"}}}`,
+			`{"domain":"script","service":"turn_on","service_data":{"variables":{"who":"me"}}}`},
+		{"two levels down", `{"service_data":{"creds":{"token":"t-1","user":"u"},"code":1234}}`, `{"service_data":{"creds":{"user":"u"}}}`},
+		{"objects in lists", `{"steps":[{"code":"1"},[{"password":"2","ok":true}],"code"]}`, `{"steps":[{},[{"ok":true}],"code"]}`},
+		{"token URLs in lists", `{"pictures":["/api/camera_proxy/x?token=abc"]}`, `{"pictures":["/api/camera_proxy/x?token=REDACTED"]}`},
+		{"states", changedData("camera.driveway", "null", cameraIdle1),
 			changedData("camera.driveway", "null", stateJSON("camera.driveway", "idle", `{"access_token":"`+cameraToken1+
 				`","frontend_stream_type":"hls","entity_picture":"/api/camera_proxy/camera.driveway?token=REDACTED",`+
-				`"friendly_name":"Driveway","supported_features":2}`, "2025-03-14T09:26:40+00:00", ctxNone))},
-		// service_data is only special in call_service.
-		{"my_event", `{"service_data":{"code":"1234"}}`, `{"service_data":{"code":"1234"}}`},
+				`"friendly_name":"Driveway","supported_features":2}`, "2025-03-14T09:26:40+00:00", ctxNone))}, // access_token is not in this list
+		{"names as values and prefixes stay", `{"code_format":"number","name":"code","codes":["password"]}`,
+			`{"code_format":"number","name":"code","codes":["password"]}`},
 	} {
-		got, changed := s.data([]byte(tc.in), tc.typ)
+		got, changed := s.data([]byte(tc.in))
 		if string(got) != tc.want || changed != (tc.in != tc.want) {
-			t.Errorf("data(%s, %s) = %s, %v; want %s", tc.in, tc.typ, got, changed, tc.want)
+			t.Errorf("%s: data(%s) = %s, %v; want %s", tc.name, tc.in, got, changed, tc.want)
+		}
+	}
+}
+
+func TestRedactions(t *testing.T) {
+	for _, tc := range []struct {
+		changes []string
+		want    []string
+		err     string
+	}{
+		{nil, DefaultRedact, ""},
+		{[]string{"wifi_key", " ", "code"}, append(slices.Clone(DefaultRedact), "wifi_key"), ""},
+		{[]string{"-code", "-pin"}, slices.DeleteFunc(slices.Clone(DefaultRedact), func(n string) bool { return n == "code" || n == "pin" }), ""},
+		{[]string{"x", "-x"}, DefaultRedact, ""},
+		{[]string{"-nope"}, nil, `"-nope": "nope" is not redacted`},
+		{[]string{`a"b`}, nil, "not a member name"},
+	} {
+		got, err := Redactions(tc.changes)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("Redactions(%q) = %q, %v; want an error %q", tc.changes, got, err, tc.err)
+			}
+			continue
+		}
+		if diff := cmp.Diff(tc.want, got); err != nil || diff != "" {
+			t.Errorf("Redactions(%q) error %v, diff (-want +got):\n%s", tc.changes, err, diff)
 		}
 	}
 }
 
 func TestSanitizerNeedles(t *testing.T) {
 	var got []string
-	for _, n := range testSanitizer.needles {
+	for _, n := range NewSanitizer([]string{"access_token", "token", "password", "api_key", "code"}).needles {
 		got = append(got, string(n.s))
 	}
-	// access_token contains token, so finding "token" covers both.
-	if diff := cmp.Diff([]string{"token", "password", "api_key"}, got); diff != "" {
-		t.Errorf("needles of the default list, diff (-want +got):\n%s", diff)
+	// Names are searched quoted, query parameters with their '='; token= is inside access_token=,
+	// so access_token= needs no search of its own.
+	want := []string{`"access_token"`, `"token"`, `"password"`, `"api_key"`, `"code"`, "token=", "password=", "api_key=", "code="}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("needles, diff (-want +got):\n%s", diff)
 	}
 }
 

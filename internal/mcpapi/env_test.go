@@ -64,7 +64,7 @@ func newEnv(t *testing.T, authMode string, tune ...func(*httpapi.Config)) *env {
 	t.Cleanup(func() { cancel(); wg.Wait(); haServer.Close() })
 	wg.Go(func() { _ = sim.Run(ctx) })
 
-	ha, err := hass.New(hass.Config{URL: haServer.URL, Token: haAdminToken}, log)
+	ha, err := hass.New(hass.Config{URL: haServer.URL, Token: haAdminToken, Redact: hass.DefaultRedact}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
