@@ -96,7 +96,7 @@ var controlTypes = map[string]bool{"connection": true, "ping": true, "error": tr
 // Last-Event-ID and the gateway replays what the page missed: it sees every event id once, in
 // sequence, across all four connections.
 func TestBrowserResumeAcrossCuts(t *testing.T) {
-	d := startDemo(t, []string{"MCP_SSE_AUTH=none"}, "--rate", "40")
+	d := startDemo(t, []string{"MCP_SSE_AUTH=none", "MCP_HTTP_ALLOWED_ORIGINS=*"}, "--rate", "40")
 	proxy := startCutProxy(t, strings.TrimPrefix(d.base, "http://"))
 	stream := "http://" + proxy.ln.Addr().String() + "/subscribe_events"
 	drv := startDriver(t, stream, "resume.mjs", stream)
@@ -197,7 +197,7 @@ func TestBrowserResumeAcrossCuts(t *testing.T) {
 // over HTTP/2 they all fit, and each gets events.
 func TestBrowserHTTP2ManyStreams(t *testing.T) {
 	cert, key, pool := testcert.Write(t, t.TempDir())
-	d := startDemo(t, []string{"MCP_SSE_AUTH=none", "MCP_HTTP_TLS_CERT=" + cert, "MCP_HTTP_TLS_KEY=" + key}, "--rate", "40")
+	d := startDemo(t, []string{"MCP_SSE_AUTH=none", "MCP_HTTP_ALLOWED_ORIGINS=*", "MCP_HTTP_TLS_CERT=" + cert, "MCP_HTTP_TLS_KEY=" + key}, "--rate", "40")
 	if !strings.HasPrefix(d.base, "https://") {
 		t.Fatalf("demo with a certificate printed %s, want an https URL", d.base)
 	}

@@ -160,7 +160,7 @@ func TestBrowserSeed2WrongToken(t *testing.T) {
 // Seed 3's first connection and its connection-state handlers on the same eventSource; seed 3
 // sends no token that means anything, so auth none.
 func TestBrowserSeed3Connection(t *testing.T) {
-	d := startDemo(t, []string{"MCP_SSE_AUTH=none"}, "--seed", "3", "--rate", "40")
+	d := startDemo(t, []string{"MCP_SSE_AUTH=none", "MCP_HTTP_ALLOWED_ORIGINS=*"}, "--seed", "3", "--rate", "40")
 	p := runSnippet(t, d.base, "unused", "3-sse-api-guide.md",
 		[]string{"### Establishing a Connection", "### Connection States"})
 	var opened, connected bool
@@ -187,7 +187,7 @@ func TestBrowserSeed3Connection(t *testing.T) {
 
 // Seed 3's `type=state`: only state changes.
 func TestBrowserSeed3StateEvents(t *testing.T) {
-	d := startDemo(t, []string{"MCP_SSE_AUTH=none"}, "--seed", "3", "--rate", "40")
+	d := startDemo(t, []string{"MCP_SSE_AUTH=none", "MCP_HTTP_ALLOWED_ORIGINS=*"}, "--seed", "3", "--rate", "40")
 	p := runSnippet(t, d.base, "", "3-sse-api-guide.md", []string{"### Device State Events"})
 	var connected bool
 	var events int
@@ -238,7 +238,7 @@ func observeFilter(t *testing.T, p *browserPage, n int, want map[string]func(env
 
 // Seed 3's domain filters: one domain, and a list.
 func TestBrowserSeed3ByDomain(t *testing.T) {
-	d := startDemo(t, []string{"MCP_SSE_AUTH=none"}, "--seed", "3", "--rate", "40")
+	d := startDemo(t, []string{"MCP_SSE_AUTH=none", "MCP_HTTP_ALLOWED_ORIGINS=*"}, "--seed", "3", "--rate", "40")
 	p := runSnippet(t, d.base, "", "3-sse-api-guide.md", []string{"#### By Domain"}, "--observe", "lightEvents,multiEvents")
 	observeFilter(t, p, 5, map[string]func(envelope) bool{
 		"lightEvents": func(ev envelope) bool { return ev.Domain == "light" },
@@ -249,7 +249,7 @@ func TestBrowserSeed3ByDomain(t *testing.T) {
 // Seed 3's entity filters. The simulated home has light.living_room and light.kitchen but no
 // switch.coffee_maker (it has switch.coffee_machine), so that one id is only ever filtered out.
 func TestBrowserSeed3ByEntityID(t *testing.T) {
-	d := startDemo(t, []string{"MCP_SSE_AUTH=none"}, "--seed", "3", "--rate", "100")
+	d := startDemo(t, []string{"MCP_SSE_AUTH=none", "MCP_HTTP_ALLOWED_ORIGINS=*"}, "--seed", "3", "--rate", "100")
 	p := runSnippet(t, d.base, "", "3-sse-api-guide.md", []string{"#### By Entity ID"}, "--observe", "livingRoomLight,kitchenDevices")
 	observeFilter(t, p, 1, map[string]func(envelope) bool{
 		"livingRoomLight": func(ev envelope) bool { return slices.Contains(ev.entities(), "light.living_room") },
@@ -262,7 +262,7 @@ func TestBrowserSeed3ByEntityID(t *testing.T) {
 // Seed 4's browser example: addEventListener('connected'|'state_changed') needs the named format,
 // which is the server's default here; seed 4 sends no token. Leaves a screenshot in build/.
 func TestBrowserSeed4BasicUsage(t *testing.T) {
-	d := startDemo(t, []string{"MCP_SSE_AUTH=none", "MCP_SSE_FORMAT=named"}, "--seed", "3", "--rate", "40")
+	d := startDemo(t, []string{"MCP_SSE_AUTH=none", "MCP_HTTP_ALLOWED_ORIGINS=*", "MCP_SSE_FORMAT=named"}, "--seed", "3", "--rate", "40")
 	shot := buildDir(t)
 	p := runSnippet(t, d.base, "", "4-sse-event-subscription.md", []string{"### Basic Usage"},
 		"--screenshot", filepath.Join(shot, "browser-seed4-basic-usage.png"))

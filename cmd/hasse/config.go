@@ -18,6 +18,7 @@ import (
 
 	"hasse/internal/geo"
 	"hasse/internal/hass"
+	"hasse/internal/httpapi"
 	"hasse/internal/stats"
 )
 
@@ -46,7 +47,8 @@ type settings struct {
 	RateLimitWindowMS int           `env:"MCP_RATE_LIMIT_WINDOW_MS" envDefault:"60000"`
 	RateLimitPerUser  int           `env:"MCP_RATE_LIMIT_PER_USER" envDefault:"1000"`
 	AllowCORS         bool          `env:"MCP_HTTP_ALLOW_CORS" envDefault:"true"`
-	AllowedOrigins    []string      `env:"MCP_HTTP_ALLOWED_ORIGINS" envDefault:"*"`
+	AllowedOrigins    []string      `env:"MCP_HTTP_ALLOWED_ORIGINS"` // default: * under auth tokens and ha, none under auth none
+	AllowedHosts      []string      `env:"MCP_HTTP_ALLOWED_HOSTS"`
 	TrustedProxies    []string      `env:"MCP_HTTP_TRUSTED_PROXIES"`
 	TLSCert           string        `env:"MCP_HTTP_TLS_CERT"`
 	TLSKey            string        `env:"MCP_HTTP_TLS_KEY"`
@@ -199,6 +201,9 @@ func (s *settings) validate(cmd string) error {
 			return fmt.Errorf("MCP_SSE_GEOIP_DB: %w", err)
 		}
 		db.Close()
+	}
+	if err := httpapi.CheckOrigins(trimAll(s.AllowedOrigins)); err != nil {
+		return fmt.Errorf("MCP_HTTP_ALLOWED_ORIGINS: %w", err)
 	}
 	var err error
 	if s.redact, err = hass.Redactions(s.RedactAttributes); err != nil {

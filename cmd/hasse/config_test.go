@@ -46,6 +46,7 @@ func TestBadSettingsStopStartup(t *testing.T) {
 		{"stray argument", []string{"demo", "extra"}, nil, "extra"},
 		{"unknown flag", []string{"demo", "--colour"}, nil, "colour"},
 		{"redact removes what is not there", []string{"demo"}, []string{"MCP_SSE_REDACT_ATTRIBUTES=-passwrd"}, "MCP_SSE_REDACT_ATTRIBUTES"},
+		{"origin without scheme", []string{"demo"}, []string{"MCP_HTTP_ALLOWED_ORIGINS=https://a.example,dash.example"}, "MCP_HTTP_ALLOWED_ORIGINS"},
 		{"bad listen address", []string{"demo"}, []string{"MCP_HTTP_ADDR=nowhere:-1"}, "MCP_HTTP_ADDR"},
 	} {
 		var stderr bytes.Buffer

@@ -181,6 +181,42 @@ func TestDemoAuthNoneNamedFormat(t *testing.T) {
 	}
 }
 
+// TestDemoCrossOriginDefaults checks the default of MCP_HTTP_ALLOWED_ORIGINS: under auth none a
+// page of another site is refused (it needs no token to read or act), under auth tokens any
+// origin gets CORS (it needs a token), and under auth none configured origins are served.
+func TestDemoCrossOriginDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		environ []string
+		token   bool
+		status  int
+		allow   string
+	}{
+		{"auth none", []string{"MCP_SSE_AUTH=none"}, false, 403, ""},
+		{"auth none, origins configured", []string{"MCP_SSE_AUTH=none", "MCP_HTTP_ALLOWED_ORIGINS=https://evil.example"}, false, 200, "https://evil.example"},
+		{"auth tokens", nil, true, 200, "*"},
+	} {
+		d := startDemo(t, tc.environ, "--rate", "0")
+		req, _ := http.NewRequest("GET", d.base+"/api/sse/stats", nil)
+		req.Header.Set("Origin", "https://evil.example")
+		if tc.token {
+			req.Header.Set("Authorization", "Bearer "+d.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || resp.Header.Get("Access-Control-Allow-Origin") != tc.allow {
+			t.Errorf("%s: from another site %s, Access-Control-Allow-Origin %q; want %d, %q", tc.name, resp.Status,
+				resp.Header.Get("Access-Control-Allow-Origin"), tc.status, tc.allow)
+		}
+		if err := d.stop(); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+}
+
 // TestDemoSnapshot asks for the lights' current states: they come from the simulator's
 // get_states through the gateway, then snapshot_complete counts them.
 func TestDemoSnapshot(t *testing.T) {

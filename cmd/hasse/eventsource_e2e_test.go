@@ -101,7 +101,7 @@ func TestEventSourceNamed(t *testing.T) {
 		params  map[string]string
 	}{
 		{"format=named", nil, map[string]string{"format": "named", "domain": "light"}},
-		{"MCP_SSE_FORMAT=named", []string{"MCP_SSE_AUTH=none", "MCP_SSE_FORMAT=named"}, map[string]string{"domain": "light"}},
+		{"MCP_SSE_FORMAT=named", []string{"MCP_SSE_AUTH=none", "MCP_HTTP_ALLOWED_ORIGINS=*", "MCP_SSE_FORMAT=named"}, map[string]string{"domain": "light"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			eachRuntime(t, func(t *testing.T, runtime string) {
@@ -159,7 +159,7 @@ func TestEventSourceNamed(t *testing.T) {
 // TestEventSourceTypeState: type=state (seed 3's spelling) passes state changes only.
 func TestEventSourceTypeState(t *testing.T) {
 	eachRuntime(t, func(t *testing.T, runtime string) {
-		d := startDemo(t, []string{"MCP_SSE_AUTH=none"}, "--seed", "3", "--rate", "40")
+		d := startDemo(t, []string{"MCP_SSE_AUTH=none", "MCP_HTTP_ALLOWED_ORIGINS=*"}, "--seed", "3", "--rate", "40")
 		r := runClient(t, runtime, clientConfig{URL: d.base + "/subscribe_events", Streams: []streamSpec{{
 			Name: "states", Params: map[string]string{"type": "state"},
 		}}})
@@ -384,24 +384,31 @@ func TestEventSourceResume(t *testing.T) {
 }
 
 // TestBrowserCORSRequired: the same client on a page from another origin, with CORS off at the
-// gateway: Chromium refuses the stream for its missing Access-Control-Allow-Origin header, so
-// onerror fires and nothing arrives. With CORS on (every Chromium run above) the page gets its
-// events, and each response's header allows the page's origin.
+// gateway, and under auth none with no origins configured (the default; the gateway refuses other
+// origins): Chromium gets no stream, so onerror fires and nothing arrives. With CORS on (every
+// Chromium run above) the page gets its events, and each response's header allows the page's
+// origin.
 func TestBrowserCORSRequired(t *testing.T) {
-	d := startDemo(t, []string{"MCP_SSE_AUTH=none", "MCP_HTTP_ALLOW_CORS=false"}, "--rate", "40")
-	r := runClient(t, "chromium", clientConfig{URL: d.base + "/subscribe_events", Streams: []streamSpec{{
-		Name: "refused", Backoff: &backoffSpec{Initial: 20, Attempts: 0},
-	}}})
-	var corsRefused, gaveUp bool
-	r.until(func(l clientLine) bool {
-		switch l.Kind {
-		case "open", "event", "response":
-			r.fail("without CORS headers the page saw %s", l.Kind)
-		case "failed":
-			corsRefused = corsRefused || l.CORSError != ""
-		case "give_up":
-			gaveUp = true
-		}
-		return corsRefused && gaveUp
-	})
+	for _, environ := range [][]string{
+		{"MCP_SSE_AUTH=none", "MCP_HTTP_ALLOW_CORS=false"},
+		{"MCP_SSE_AUTH=none"},
+	} {
+		d := startDemo(t, environ, "--rate", "40")
+		r := runClient(t, "chromium", clientConfig{URL: d.base + "/subscribe_events", Streams: []streamSpec{{
+			Name: "refused", Backoff: &backoffSpec{Initial: 20, Attempts: 0},
+		}}})
+		var corsRefused, gaveUp bool
+		r.until(func(l clientLine) bool {
+			switch l.Kind {
+			case "open", "event", "response":
+				r.fail("%v: the page saw %s", environ, l.Kind)
+			case "failed":
+				corsRefused = corsRefused || l.CORSError != ""
+			case "give_up":
+				gaveUp = true
+			}
+			return corsRefused && gaveUp
+		})
+		_ = d.stop()
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -77,8 +78,12 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 		return nil, fmt.Errorf("MCP_SSE_FORMAT: %w", err)
 	}
 	var origins []string
-	if s.AllowCORS {
-		origins = s.AllowedOrigins
+	switch {
+	case !s.AllowCORS:
+	case len(s.AllowedOrigins) > 0:
+		origins = trimAll(s.AllowedOrigins)
+	case s.Auth != "none": // a page of any origin needs a token to read or do anything
+		origins = []string{"*"}
 	}
 	var ipLimit, userLimit limit.Config
 	if s.RateLimitEnabled {
@@ -130,6 +135,7 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 		Auth:           s.Auth,
 		Version:        versionLine(),
 		CORSOrigins:    origins,
+		AllowedHosts:   trimAll(s.AllowedHosts),
 		IPLimit:        ipLimit,
 		UserLimit:      userLimit,
 		TrustedProxies: s.trustedProxies,
@@ -247,4 +253,15 @@ func staticTokens(s settings) (httpapi.Authenticator, error) {
 		return nil, fmt.Errorf("MCP_SSE_TOKENS_FILE: %w", err)
 	}
 	return st, nil
+}
+
+// trimAll returns the items of a comma list setting, trimmed, without empty ones.
+func trimAll(items []string) []string {
+	var out []string
+	for _, it := range items {
+		if it = strings.TrimSpace(it); it != "" {
+			out = append(out, it)
+		}
+	}
+	return out
 }

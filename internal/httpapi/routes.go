@@ -34,7 +34,7 @@ func (s *Server) Handler() http.Handler {
 			MaxAge:         600,
 		}).Handler(h)
 	}
-	return s.logRequests(s.recoverPanics(h))
+	return s.logRequests(s.recoverPanics(s.guardNone(h)))
 }
 
 // handlerFunc is a handler that returns its refusal instead of writing it.

@@ -48,7 +48,8 @@ type Config struct {
 	MCPConcurrency    int            // MCP requests answered at once, the others waiting in line; default 4
 	MCPAnswerBytes    int64          // what the answers of one MCP request may hold, in bytes; default 1 MiB
 	RevalidateEvery   time.Duration  // how often open streams' expired tokens are checked again; default 30s
-	CORSOrigins       []string       // origins browsers may call from ("*" = any); nil: no CORS headers
+	CORSOrigins       []string       // origins browsers may call from ("*" = any), as https://host[:port]; nil: no CORS headers
+	AllowedHosts      []string       // under AuthNone, names the Host header may carry besides addresses and localhost
 	IPLimit           limit.Config   // requests per window per client IP; zero Requests: no limit
 	UserLimit         limit.Config   // requests per window per user or token; zero Requests: no limit
 	TrustedProxies    []netip.Prefix // peers whose X-Forwarded-For is believed
@@ -113,6 +114,12 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 		return nil, fmt.Errorf("auth mode %s needs an authenticator", cfg.Auth)
 	case cfg.Auth != AuthNone && cfg.Auth != AuthTokens && cfg.Auth != AuthHA:
 		return nil, fmt.Errorf("auth mode %q is not served", cfg.Auth)
+	}
+	if err := CheckOrigins(cfg.CORSOrigins); err != nil {
+		return nil, err
+	}
+	for i, h := range cfg.AllowedHosts {
+		cfg.AllowedHosts[i] = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(h)), ".")
 	}
 	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		return nil, errors.New("TLS needs both a certificate and its key")

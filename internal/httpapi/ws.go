@@ -95,6 +95,9 @@ func (s *Server) statsSocket(w http.ResponseWriter, r *http.Request) error {
 	}
 }
 
+// wsAcceptOptions lets a WebSocket be opened from the gateway's own origin and from those of
+// Config.CORSOrigins, each matched whole (scheme and host; New checked their shape): a page of
+// "null" origin (a sandboxed frame, a file:// page) is no origin anybody listed.
 func (s *Server) wsAcceptOptions() *websocket.AcceptOptions {
 	opts := &websocket.AcceptOptions{}
 	for _, o := range s.cfg.CORSOrigins {
@@ -102,11 +105,14 @@ func (s *Server) wsAcceptOptions() *websocket.AcceptOptions {
 			opts.InsecureSkipVerify = true // tokens, not cookies, authorise: any page may connect
 			break
 		}
-		_, host, _ := strings.Cut(o, "://")
-		opts.OriginPatterns = append(opts.OriginPatterns, host)
+		opts.OriginPatterns = append(opts.OriginPatterns, matchExactly.Replace(o))
 	}
 	return opts
 }
+
+// matchExactly escapes what path.Match, which the WebSocket library matches origins with, would
+// read as a pattern: the brackets of an IPv6 origin (http://[::1]:8080) above all.
+var matchExactly = strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`)
 
 // wsAuthenticate runs Home Assistant's handshake: auth_required, auth, then auth_ok or
 // auth_invalid (and the connection is closed).

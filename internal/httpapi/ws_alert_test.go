@@ -55,7 +55,7 @@ func TestAlertTransitionsReachWebSocketSubscriber(t *testing.T) {
 		transport := &http.Transport{DialContext: ln.DialContext}
 		start := time.Now()
 
-		conn, _, err := websocket.Dial(ctx, "ws://hasse/api/sse/ws", &websocket.DialOptions{HTTPClient: &http.Client{Transport: transport}})
+		conn, _, err := websocket.Dial(ctx, "ws://localhost/api/sse/ws", &websocket.DialOptions{HTTPClient: &http.Client{Transport: transport}})
 		if err != nil {
 			t.Fatal(err)
 		}
