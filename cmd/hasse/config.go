@@ -202,6 +202,9 @@ func (s *settings) validate(cmd string) error {
 		}
 		db.Close()
 	}
+	if err := httpapi.CheckEventsPath(s.EventsPath); s.EventsEnabled && err != nil {
+		return fmt.Errorf("MCP_SSE_EVENTS_PATH: %w", err)
+	}
 	if err := httpapi.CheckOrigins(trimAll(s.AllowedOrigins)); err != nil {
 		return fmt.Errorf("MCP_HTTP_ALLOWED_ORIGINS: %w", err)
 	}

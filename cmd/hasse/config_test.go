@@ -47,6 +47,9 @@ func TestBadSettingsStopStartup(t *testing.T) {
 		{"unknown flag", []string{"demo", "--colour"}, nil, "colour"},
 		{"redact removes what is not there", []string{"demo"}, []string{"MCP_SSE_REDACT_ATTRIBUTES=-passwrd"}, "MCP_SSE_REDACT_ATTRIBUTES"},
 		{"origin without scheme", []string{"demo"}, []string{"MCP_HTTP_ALLOWED_ORIGINS=https://a.example,dash.example"}, "MCP_HTTP_ALLOWED_ORIGINS"},
+		{"events path taken", []string{"demo"}, []string{"MCP_SSE_EVENTS_PATH=/health"}, "MCP_SSE_EVENTS_PATH"},
+		{"events path unclean", []string{"demo", "--events-path", "/a/../b"}, nil, "MCP_SSE_EVENTS_PATH"},
+		{"events path unparseable", []string{"demo"}, []string{"MCP_SSE_EVENTS_PATH=/%zz"}, "MCP_SSE_EVENTS_PATH"},
 		{"bad listen address", []string{"demo"}, []string{"MCP_HTTP_ADDR=nowhere:-1"}, "MCP_HTTP_ADDR"},
 	} {
 		var stderr bytes.Buffer

@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
+	slashpath "path"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/rs/cors"
@@ -12,7 +15,43 @@ import (
 )
 
 // Handler returns the server's routes, with panics recovered.
-func (s *Server) Handler() http.Handler {
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// builtinPaths are the gateway's own routes, and builtinPrefixes the trees of routes it owns:
+// the events path may be none of them, and lie in none of the trees.
+var (
+	builtinPaths    = []string{"/health", "/ready", "/metrics", "/mcp", "/get_sse_stats"}
+	builtinPrefixes = []string{"/api/sse/", dashboard.Prefix}
+)
+
+// CheckEventsPath refuses an events path (Config.EventsPath) that the routes could not serve as written: one that is
+// not clean (/a/../b, //a, /a/), holds anything but letters, digits and "-._~" between its
+// slashes (a request for /%zz cannot even be parsed), or is taken by a route of the gateway's own.
+func CheckEventsPath(p string) error {
+	clean := len(p) > 1 && p[0] == '/' && slashpath.Clean(p) == p
+	for i := 0; clean && i < len(p); i++ {
+		c := p[i]
+		clean = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("/-._~", c) >= 0
+	}
+	switch {
+	case !clean:
+		return fmt.Errorf("events path %q: write it as a clean path of letters, digits and -._~, like /subscribe_events or /ha/events", p)
+	case slices.Contains(builtinPaths, p) || slices.ContainsFunc(builtinPrefixes, func(pre string) bool {
+		return strings.HasPrefix(p+"/", pre)
+	}):
+		return fmt.Errorf("events path %q: taken by a route of the gateway's own (%s, %s…)", p, strings.Join(builtinPaths, ", "), strings.Join(builtinPrefixes, "…, "))
+	}
+	return nil
+}
+
+// routes returns every route, with panics recovered. A pattern that conflicts with another makes
+// ServeMux panic: that is an error here, before anything is served.
+func (s *Server) routes() (handler http.Handler, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			handler, err = nil, fmt.Errorf("routes: %v", v)
+		}
+	}()
 	mux := http.NewServeMux()
 	mux.Handle("/health", s.methods(s.health, http.MethodGet, http.MethodHead))
 	mux.Handle("/ready", s.methods(s.ready, http.MethodGet, http.MethodHead))
@@ -34,7 +73,7 @@ func (s *Server) Handler() http.Handler {
 			MaxAge:         600,
 		}).Handler(h)
 	}
-	return s.logRequests(s.recoverPanics(s.guardNone(h)))
+	return s.logRequests(s.recoverPanics(s.guardNone(h))), nil
 }
 
 // handlerFunc is a handler that returns its refusal instead of writing it.

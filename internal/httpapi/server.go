@@ -92,6 +92,7 @@ type Server struct {
 	rateLimited        atomic.Int64                // requests refused as over a rate limit
 	pool               atomic.Pointer[writer.Pool] // writes plain HTTP/1.1 streams while Serve runs; nil: handlers do
 	mcpSlots           slots                       // MCP requests being answered
+	handler            http.Handler                // every route, made by New
 }
 
 // New returns a Server for h. authn is required under AuthTokens and ignored under AuthNone;
@@ -108,8 +109,8 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 	cfg.RevalidateEvery = cmpOr(cfg.RevalidateEvery, 30*time.Second)
 	cfg.MCPConcurrency = cmpOr(cfg.MCPConcurrency, 4)
 	switch {
-	case !strings.HasPrefix(cfg.EventsPath, "/") || strings.ContainsAny(cfg.EventsPath, " {}?#"):
-		return nil, fmt.Errorf("events path %q: must start with / and hold no spaces, braces, ? or #", cfg.EventsPath)
+	case !cfg.DisableEvents && CheckEventsPath(cfg.EventsPath) != nil:
+		return nil, CheckEventsPath(cfg.EventsPath)
 	case cfg.Auth != AuthNone && authn == nil:
 		return nil, fmt.Errorf("auth mode %s needs an authenticator", cfg.Auth)
 	case cfg.Auth != AuthNone && cfg.Auth != AuthTokens && cfg.Auth != AuthHA:
@@ -143,6 +144,10 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 	}
 	if cfg.UserLimit.Requests > 0 {
 		s.userLimit = limit.New(cfg.UserLimit)
+	}
+	var err error
+	if s.handler, err = s.routes(); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
