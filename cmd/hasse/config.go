@@ -156,6 +156,9 @@ func (s *settings) validate(cmd string) error {
 		return errors.New("MCP_SSE_TOKENS_FILE: auth mode tokens needs a tokens file")
 	case s.AuthHACache < time.Second:
 		return errors.New("MCP_SSE_AUTH_HA_CACHE: must be at least 1s")
+	case s.TokensFile != "" && s.Auth != "tokens" && cmd != "simulate":
+		// Silently unused, the file would look like protection that is not there.
+		return fmt.Errorf("MCP_SSE_TOKENS_FILE: read only under auth tokens, and auth is %s: set MCP_SSE_AUTH=tokens, or leave the file out", s.Auth)
 	case s.MaxClients < 1:
 		return errors.New("MCP_SSE_MAX_CLIENTS: must be at least 1")
 	case s.MaxClientsPerUser < 1:

@@ -50,6 +50,8 @@ func TestBadSettingsStopStartup(t *testing.T) {
 		{"events path taken", []string{"demo"}, []string{"MCP_SSE_EVENTS_PATH=/health"}, "MCP_SSE_EVENTS_PATH"},
 		{"events path unclean", []string{"demo", "--events-path", "/a/../b"}, nil, "MCP_SSE_EVENTS_PATH"},
 		{"events path unparseable", []string{"demo"}, []string{"MCP_SSE_EVENTS_PATH=/%zz"}, "MCP_SSE_EVENTS_PATH"},
+		{"tokens file under auth none", []string{"demo"}, []string{"MCP_SSE_AUTH=none", "MCP_SSE_TOKENS_FILE=/etc/hasse/tokens.yaml"}, "MCP_SSE_TOKENS_FILE"},
+		{"tokens file under auth ha", []string{"serve"}, []string{"MCP_SSE_TOKENS_FILE=/etc/hasse/tokens.yaml", "HA_URL=http://h:8123", "HA_TOKEN=x"}, "MCP_SSE_TOKENS_FILE"},
 		{"bad listen address", []string{"demo"}, []string{"MCP_HTTP_ADDR=nowhere:-1"}, "MCP_HTTP_ADDR"},
 	} {
 		var stderr bytes.Buffer

@@ -80,6 +80,7 @@ type Static struct {
 func NewStatic(entries []Entry) (*Static, error) {
 	s := &Static{}
 	names := make(map[string]bool)
+	owners := make(map[[sha256.Size]byte]string) // whose each token is
 	for i, e := range entries {
 		var sum [sha256.Size]byte
 		switch {
@@ -91,6 +92,9 @@ func NewStatic(entries []Entry) (*Static, error) {
 			return nil, fmt.Errorf("token %q: max_connections is negative", e.Name)
 		case (e.Token == "") == (e.TokenSHA256 == ""):
 			return nil, fmt.Errorf("token %q: give exactly one of token and token_sha256", e.Name)
+		case strings.TrimSpace(e.Token) != e.Token:
+			// A client's token is read without the spaces around it: this one could never match.
+			return nil, fmt.Errorf("token %q: the token has spaces around it", e.Name)
 		case e.Token != "":
 			sum = sha256.Sum256([]byte(e.Token))
 		default:
@@ -100,11 +104,14 @@ func NewStatic(entries []Entry) (*Static, error) {
 			}
 			copy(sum[:], b)
 		}
+		if other, ok := owners[sum]; ok { // one of the two would never be the one found
+			return nil, fmt.Errorf("tokens %q and %q are the same token", other, e.Name)
+		}
 		scope, err := e.Scopes.compile(e.Admin)
 		if err != nil {
 			return nil, fmt.Errorf("token %q: %w", e.Name, err)
 		}
-		names[e.Name] = true
+		names[e.Name], owners[sum] = true, e.Name
 		s.entries = append(s.entries, staticEntry{sum: sum, user: User{Name: e.Name, Admin: e.Admin, MaxConnections: e.MaxConnections, Scope: scope}})
 	}
 	return s, nil
@@ -115,6 +122,9 @@ func LoadStatic(path string) (*Static, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read tokens file: %w", err)
+	}
+	if err := noNullScopes(b); err != nil {
+		return nil, fmt.Errorf("tokens file %s: %w", path, err)
 	}
 	var doc struct {
 		Tokens []Entry `yaml:"tokens"`
@@ -134,6 +144,38 @@ func LoadStatic(path string) (*Static, error) {
 		return nil, fmt.Errorf("tokens file %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// noNullScopes refuses "scopes:" with no value: decoded, it is no scopes at all, and a token
+// whose author meant to limit it would see everything.
+func noNullScopes(b []byte) error {
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return nil // strictYAML reports it
+	}
+	var walk func(n *yaml.Node) error
+	walk = func(n *yaml.Node) error {
+		if n.Kind == yaml.MappingNode {
+			name := ""
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == "name" {
+					name = n.Content[i+1].Value
+				}
+			}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if k, v := n.Content[i], n.Content[i+1]; k.Value == "scopes" && v.ShortTag() == "!!null" {
+					return fmt.Errorf("token %q: scopes has no value; name domains, entities or event_types, or leave scopes out to see everything", name)
+				}
+			}
+		}
+		for _, c := range n.Content {
+			if err := walk(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(&root)
 }
 
 // strictYAML decodes YAML (or JSON) refusing unknown keys: a misspelt "scope" must not give a

@@ -107,10 +107,38 @@ func TestNewStaticRefuses(t *testing.T) {
 		{"empty scopes", []Entry{{Name: "a", Token: "x", Scopes: &Scopes{}}}, "scopes name nothing"},
 		{"bad scope", []Entry{{Name: "a", Token: "x", Scopes: &Scopes{Entities: []string{"light"}}}}, "entity_id"},
 		{"negative", []Entry{{Name: "a", Token: "x", MaxConnections: -1}}, "negative"},
+		{"same token twice", []Entry{{Name: "a", Token: "x"}, {Name: "b", Token: "x", Admin: true}}, `tokens "a" and "b" are the same token`},
+		{"same token, once hashed", []Entry{{Name: "a", Token: "x"}, {Name: "b", TokenSHA256: hex.EncodeToString(sumOf("x"))}}, "same token"},
+		{"spaces around the token", []Entry{{Name: "a", Token: " x"}}, "spaces around"},
+		{"a token of spaces", []Entry{{Name: "a", Token: "  "}}, "spaces around"},
 	} {
 		_, err := NewStatic(tc.entries)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: NewStatic error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func sumOf(tok string) []byte {
+	sum := sha256.Sum256([]byte(tok))
+	return sum[:]
+}
+
+// TestLoadStaticRefusesScopesWithoutValue checks that "scopes:" with nothing after it, which
+// decodes as no scopes at all (everything), stops start-up.
+func TestLoadStaticRefusesScopesWithoutValue(t *testing.T) {
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"null.yaml":  "tokens:\n  - name: wall\n    token: w\n    scopes:\n",
+		"tilde.yaml": "- name: wall\n  token: w\n  scopes: ~\n",
+		"null.json":  `{"tokens":[{"name":"wall","token":"w","scopes":null}]}`,
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadStatic(path); err == nil || !strings.Contains(err.Error(), `token "wall": scopes has no value`) {
+			t.Errorf("LoadStatic(%s): %v, want scopes refused", name, err)
 		}
 	}
 }
