@@ -40,7 +40,7 @@ func (p *Printer) Message(m Message) (event bool, err error) {
 	}
 	event = !controlKinds[v.kind]
 	if p.JSON {
-		if _, err := p.Out.Write(jsonLine(m)); err != nil {
+		if _, err := p.Out.Write(jsonPrintable(jsonLine(m))); err != nil {
 			return event, err
 		}
 		if v.kind == "gap" {
@@ -59,7 +59,7 @@ func (p *Printer) Message(m Message) (event bool, err error) {
 // Notice prints one of Run's own remarks (waiting to reconnect, and why) on Err.
 func (p *Printer) Notice(text string) {
 	s := style(p.ErrColor)
-	_, _ = io.WriteString(p.Err, p.stamp(time.Time{}, s)+"  "+s.col(yellow, "tail", typeWidth)+"  "+text+"\n")
+	_, _ = io.WriteString(p.Err, p.stamp(time.Time{}, s)+"  "+s.col(yellow, "tail", typeWidth)+"  "+printable(text)+"\n")
 }
 
 // typeWidth and entityWidth are the widths of a pretty line's columns; longer values push the

@@ -169,3 +169,60 @@ func TestPrinterWriteError(t *testing.T) {
 		}
 	}
 }
+
+// TestPrinterStripsTerminalEscapes sends what an outside review put into Home Assistant's data
+// (a clear-screen, an OSC 52 clipboard write, a C1 CSI, a lone 0x9b byte, a right-to-left
+// override) through every kind of line, pretty without colour and as JSON lines: none reaches the
+// output as the terminal would read it, and each shows as a visible escape instead.
+func TestPrinterStripsTerminalEscapes(t *testing.T) {
+	const (
+		clear   = `\u001b[2J\u001b[H`
+		osc52   = `\u001b]52;c;cm0gLXJmIH4=\u0007`
+		c1      = `\u009b31m`
+		rlo     = `\u202egnp.exe`
+		loneCSI = "\x9b2J" // not UTF-8: only raw bytes can carry it
+	)
+	messages := []Message{
+		envelope("k3-1", `{"id":"k3-1","type":"state_changed","entity_id":"sensor.x`+clear+`","domain":"sensor","state":"`+osc52+`","data":{"state":"`+osc52+`","attributes":{"unit_of_measurement":"`+c1+`"},"old_state":{"state":"`+rlo+`"}},"timestamp":"2026-11-25T14:31:34+00:00"}`),
+		envelope("k3-2", `{"id":"k3-2","type":"service_called","domain":"notify","data":{"domain":"notify","service":"tv","service_data":{"message":"`+clear+osc52+`","title":"`+loneCSI+`"}},"timestamp":"2026-11-25T14:31:35+00:00"}`),
+		named("script_started", "k3-3", `{"event_type":"script_started","name":"`+osc52+`","entity_id":"script.x","source":"`+rlo+`","time_fired":"2026-11-25T14:31:36+00:00"}`),
+		named("my_event"+"\x1b[2J", "k3-4", `{"event_type":"my_event","text":"`+c1+`"}`),
+		envelope("", `{"type":"error","error":"`+clear+`","message":"`+osc52+`"}`),
+		envelope("", `{"type":"connection","id":"sse_`+c1+`","ignored_params":["`+clear+`"]}`),
+		envelope("k3-5", `{"type":"gap","reason":"`+osc52+`","since":"`+rlo+`"}`),
+		named("note", "", "plain "+loneCSI+"\x1b]52;c;eA==\x07"),
+	}
+	raw := []string{"\x1b", "\x07", "\u009b", "\x9b", "\u202e"}
+	for _, asJSON := range []bool{false, true} {
+		p, out, errs := newTestPrinter(asJSON, false)
+		for _, m := range messages {
+			if _, err := p.Message(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p.Notice("the gateway said \x1b]0;pwned\x07")
+		all := out.String() + errs.String()
+		for _, r := range raw {
+			if strings.Contains(all, r) {
+				t.Errorf("JSON %v: the output holds %q raw:\n%s", asJSON, r, all)
+			}
+		}
+		if asJSON {
+			for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+				if !json.Valid([]byte(line)) {
+					t.Errorf("%q is not JSON", line)
+				}
+			}
+			var got struct{ Data struct{ State string } }
+			if err := json.Unmarshal([]byte(strings.SplitN(out.String(), "\n", 2)[0]), &got); err != nil || got.Data.State != "\x1b]52;c;cm0gLXJmIH4=\x07" {
+				t.Errorf("the JSON line's state decodes to %q (%v), want the value as sent", got.Data.State, err)
+			}
+			continue
+		}
+		for _, visible := range []string{`sensor.x\x1b[2J\x1b[H`, `\x1b]52;c;cm0gLXJmIH4=\x07`, `\x9b31m`, `\u202egnp.exe`, `\x9b2J`, `\x1b]0;pwned\x07`} {
+			if !strings.Contains(all, visible) {
+				t.Errorf("the pretty output does not show %s:\n%s", visible, all)
+			}
+		}
+	}
+}

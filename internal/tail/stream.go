@@ -215,7 +215,7 @@ func refusal(resp *http.Response) (outcome, bool) {
 	case resp.StatusCode == http.StatusOK:
 		e.Message = fmt.Sprintf("not an event stream (Content-Type %q)", resp.Header.Get("Content-Type"))
 	case json.Unmarshal(body, &shape) == nil && shape.Message != "":
-		e.Message, e.Code = shape.Message, shape.ErrorCode
+		e.Message, e.Code = printable(shape.Message), printable(shape.ErrorCode) // printed as they are
 	default:
 		e.Message = http.StatusText(resp.StatusCode)
 	}

@@ -83,10 +83,18 @@ type wire struct {
 	Count         int      `json:"count"`
 }
 
-// decode reads a message of either format into a view. Data that is not a JSON object gives a
-// view that shows the data itself. Members of another type than expected (an integration's
-// event may have a numeric "id") are left out.
+// decode reads a message of either format into a view whose texts are safe to print on a
+// terminal ([printable]). Data that is not a JSON object gives a view that shows the data
+// itself. Members of another type than expected (an integration's event may have a numeric "id")
+// are left out.
 func decode(m Message) view {
+	v := decodeRaw(m)
+	v.makePrintable()
+	return v
+}
+
+// decodeRaw is decode without making the texts printable.
+func decodeRaw(m Message) view {
 	var w wire
 	if !strings.HasPrefix(strings.TrimSpace(m.Data), "{") || !json.Valid([]byte(m.Data)) {
 		return view{kind: "message", label: cmp.Or(m.Event, "message"), detail: oneLine(m.Data)}
