@@ -14,8 +14,10 @@ import (
 // handOver writes the head of an HTTP/1.1 stream to its hijacked connection nc, then the client's
 // backlog, and gives the rest to the pooled writers: the handler's goroutine, with its stack and
 // buffers, ends. Where the pool cannot take the connection, the stream is written from here.
-// The response is chunked, as net/http would write it.
-func (s *Server) handOver(pool *writer.Pool, nc net.Conn, header http.Header, c *hub.Client, first []byte, ended func()) {
+// The response is chunked, as net/http would write it. When stop ends (the server begins to
+// stop) while the head or the backlog is being written to a client that does not read, the
+// write is given up: the hijacked connection is no request the server's shutdown waits for.
+func (s *Server) handOver(stop context.Context, pool *writer.Pool, nc net.Conn, header http.Header, c *hub.Client, first []byte, ended func()) {
 	header.Set("Connection", "keep-alive")
 	header.Set("Transfer-Encoding", "chunked")
 	header.Set("Date", time.Now().UTC().Format(http.TimeFormat)) // as net/http sends, and RFC 9110 asks
@@ -23,7 +25,9 @@ func (s *Server) handOver(pool *writer.Pool, nc net.Conn, header http.Header, c 
 	head = appendHeader(head, header)
 	head = append(head, "\r\n"...)
 	out := chunkedOutput{nc}
-	c.AbortOnDrop(func() { _ = nc.SetWriteDeadline(time.Now()) }) // a dropped client's backlog stops at once
+	abort := func() { _ = nc.SetWriteDeadline(time.Now()) }
+	c.AbortOnDrop(abort) // a dropped client's backlog stops at once
+	halt := context.AfterFunc(stop, abort)
 	err := nc.SetWriteDeadline(time.Now().Add(s.cfg.ReadHeaderTimeout))
 	if err == nil {
 		var n int64
@@ -32,6 +36,9 @@ func (s *Server) handOver(pool *writer.Pool, nc net.Conn, header http.Header, c 
 	}
 	if err == nil {
 		err = c.WriteBacklog(out)
+	}
+	if !halt() {
+		err = context.Canceled // the deadline may have been set after the last write: start no more
 	}
 	if err == nil {
 		if pool.Add(c, nc, ended) == nil {

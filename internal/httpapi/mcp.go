@@ -52,7 +52,7 @@ func (s *Server) mcp() handlerFunc {
 			}
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		release, err := s.mcpSlots.enter(r.Context(), mcpQueueWait)
+		release, err := s.mcpSlots.enter(r.Context(), stopping(r), mcpQueueWait)
 		if err != nil {
 			return err
 		}

@@ -44,7 +44,7 @@ type Config struct {
 	BodyTimeout       time.Duration  // longest a request body may take to arrive after its head; default 10s
 	IdleTimeout       time.Duration  // default 120s
 	MaxHeaderBytes    int            // default 16 KiB
-	ShutdownGrace     time.Duration  // longest a shutdown waits for open requests; default 10s
+	ShutdownGrace     time.Duration  // longest a shutdown waits for open requests; default 5s
 	MCPConcurrency    int            // MCP requests answered at once, the others waiting in line; default 4
 	MCPAnswerBytes    int64          // what the answers of one MCP request may hold, in bytes; default 1 MiB
 	RevalidateEvery   time.Duration  // how often open streams' expired tokens are checked again; default 30s
@@ -105,7 +105,7 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 	cfg.BodyTimeout = cmpOr(cfg.BodyTimeout, 10*time.Second)
 	cfg.IdleTimeout = cmpOr(cfg.IdleTimeout, 120*time.Second)
 	cfg.MaxHeaderBytes = cmpOr(cfg.MaxHeaderBytes, 16<<10)
-	cfg.ShutdownGrace = cmpOr(cfg.ShutdownGrace, 10*time.Second)
+	cfg.ShutdownGrace = cmpOr(cfg.ShutdownGrace, 5*time.Second)
 	cfg.RevalidateEvery = cmpOr(cfg.RevalidateEvery, 30*time.Second)
 	cfg.MCPConcurrency = cmpOr(cfg.MCPConcurrency, 4)
 	switch {
@@ -163,17 +163,24 @@ func cmpOr[T comparable](v, def T) T {
 	return v
 }
 
-// Serve serves on ln until ctx ends, then stops accepting, waits up to Config.ShutdownGrace for
-// open requests (streams end when the hub stops), and returns nil. While it runs, plain HTTP/1.1
-// streams are written by a few pooled goroutines (package writer) rather than by their handlers.
+// Serve serves on ln until ctx ends, then stops: it stops accepting, closes the connections that
+// have not finished a request's head, ends the requests whose body is still coming and those
+// waiting for an MCP slot (503), waits up to Config.ShutdownGrace for the other open requests
+// (streams end when the hub stops), closes what is left, and returns nil. While it runs, plain
+// HTTP/1.1 streams are written by a few pooled goroutines (package writer) rather than by their
+// handlers.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	heads := &newConns{conns: make(map[net.Conn]struct{})}
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		IdleTimeout:       s.cfg.IdleTimeout,
 		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ConnState:         heads.track,
+		BaseContext: func(net.Listener) context.Context {
+			return context.WithValue(context.WithoutCancel(ctx), stoppingKey{}, ctx)
+		},
 	}
 	if s.streams != nil {
 		var revalidating sync.WaitGroup
@@ -206,6 +213,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve http: %w", err)
 	case <-ctx.Done():
 	}
+	heads.closeAll()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownGrace)
 	defer cancel()
 	err = srv.Shutdown(sctx)

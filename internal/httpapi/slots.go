@@ -12,9 +12,9 @@ import (
 type slots chan struct{}
 
 // enter takes a slot, waiting up to wait for one. It returns the function that gives the slot
-// back; it fails with 503 SERVICE_OVERLOADED when no slot freed up in time, and with ctx's error
-// when the client went away meanwhile.
-func (s slots) enter(ctx context.Context, wait time.Duration) (release func(), err error) {
+// back; it fails with 503 SERVICE_OVERLOADED when no slot freed up in time or the server began to
+// stop (stop ended), and with ctx's error when the client went away meanwhile.
+func (s slots) enter(ctx, stop context.Context, wait time.Duration) (release func(), err error) {
 	select {
 	case s <- struct{}{}:
 		return s.leave, nil
@@ -27,6 +27,8 @@ func (s slots) enter(ctx context.Context, wait time.Duration) (release func(), e
 		return s.leave, nil
 	case <-t.C:
 		return nil, &apiError{http.StatusServiceUnavailable, "SERVICE_OVERLOADED", "the gateway is answering as many MCP requests as it may; try again shortly", time.Second}
+	case <-stop.Done():
+		return nil, &apiError{http.StatusServiceUnavailable, "SERVICE_OVERLOADED", "the gateway is shutting down", 3 * time.Second}
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

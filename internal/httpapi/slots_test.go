@@ -13,14 +13,14 @@ import (
 func TestSlotsBoundWhatIsServedAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := make(slots, 2)
-		first, err1 := s.enter(t.Context(), time.Second)
-		_, err2 := s.enter(t.Context(), time.Second)
+		first, err1 := s.enter(t.Context(), context.Background(), time.Second)
+		_, err2 := s.enter(t.Context(), context.Background(), time.Second)
 		if err1 != nil || err2 != nil {
 			t.Fatalf("two requests in two slots: %v, %v", err1, err2)
 		}
 
 		start := time.Now()
-		_, err := s.enter(t.Context(), 10*time.Second)
+		_, err := s.enter(t.Context(), context.Background(), 10*time.Second)
 		var ae *apiError
 		if !errors.As(err, &ae) || ae.status != 503 || ae.code != "SERVICE_OVERLOADED" || time.Since(start) != 10*time.Second {
 			t.Errorf("a third with both slots held: %v after %v; want 503 SERVICE_OVERLOADED after 10s", err, time.Since(start))
@@ -28,7 +28,7 @@ func TestSlotsBoundWhatIsServedAtOnce(t *testing.T) {
 
 		done := make(chan error)
 		go func() {
-			release, err := s.enter(t.Context(), 10*time.Second)
+			release, err := s.enter(t.Context(), context.Background(), 10*time.Second)
 			if err == nil {
 				release()
 			}
@@ -41,11 +41,19 @@ func TestSlotsBoundWhatIsServedAtOnce(t *testing.T) {
 			t.Errorf("a request in line when a slot freed up: %v at +%v, want served at +13s", err, time.Since(start))
 		}
 
-		if _, err := s.enter(t.Context(), time.Second); err != nil { // both held again
+		if _, err := s.enter(t.Context(), context.Background(), time.Second); err != nil { // both held again
 			t.Fatal(err)
 		}
+		stop, stopping := context.WithCancel(t.Context())
+		go func() { _, err := s.enter(t.Context(), stop, time.Minute); done <- err }()
+		synctest.Wait()
+		stopping()
+		if err := <-done; !errors.As(err, &ae) || ae.status != 503 || time.Since(start) != 13*time.Second {
+			t.Errorf("a request in line when the server began to stop: %v at +%v, want 503 at once", err, time.Since(start))
+		}
+
 		ctx, cancel := context.WithCancel(t.Context())
-		go func() { _, err := s.enter(ctx, time.Minute); done <- err }()
+		go func() { _, err := s.enter(ctx, context.Background(), time.Minute); done <- err }()
 		synctest.Wait()
 		cancel()
 		if err := <-done; !errors.Is(err, context.Canceled) {

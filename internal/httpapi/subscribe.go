@@ -73,7 +73,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	h.Set("X-Accel-Buffering", "no")
 	if pool := s.pool.Load(); pool != nil && r.ProtoMajor == 1 && r.ProtoMinor == 1 && r.TLS == nil {
 		if nc, _, err := http.NewResponseController(w).Hijack(); err == nil {
-			s.handOver(pool, nc, h, c, first, ended)
+			s.handOver(stopping(r), pool, nc, h, c, first, ended)
 			return nil
 		}
 	}

@@ -111,6 +111,10 @@ func New(cfg Config, log *slog.Logger) (*Hub, error) {
 // block; the client's Err says why it ended (nil: it went away). Call it before Run.
 func (h *Hub) OnClose(f func(*Client)) { h.onClose = f }
 
+// Stopped returns a channel closed when Run has returned: by then every client open as it
+// stopped has been ended (ErrShutdown) and told to OnClose's f.
+func (h *Hub) Stopped() <-chan struct{} { return h.stopped }
+
 // Config returns the hub's configuration, defaults filled in.
 func (h *Hub) Config() Config { return h.cfg }
 

@@ -178,8 +178,11 @@ func (c *Collector) query(ctx context.Context, q func()) bool {
 	return true
 }
 
-// Run samples every Config.Interval and answers readers until ctx ends; then it saves the points
-// still filling and returns nil.
+// stopWait is the longest Run waits, as it stops, for the hub to end its clients.
+const stopWait = 2 * time.Second
+
+// Run samples every Config.Interval and answers readers until ctx ends; then it waits for the
+// hub to stop, records the clients it ended, saves the points still filling and returns nil.
 func (c *Collector) Run(ctx context.Context) error {
 	defer close(c.stopped)
 	c.load()
@@ -208,6 +211,14 @@ func (c *Collector) Run(ctx context.Context) error {
 			q()
 		case <-ctx.Done():
 			later.Stop()
+			// The hub ends its clients as it stops, on the same signal: wait for it, so that
+			// their ends are recorded with the rest (a hub that is not running has none).
+			wait := time.NewTimer(stopWait)
+			select {
+			case <-c.hub.Stopped():
+			case <-wait.C:
+			}
+			wait.Stop()
 			if time.Since(c.sampler.prevAt) >= 100*time.Millisecond { // the last interval, cut short
 				c.sampleAt(time.Now(), nil, c.latest.Load().sample.Backlog, false)
 			}
