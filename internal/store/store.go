@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -45,8 +47,12 @@ type DB struct {
 }
 
 // Open opens or creates the SQLite file at path, in WAL mode, and checks it: a file that is not
-// a database, is damaged, or cannot be written is an error.
+// a database, is damaged, or cannot be written is an error. The file holds clients' addresses
+// and user agents: it is made readable by its owner only (0600), and so is one made before.
 func Open(path string) (*DB, error) {
+	if err := ownerOnly(path); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	db, err := sql.Open("sqlite", "file:"+path+"?_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -98,6 +104,23 @@ func (d *DB) addExtraColumns() error {
 			if _, err := d.db.Exec(`ALTER TABLE ` + table + ` ADD COLUMN extra TEXT NOT NULL DEFAULT '{}'`); err != nil {
 				return fmt.Errorf("upgrade %s: %w", table, err)
 			}
+		}
+	}
+	return nil
+}
+
+// ownerOnly creates the file at path, empty, unless it exists, and makes it and its -wal and -shm
+// companions readable and writable by their owner only. SQLite gives the companions it creates
+// the database file's mode.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
 		}
 	}
 	return nil

@@ -256,3 +256,32 @@ func TestFileOfAnEarlierVersion(t *testing.T) {
 		t.Fatalf("after saving a new point: %+v, %v; want its extra figures kept", points, err)
 	}
 }
+
+// TestFilesAreOwnerOnly checks that the history file and its -wal and -shm companions, which
+// hold clients' addresses and user agents, are readable by their owner only, also when an
+// earlier version made the file readable by all.
+func TestFilesAreOwnerOnly(t *testing.T) {
+	dir := t.TempDir()
+	fresh, old := filepath.Join(dir, "fresh.db"), filepath.Join(dir, "old.db")
+	if err := os.WriteFile(old, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(old, 0o644); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	for _, path := range []string{fresh, old} {
+		db := open(t, path)
+		if err := db.SaveClosed([]stats.Closed{{ID: "conn_1", IPAddress: "192.0.2.7", UserAgent: "test"}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			if mode := fi.Mode().Perm(); mode&0o077 != 0 {
+				t.Errorf("%s has mode %v, want no access for group and others", filepath.Base(p), mode)
+			}
+		}
+	}
+}
