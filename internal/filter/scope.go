@@ -1,6 +1,10 @@
 package filter
 
-import "strings"
+import (
+	"strings"
+
+	"hasse/internal/hass"
+)
 
 // A scope is a Filter that limits what a token may see (SPEC.md §5.2): a client's events must
 // pass both its own filter and its scope. What the client names exactly must lie within the scope
@@ -23,8 +27,7 @@ func (scope *Filter) Refuses(f *Filter) (param, value string, refused bool) {
 		return "", "", false
 	}
 	for _, e := range f.Entities {
-		domain, _, _ := strings.Cut(e, ".")
-		if !has(scope.Entities, e) && !matchAny(scope.EntityGlobs, e) && !scope.matchDomain(domain) {
+		if !scope.coversEntity(e) {
 			return "entity_id", e, true
 		}
 	}
@@ -36,6 +39,34 @@ func (scope *Filter) Refuses(f *Filter) (param, value string, refused bool) {
 		}
 	}
 	return "", "", false
+}
+
+// Allows reports whether a token with this scope may see ev: ev matches the scope and, when the
+// scope names entities or domains, every entity ev names lies within them. A service call on
+// light.kitchen and lock.front_door is not shown to a token scoped to lights: its data would
+// show the lock, and what was asked of it. A nil scope allows everything.
+func (scope *Filter) Allows(ev *hass.Event) bool {
+	if scope == nil {
+		return true
+	}
+	if !scope.Match(ev) {
+		return false
+	}
+	if len(ev.Entities) < 2 || len(scope.Entities) == 0 && len(scope.EntityGlobs) == 0 && len(scope.Domains) == 0 && len(scope.DomainGlobs) == 0 {
+		return true
+	}
+	for _, e := range ev.Entities {
+		if !scope.coversEntity(e) {
+			return false
+		}
+	}
+	return true
+}
+
+// coversEntity reports whether the entity e lies within the scope's entities or domains.
+func (scope *Filter) coversEntity(e string) bool {
+	domain, _, _ := strings.Cut(e, ".")
+	return has(scope.Entities, e) || matchAny(scope.EntityGlobs, e) || scope.matchDomain(domain)
 }
 
 func (f *Filter) matchDomain(d string) bool {

@@ -3,6 +3,8 @@ package filter
 import (
 	"net/url"
 	"testing"
+
+	"hasse/internal/hass"
 )
 
 func TestRefuses(t *testing.T) {
@@ -46,5 +48,41 @@ func TestRefuses(t *testing.T) {
 	var none *Filter
 	if _, _, refused := none.Refuses(mustParse("events=x")); refused {
 		t.Error("a nil scope refused something")
+	}
+}
+
+// TestScopeAllowsCallsWithinIt checks the choice made for a service call that names entities
+// both inside and outside a token's scope: the token does not see it, since its data shows the
+// other entities and what was asked of them. A call wholly inside the scope, and any event of a
+// scope that names only types, are seen.
+func TestScopeAllowsCallsWithinIt(t *testing.T) {
+	call := func(domain string, entities ...string) *hass.Event {
+		return &hass.Event{Type: hass.TypeCallService, Domain: domain, Entities: entities}
+	}
+	lights, err := Parse(mustValues(t, "domain=light&entity_id=lock.front_door"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls, err := Parse(mustValues(t, "events=call_service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		scope *Filter
+		ev    *hass.Event
+		want  bool
+	}{
+		{"within", lights, call("light", "light.kitchen", "light.hall"), true},
+		{"within, by entity", lights, call("lock", "lock.front_door"), true},
+		{"partly outside", lights, call("light", "light.kitchen", "lock.back_door"), false},
+		{"partly outside, the named entity first", lights, call("lock", "lock.front_door", "lock.back_door"), false},
+		{"wholly outside", lights, call("lock", "lock.back_door"), false},
+		{"a scope of types only", calls, call("light", "light.kitchen", "lock.back_door"), true},
+		{"no scope", nil, call("light", "light.kitchen", "lock.back_door"), true},
+	} {
+		if got := tc.scope.Allows(tc.ev); got != tc.want {
+			t.Errorf("%s: Allows(%v) = %v, want %v", tc.name, tc.ev.Entities, got, tc.want)
+		}
 	}
 }

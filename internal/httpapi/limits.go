@@ -52,6 +52,19 @@ func (s *Server) limitMore(r *http.Request, user string, n int) error {
 	return nil
 }
 
+// limitMessage counts a message of a WebSocket opened by r against the limit of r's client IP:
+// a socket is no way around the limit every request is under.
+func (s *Server) limitMessage(r *http.Request) *apiError {
+	if s.ipLimit == nil {
+		return nil
+	}
+	if ok, retry := s.ipLimit.Allow(s.clientIP(r), time.Now()); !ok {
+		s.rateLimited.Add(1)
+		return rateLimited(retry)
+	}
+	return nil
+}
+
 func rateLimited(retry time.Duration) *apiError {
 	return &apiError{http.StatusTooManyRequests, "RATE_LIMITED", "too many requests; try again in " + retry.Round(time.Second).String(), max(retry, time.Second)}
 }

@@ -64,7 +64,7 @@ func (s *Server) routes() (handler http.Handler, err error) {
 	mux.Handle("/{$}", page)
 	mux.Handle(dashboard.Prefix, page)
 	mux.Handle("/", s.methods(s.notFound))
-	var h http.Handler = s.limitIP(s.readBodies(mux))
+	var h http.Handler = s.limitIP(s.readBodies(noConnect(mux)))
 	if len(s.cfg.CORSOrigins) > 0 {
 		h = cors.New(cors.Options{
 			AllowedOrigins: s.cfg.CORSOrigins,
@@ -74,6 +74,19 @@ func (s *Server) routes() (handler http.Handler, err error) {
 		}).Handler(h)
 	}
 	return s.logRequests(s.recoverPanics(s.guardNone(h))), nil
+}
+
+// noConnect answers CONNECT, which ServeMux would answer with its plain-text 404 (no route
+// matches an authority), in the error shape of SPEC.md §8: the gateway is no proxy.
+func noConnect(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodConnect {
+			w.Header().Set("Allow", "GET, POST, HEAD, PUT, DELETE")
+			writeError(w, errorf(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "CONNECT is not allowed: the gateway is no proxy"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // handlerFunc is a handler that returns its refusal instead of writing it.

@@ -89,7 +89,13 @@ func (s *Server) statsSocket(w http.ResponseWriter, r *http.Request) error {
 		if err := json.Unmarshal(msg, &req); err != nil {
 			req.Type = "invalid"
 		}
-		if s.wsWrite(ctx, conn, sess.handle(ctx, req)) != nil {
+		reply := wsReply{}
+		if err := s.limitMessage(r); err != nil { // each message costs what a request costs
+			reply = wsReply{ID: req.ID, Type: req.Type, Message: err.message, ErrorCode: err.code}
+		} else {
+			reply = sess.handle(ctx, req)
+		}
+		if s.wsWrite(ctx, conn, reply) != nil {
 			return nil
 		}
 	}

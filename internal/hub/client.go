@@ -78,7 +78,7 @@ type Client struct {
 // wants reports whether ev passes the client's filter and its scope. The index finds candidates
 // by the filter alone, so a scope costs only on those.
 func (c *Client) wants(ev *hass.Event) bool {
-	return c.Filter.Match(ev) && c.Scope.Match(ev)
+	return c.Filter.Match(ev) && c.Scope.Allows(ev)
 }
 
 // EventsSent returns how many events have been written to the client.

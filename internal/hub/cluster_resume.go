@@ -214,7 +214,7 @@ func (h *Hub) prepare(ctx context.Context, sub Subscription, n *need) Subscripti
 			if reason := e.Mark.gapReason(); reason != "" {
 				sr.gaps = append(sr.gaps, indexed{id: e.ID, gap: reason})
 			}
-			if e.Event != nil && sub.Filter.Match(e.Event) && sub.Scope.Match(e.Event) {
+			if e.Event != nil && sub.Filter.Match(e.Event) && sub.Scope.Allows(e.Event) {
 				sr.older = append(sr.older, olderFrame{e.ID, format.NewFrame(e.Event)})
 			}
 		}

@@ -134,6 +134,22 @@ func TestNonAdminsAndScopes(t *testing.T) {
 	}
 }
 
+// TestEntityStateTellsNothingBeyondTheScope checks the choice made for get_entity_state and a
+// token whose scope names only event types (here call_service, so no state): an entity that
+// exists and one that does not get the same answer, so the token cannot learn which ids exist.
+func TestEntityStateTellsNothingBeyondTheScope(t *testing.T) {
+	e := newEnv(t, httpapi.AuthTokens)
+	calls := e.connect(t, callsToken)
+	known := call(t, calls, "get_entity_state", map[string]any{"entity_id": "light.kitchen"}, nil)
+	unknown := call(t, calls, "get_entity_state", map[string]any{"entity_id": "light.nowhere"}, nil)
+	if known == "" || strings.ReplaceAll(known, "light.kitchen", "X") != strings.ReplaceAll(unknown, "light.nowhere", "X") {
+		t.Errorf("get_entity_state of an entity that exists: %q, of one that does not: %q; want the same refusal", known, unknown)
+	}
+	if got := call(t, e.connect(t, adminToken), "get_entity_state", map[string]any{"entity_id": "light.kitchen"}, nil); got != "" {
+		t.Errorf("the admin's get_entity_state(light.kitchen) = %q, want the state", got)
+	}
+}
+
 // TestHomeAssistantUsers runs the gateway under auth ha: Home Assistant's own users, checked by
 // asking Home Assistant. Its non-admin user sees what Home Assistant lets it subscribe to, never
 // call_service, and no statistics.

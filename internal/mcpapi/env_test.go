@@ -33,6 +33,7 @@ const (
 	adminToken  = "admin-secret"
 	wallToken   = "wall-secret"   // user wall: no admin, no scope
 	scopedToken = "scoped-secret" // user scoped: light state changes only
+	callsToken  = "calls-secret"  // user calls: service calls only, of every domain
 )
 
 // Home Assistant's tokens of the simulated home, for auth ha: JWTs, as Home Assistant's are.
@@ -83,6 +84,7 @@ func newEnv(t *testing.T, authMode string, tune ...func(*httpapi.Config)) *env {
 			{Name: "admin", Token: adminToken, Admin: true},
 			{Name: "wall", Token: wallToken},
 			{Name: "scoped", Token: scopedToken, Scopes: &auth.Scopes{Domains: []string{"light"}, EventTypes: []string{"state_changed"}}},
+			{Name: "calls", Token: callsToken, Scopes: &auth.Scopes{EventTypes: []string{"call_service"}}},
 		})
 		if err != nil {
 			t.Fatal(err)

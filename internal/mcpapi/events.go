@@ -101,7 +101,7 @@ func (s *Server) recentEvents(ctx context.Context, _ *mcp.CallToolRequest, in Ev
 		out.Since = frames[0].Event.TimeFired
 	}
 	for i := len(frames) - 1; i >= 0 && len(out.Events) < limit; i-- {
-		if ev := frames[i].Event; !f.Match(ev) || !u.Scope.Match(ev) {
+		if ev := frames[i].Event; !f.Match(ev) || !u.Scope.Allows(ev) {
 			continue
 		}
 		data := envelopeJSON(frames[i])
