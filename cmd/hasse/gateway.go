@@ -53,7 +53,8 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 		QueueBytes:        int(s.QueueBytes),
 		KeepAlive:         s.PingInterval,
 		WriteTimeout:      s.InactivityTimeout,
-		ReplaySize:        cmp.Or(s.ReplaySize, -1), // 0 asks for no replay
+		ReplaySize:        cmp.Or(s.ReplaySize, -1),       // 0 asks for no replay
+		ReplayBytes:       cmp.Or(int(s.ReplayBytes), -1), // 0 asks for no bound
 	}
 	node, err := newNode(s, log)
 	if err != nil {

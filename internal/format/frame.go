@@ -31,6 +31,16 @@ func NewFrame(ev *hass.Event) *Frame {
 	}
 }
 
+// Size is about how many bytes of memory the Frame holds: its two messages and its event's
+// data, which the event's states share.
+func (f *Frame) Size() int {
+	n := len(f.envelope) + len(f.named)
+	if ev := f.Event; ev != nil {
+		n += len(ev.Data) + len(ev.Context)
+	}
+	return n
+}
+
 // Bytes returns the Frame's message in format k (Envelope for an unknown k). The bytes are
 // shared: they must not be modified.
 func (f *Frame) Bytes(k Kind) []byte {

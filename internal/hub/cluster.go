@@ -157,7 +157,7 @@ func (h *Hub) streamGap(reason string) {
 
 // prune forgets the events the ring no longer holds, moving the floor up to the newest of them.
 func (s *clusterState) prune(r *ring) {
-	for s.head < len(s.index) && (len(r.frames) == 0 || s.index[s.head].seq < r.first) {
+	for s.head < len(s.index) && (len(r.held()) == 0 || s.index[s.head].seq < r.first) {
 		s.floor = s.index[s.head].id
 		s.head++
 	}
@@ -182,7 +182,7 @@ func (h *Hub) replayAfter(dst []*format.Frame, id StreamID, keep func(*format.Fr
 	if n := sort.Search(len(live), func(i int) bool { return id.Less(live[i].id) }); n > 0 {
 		after = live[n-1].seq // the ring's event of the newest id up to id
 	}
-	if r := h.ring; len(r.frames) > 0 && after+1 < r.first {
+	if r := h.ring; len(r.held()) > 0 && after+1 < r.first {
 		after = r.first - 1
 	}
 	return h.ring.appendAfter(dst, after, keep)

@@ -18,6 +18,7 @@ type Config struct {
 	Epoch             string        // first part of event ids; default: random, new for each Hub
 	EventBuffer       int           // events accepted ahead of dispatch; default 4096
 	ReplaySize        int           // events kept for Last-Event-ID resume; default 10000, negative: none
+	ReplayBytes       int           // memory those events may take, in bytes (format.Frame.Size); default 16 MiB, negative: no bound
 	ShutdownRetry     time.Duration // the retry hint sent on shutdown, ±20 % (SPEC.md §4.7); default 3s
 	Meter             Meter         // told of every delivery; nil: nobody
 	History           History       // cluster mode: resumes older than the ring; nil: none (cluster_resume.go)
@@ -32,6 +33,7 @@ func (c *Config) setDefaults() error {
 	c.FinalWriteTimeout = cmpOr(c.FinalWriteTimeout, 2*time.Second)
 	c.EventBuffer = cmpOr(c.EventBuffer, 4096)
 	c.ReplaySize = max(cmpOr(c.ReplaySize, 10000), 0)
+	c.ReplayBytes = max(cmpOr(c.ReplayBytes, 16<<20), 0)
 	c.ShutdownRetry = cmpOr(c.ShutdownRetry, 3*time.Second)
 	if c.Epoch == "" {
 		c.Epoch = NewEpoch()

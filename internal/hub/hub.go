@@ -100,7 +100,7 @@ func New(cfg Config, log *slog.Logger) (*Hub, error) {
 		queries: make(chan func()),
 		stopped: make(chan struct{}),
 		index:   newIndex(),
-		ring:    newRing(cfg.ReplaySize),
+		ring:    newRing(cfg.ReplaySize, cfg.ReplayBytes),
 		states:  make(map[string]hass.State),
 		clients: make(map[*Client]struct{}),
 		perUser: make(map[string]int),

@@ -10,16 +10,13 @@ import (
 // Readers that look back rather than subscribe (the MCP tools) ask Run for the replay ring and
 // the entity states through queries, as the statistics tool asks for the clients.
 
-// Recent returns the events of the replay ring, oldest first: the newest Config.ReplaySize
-// events the hub dispatched (none when replay is off). Run only copies the ring, so the caller
+// Recent returns the events of the replay ring, oldest first: the newest events the hub
+// dispatched, up to Config.ReplaySize and Config.ReplayBytes (none when replay is off). Run only copies the ring, so the caller
 // may filter at leisure; the frames are shared and read-only. Nil when the hub is not running.
 func (h *Hub) Recent(ctx context.Context) []*format.Frame {
 	var out []*format.Frame
 	h.query(ctx, func() {
-		r := h.ring
-		out = make([]*format.Frame, 0, len(r.frames))
-		out = append(out, r.frames[r.oldest:]...)
-		out = append(out, r.frames[:r.oldest]...)
+		out = append([]*format.Frame(nil), h.ring.held()...)
 	})
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"hasse/internal/hass"
 )
@@ -94,4 +95,28 @@ func TestQueriesOfAStoppedHub(t *testing.T) {
 	if _, ok := h.State(context.Background(), "light.hall"); ok {
 		t.Error("State of a stopped hub: found")
 	}
+}
+
+// TestReplayWindowBoundedInBytes: events with huge data (the review's 150 service calls with a
+// 1 MB value, or a home's huge attributes) keep the replay window within Config.ReplayBytes; a
+// resume from before what it holds gets a gap.
+func TestReplayWindowBoundedInBytes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const bound = 16 << 20
+		h := startHub(t, Config{ReplayBytes: bound})
+		huge := strings.Repeat("x", 1<<20)
+		for i := range 150 {
+			ev := stateEvent("lock.front_door", "locked")
+			ev.Data = []byte(`{"entity_id":"lock.front_door","new_state":{"state":"locked","attributes":{"note":"` + huge + fmt.Sprint(i) + `"}}}`)
+			h.Publish(ev)
+		}
+		synctest.Wait()
+		held, total := h.Recent(context.Background()), 0
+		for _, fr := range held {
+			total += fr.Size()
+		}
+		if total > bound || len(held) == 0 || len(held) >= 150 {
+			t.Errorf("replay window holds %d events in %d bytes; want the newest within %d bytes", len(held), total, bound)
+		}
+	})
 }

@@ -32,7 +32,7 @@ func TestRing(t *testing.T) {
 		{"no replay at all", 0, 10, 9, false, ""},
 		{"no replay, up to date", 0, 10, 10, true, ""},
 	} {
-		r := newRing(tc.size)
+		r := newRing(tc.size, 0)
 		for seq := uint64(1); seq <= tc.published; seq++ {
 			r.put(frame(seq), seq)
 		}
@@ -61,4 +61,59 @@ func joinIDs(ids []string) string {
 		s += id
 	}
 	return s
+}
+
+// TestRingBytes: the ring lets go of its oldest frames while it holds more than its bytes, but
+// always keeps the newest.
+func TestRingBytes(t *testing.T) {
+	frame := func(seq uint64, size int) *format.Frame {
+		return &format.Frame{Event: &hass.Event{ID: "e-" + strconv.FormatUint(seq, 10), Data: make([]byte, size)}}
+	}
+	for _, tc := range []struct {
+		name     string
+		sizes    []int // of frames 1, 2, …
+		maxBytes int
+		want     string // ids held
+		after    uint64 // resume point that is no longer covered; 0: none
+	}{
+		{"under the bound", []int{100, 100, 100}, 1000, "e-1,e-2,e-3", 0},
+		{"at the bound", []int{100, 100, 100}, 300, "e-1,e-2,e-3", 0},
+		{"over by one frame", []int{100, 100, 100, 100}, 300, "e-2,e-3,e-4", 0},
+		{"a big frame pushes out several", []int{100, 100, 100, 250}, 300, "e-4", 2},
+		{"one frame over the bound is kept", []int{100, 5000}, 300, "e-2", 0},
+		{"no bound", []int{5000, 5000}, 0, "e-1,e-2", 0},
+	} {
+		r := newRing(100, tc.maxBytes)
+		for i, size := range tc.sizes {
+			r.put(frame(uint64(i+1), size), uint64(i+1))
+		}
+		var ids []string
+		for _, fr := range r.held() {
+			ids = append(ids, fr.Event.ID)
+		}
+		if got := joinIDs(ids); got != tc.want {
+			t.Errorf("%s: held %s, want %s", tc.name, got, tc.want)
+		}
+		total := 0
+		for _, fr := range r.held() {
+			total += fr.Size()
+		}
+		if total != r.bytes || (tc.maxBytes > 0 && len(r.held()) > 1 && total > tc.maxBytes) {
+			t.Errorf("%s: %d bytes held (counted %d), bound %d", tc.name, total, r.bytes, tc.maxBytes)
+		}
+		if tc.after > 0 && r.covers(tc.after, uint64(len(tc.sizes))) {
+			t.Errorf("%s: covers(%d) after its frames were let go", tc.name, tc.after)
+		}
+	}
+}
+
+// TestRingMovesDown: a long run of puts keeps the ring's slice in proportion to what it holds.
+func TestRingMovesDown(t *testing.T) {
+	r := newRing(10, 0)
+	for seq := uint64(1); seq <= 10000; seq++ {
+		r.put(&format.Frame{Event: &hass.Event{}}, seq)
+	}
+	if len(r.held()) != 10 || r.first != 9991 || cap(r.frames) > 1000 {
+		t.Errorf("held %d from %d in a slice of capacity %d; want 10 from 9991 in a small slice", len(r.held()), r.first, cap(r.frames))
+	}
 }
