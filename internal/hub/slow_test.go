@@ -35,7 +35,7 @@ func (o *countingOutput) SetWriteDeadline(time.Time) error { return nil }
 // takes beside a stalled client is BenchmarkFanoutLatency's question, not this test's.
 func TestOneStalledClientAmongAThousand(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		const readers, events, burst, bound = 999, 300, 10, 16 << 10
+		const readers, events, burst, bound = 999, 100, 10, 16 << 10 // the stalled queue overflows after about 50
 		h := startHub(t, Config{MaxClients: readers + 1, MaxClientsPerUser: readers + 1, QueueBytes: bound})
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
