@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -17,10 +16,7 @@ import (
 // SIGTERM, and checks that every stream got a retry hint and a disconnect event and that the
 // process exited 0 within the 10 s SPEC.md §4.7 allows.
 func TestSIGTERMEndsEveryStreamAndExitsZero(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "hasse")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildHasse(t)
 	cmd := exec.Command(bin, "demo", "--rate", "20")
 	cmd.Env = append(os.Environ(), "MCP_HTTP_ADDR=127.0.0.1:0", "MCP_SSE_AUTH=none", "MCP_SSE_MAX_CLIENTS_PER_USER=200", "MCP_SSE_MAX_CLIENTS=200")
 	stdout, err := cmd.StdoutPipe()

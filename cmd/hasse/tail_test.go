@@ -181,10 +181,7 @@ func TestTailResumesAcrossCuts(t *testing.T) {
 // gateway go, reconnect by themselves, and report the gap loudly: the new gateway has a new
 // epoch and cannot replay what the old one had.
 func TestTailTerminalAndRestart(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "hasse")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildHasse(t)
 	tokens := filepath.Join(t.TempDir(), "tokens.yaml")
 	const token = "tail-test-token"
 	if err := os.WriteFile(tokens, []byte("tokens:\n  - name: tail\n    token: "+token+"\n    admin: true\n"), 0o600); err != nil {
