@@ -52,20 +52,28 @@ timed() {
 
 unit() { $GO test -race -count=1 ./...; }
 
+# background log rcfile cmd...: runs cmd in the background, its output in log, then its exit
+# status and duration in rcfile.
+background() {
+	local log=$1 rcfile=$2
+	shift 2
+	(
+		start=$SECONDS
+		"$@" >"$log" 2>&1
+		echo "$? $((SECONDS - start))" >"$rcfile"
+	) &
+}
+
 phase_pair() {
 	for round in $(seq 1 "$PAIR_ROUNDS"); do
-		local a=$logs/pair-$round-a.log b=$logs/pair-$round-b.log
-		local start=$SECONDS
-		unit >"$a" 2>&1 &
-		local pa=$!
-		unit >"$b" 2>&1 &
-		local pb=$!
-		wait "$pa"
-		local ra=$? ta=$((SECONDS - start))
-		wait "$pb"
-		local rb=$? tb=$((SECONDS - start))
-		record pair "$round" "go test -race (copy 1)" "$ra" "$ta" "$a"
-		record pair "$round" "go test -race (copy 2)" "$rb" "$tb" "$b"
+		for copy in 1 2; do
+			background "$logs/pair-$round-$copy.log" "$logs/pair-$round-$copy.rc" unit
+		done
+		wait
+		for copy in 1 2; do
+			read -r r t <"$logs/pair-$round-$copy.rc"
+			record pair "$round" "go test -race (copy $copy)" "$r" "$t" "$logs/pair-$round-$copy.log"
+		done
 	done
 }
 
