@@ -8,7 +8,9 @@
 #   quiet   QUIET_ROUNDS runs (default 5) of `make test` in a row, nothing else of ours beside.
 # ROUNDS=n sets all three counts; PHASES picks phases (PHASES="pair quiet"). Try it quickly:
 #   ROUNDS=1 PHASES=pair scripts/test-stress.sh
-# The machine should be otherwise quiet for the quiet phase to mean anything. Every run's output
+# `make test` runs with GOFLAGS=-count=1, so that every round runs every test rather than
+# answering from Go's test cache. The machine should be otherwise quiet for the quiet phase to
+# mean anything. Every run's output
 # is kept in build/stress/<time>/; the summary at the end gives each run's result and duration,
 # and the script exits non-zero when any run failed.
 set -uo pipefail
@@ -52,6 +54,9 @@ timed() {
 
 unit() { $GO test -race -count=1 ./...; }
 
+# maketest runs the whole `make test`, every test run afresh.
+maketest() { GOFLAGS="${GOFLAGS:+$GOFLAGS }-count=1" $MAKE test; }
+
 # background log rcfile cmd...: runs cmd in the background, its output in log, then its exit
 # status and duration in rcfile.
 background() {
@@ -93,7 +98,7 @@ phase_beside() {
 	setsid bash -c "$(declare -f unit besideLoop); GO='$GO' logs='$logs' besideLoop" &
 	local loader=$!
 	for round in $(seq 1 "$BESIDE_ROUNDS"); do
-		timed "$logs/beside-$round.log" $MAKE test
+		timed "$logs/beside-$round.log" maketest
 		record beside "$round" "make test" "$rc" "$took" "$logs/beside-$round.log"
 	done
 	kill -- -"$loader" 2>/dev/null # the loop's process group: the run still going is cut short
@@ -109,7 +114,7 @@ phase_beside() {
 
 phase_quiet() {
 	for round in $(seq 1 "$QUIET_ROUNDS"); do
-		timed "$logs/quiet-$round.log" $MAKE test
+		timed "$logs/quiet-$round.log" maketest
 		record quiet "$round" "make test" "$rc" "$took" "$logs/quiet-$round.log"
 	done
 }
