@@ -9,7 +9,7 @@ GO ?= go
 # checkout; empty where neither is.
 SEEDS := $(abspath $(or $(HASSE_SEEDS),$(wildcard ../shared/seeds)))
 
-.PHONY: test deps vet unit e2e realha realha-divergence bench fuzz build
+.PHONY: test deps vet unit e2e realha realha-divergence bench fuzz build test-stress
 
 test: deps vet unit e2e realha
 
@@ -54,13 +54,13 @@ realha-divergence:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
 
-# A minute of each fuzz target; new crashers land in testdata/fuzz and must be committed.
+# Every fuzz target in the tree (found by scripts/fuzz.sh, so none is forgotten), FUZZTIME each;
+# FUZZ=regexp picks some by name. New crashers land in testdata/fuzz and must be committed.
+FUZZTIME ?= 1m
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 1m ./internal/filter
-	$(GO) test -run '^$$' -fuzz FuzzGlob -fuzztime 1m ./internal/filter
-	$(GO) test -run '^$$' -fuzz FuzzAppendMessage -fuzztime 1m ./internal/format
-	$(GO) test -run '^$$' -fuzz FuzzNewFrame -fuzztime 1m ./internal/format
-	$(GO) test -run '^$$' -fuzz FuzzNormalize -fuzztime 1m ./internal/hass
-	$(GO) test -run '^$$' -fuzz FuzzFrame -fuzztime 1m ./internal/hass
-	$(GO) test -run '^$$' -fuzz FuzzValidate -fuzztime 1m ./internal/hass
-	$(GO) test -run '^$$' -fuzz FuzzFromRequest -fuzztime 1m ./internal/auth
+	GO=$(GO) FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+# The proof that the suite does not flake under load: two `go test -race` at once (5 rounds),
+# `make test` beside another run (3), then `make test` alone (5). ROUNDS=1 or PHASES=pair to try it.
+test-stress:
+	GO=$(GO) scripts/test-stress.sh

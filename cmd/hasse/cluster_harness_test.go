@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,16 +25,6 @@ import (
 
 // The multi-instance tests run real `hasse serve` processes against one simulated home (in the
 // test process, so that its true state is at hand) and one real redis-server.
-
-// buildHasse builds the binary into the test's temporary folder.
-func buildHasse(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "hasse")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // testHome is the simulated home on a real port; busy steps it until stopped.
 type testHome struct {

@@ -7,6 +7,7 @@ import (
 	"hasse/internal/ssetest"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,7 +17,9 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) { built.remove(); os.Exit(code) }))
+}
 
 // demoInstance is `hasse demo` running in the test process on a free port.
 type demoInstance struct {

@@ -24,10 +24,7 @@ import (
 // SPEC.md §4.7 allows (container runtimes kill at 10 s), and that the statistics file holds every
 // stream's end.
 func TestSIGTERMEndsEveryStreamAndExitsZero(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "hasse")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildHasse(t)
 	statsDB := filepath.Join(t.TempDir(), "stats.db")
 	cmd := exec.Command(bin, "demo", "--rate", "20")
 	cmd.Env = append(os.Environ(), "MCP_HTTP_ADDR=127.0.0.1:0", "MCP_SSE_AUTH=none", "MCP_SSE_MAX_CLIENTS_PER_USER=200",

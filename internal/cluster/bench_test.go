@@ -1,10 +1,13 @@
 package cluster
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"hasse/internal/hass"
 	"hasse/internal/hub"
@@ -48,6 +51,47 @@ func BenchmarkStream(b *testing.B) {
 			b.ReportMetric(m.quantile(0.99), "p99-ms")
 		})
 	}
+}
+
+// BenchmarkTakeoverAfterCrash measures how long after a crashed leader's lease runs out another
+// instance leads: the lease is left in Redis as a leader killed with SIGKILL leaves it, and an
+// instance starts beside it. ms-past-lease is the time from the lease's end to the ingest's
+// start (SPEC.md §7: within the lease time). A timing, so a benchmark rather than a test.
+//
+//	go test -run '^$' -bench TakeoverAfterCrash -benchtime 5x ./internal/cluster
+func BenchmarkTakeoverAfterCrash(b *testing.B) {
+	r := testredis.Start(b)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
+	defer rdb.Close()
+	cfg := testConfig(r.URL(), "successor")
+	var past []float64
+	for b.Loop() {
+		if err := rdb.Set(context.Background(), "hasse:leader", "crashed", cfg.Lease).Err(); err != nil {
+			b.Fatal(err)
+		}
+		crashed := time.Now()
+		n, err := New(cfg, testLog())
+		if err != nil {
+			b.Fatal(err)
+		}
+		led := make(chan time.Time, 1)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = n.Run(ctx, Local{Hub: &measuringHub{}, Ingest: func(ctx context.Context, _ hass.Sink) error {
+				led <- time.Now()
+				<-ctx.Done()
+				return nil
+			}})
+		}()
+		past = append(past, float64((<-led).Sub(crashed)-cfg.Lease)/float64(time.Millisecond))
+		cancel() // it gives the lease up
+		<-done
+	}
+	slices.Sort(past)
+	b.ReportMetric(past[len(past)/2], "p50-ms-past-lease")
+	b.ReportMetric(past[len(past)-1], "max-ms-past-lease")
 }
 
 type benchState struct{ *hass.Event }

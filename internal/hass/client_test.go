@@ -188,21 +188,37 @@ func TestClientAuthInvalid(t *testing.T) {
 	}
 }
 
+// TestClientNonAdminToken runs in a synctest bubble over in-memory connections: once the status
+// shows the refusal, synctest.Wait lets Run finish logging it and block on its retry timer, so
+// the log is read after it is written rather than racing it.
 func TestClientNonAdminToken(t *testing.T) {
-	ha := startHA(t)
-	var log logRecorder
-	c, _ := startClient(t, ha, Config{Token: "u", AuthRetryDelay: time.Hour}, slog.New(&log))
+	synctest.Test(t, func(t *testing.T) {
+		ha := startPipeHAWith(t, simulator.Config{Token: "t", UserToken: "u", Seed: 1, Rate: -1})
+		var log logRecorder
+		c := startPipeClient(t, ha, Config{Token: "u", AuthRetryDelay: time.Hour}, slog.New(&log))
 
-	// A non-admin may not subscribe to every event: a configuration error, retried slowly.
-	st := waitStatus(t, c, "a refusal", func(st Status) bool { return st.LastError != nil })
-	var ce *CommandError
-	if !errors.As(st.LastError, &ce) || ce.Command != "subscribe_events" || ce.Code != "unauthorized" ||
-		!errors.Is(st.LastError, ErrAuthInvalid) || st.Connected {
-		t.Errorf("Status() = %+v, want subscribe_events refused as unauthorized", st)
-	}
-	if n := log.count(slog.LevelError); n != 1 {
-		t.Errorf("%d errors logged, want 1", n)
-	}
+		// A non-admin may not subscribe to every event: a configuration error, retried slowly.
+		st := waitStatus(t, c, "a refusal", func(st Status) bool { return st.LastError != nil })
+		var ce *CommandError
+		if !errors.As(st.LastError, &ce) || ce.Command != "subscribe_events" || ce.Code != "unauthorized" ||
+			!errors.Is(st.LastError, ErrAuthInvalid) || st.Connected {
+			t.Errorf("Status() = %+v, want subscribe_events refused as unauthorized", st)
+		}
+		synctest.Wait()
+		if n, d := log.count(slog.LevelError), ha.dials(); n != 1 || d != 1 {
+			t.Errorf("after the refusal: %d errors logged, %d connections; want 1 and 1", n, d)
+		}
+
+		// An hour later it tries again, is refused again, and says so only at debug level.
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if n, d := log.count(slog.LevelError), ha.dials(); n != 1 || d != 2 {
+			t.Errorf("after the retry: %d errors logged, %d connections; want 1 and 2", n, d)
+		}
+		if n := log.count(slog.LevelDebug); n != 1 {
+			t.Errorf("the second refusal was logged %d times at debug level, want once", n)
+		}
+	})
 }
 
 func TestClientCommands(t *testing.T) {

@@ -3,6 +3,7 @@ package hass
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -60,6 +61,29 @@ func TestClientPing(t *testing.T) {
 	})
 }
 
+// startPipeClient runs a Client for ha, inside the caller's bubble, until the test ends.
+func startPipeClient(t *testing.T, ha *pipeHA, cfg Config, log *slog.Logger) *Client {
+	t.Helper()
+	cfg.URL = "http://ha.test:8123"
+	c, err := New(cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &http.Transport{DialContext: ha.dial}
+	c.http = &http.Client{Transport: tr}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- c.Run(ctx, sinkFunc(func(*Event) {})) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v, want nil", err)
+		}
+		tr.CloseIdleConnections()
+	})
+	return c
+}
+
 // pipeHA is the simulator served over net.Pipe connections, which synctest can see block.
 type pipeHA struct {
 	sim   *simulator.Simulator
@@ -92,6 +116,13 @@ func startPipeHAWith(t *testing.T, cfg simulator.Config) *pipeHA {
 		wg.Wait()
 	})
 	return ha
+}
+
+// dials returns how many connections the client has made.
+func (ha *pipeHA) dials() int {
+	ha.mu.Lock()
+	defer ha.mu.Unlock()
+	return len(ha.dialed)
 }
 
 func (ha *pipeHA) dial(ctx context.Context, _, _ string) (net.Conn, error) {

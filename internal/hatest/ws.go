@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -51,10 +52,25 @@ func DialWS(ctx context.Context, baseURL, token string) (*WS, error) {
 		return nil, err
 	}
 	if answer.Type != "auth_ok" {
-		conn.CloseNow()
+		// Home Assistant counts the refusal (a failed login, and its notification) after it has
+		// answered, and then closes the connection. Its handler is cancelled when the client
+		// goes first, so closing now could leave the refusal uncounted: wait for its close.
+		waitClose(ctx, conn)
 		return nil, fmt.Errorf("Home Assistant refused the token: %s %s", answer.Type, answer.Message)
 	}
 	return ws, nil
+}
+
+// waitClose reads conn until Home Assistant closes it, for at most 30 s, then closes it too.
+func waitClose(ctx context.Context, conn *websocket.Conn) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := conn.Read(ctx); err != nil {
+			break
+		}
+	}
+	conn.CloseNow()
 }
 
 // Close ends the connection.

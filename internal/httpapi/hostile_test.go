@@ -86,7 +86,11 @@ func TestHostileInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	tokens, _ := auth.NewStatic([]auth.Entry{{Name: "admin", Token: adminToken, Admin: true}})
-	srv, err := New(Config{Auth: AuthTokens, ReadHeaderTimeout: 300 * time.Millisecond, ShutdownGrace: time.Second},
+	// ReadHeaderTimeout cuts the slowloris requests below. It runs from when the server starts
+	// reading a request, so it must also outlast any pause of the normal clients' goroutines on a
+	// loaded machine: at 300 ms, a /health poll was now and then cut as if it were slowloris
+	// (connection reset) while two test runs shared the cores. 3 s is far past such pauses.
+	srv, err := New(Config{Auth: AuthTokens, ReadHeaderTimeout: 3 * time.Second, ShutdownGrace: time.Second},
 		h, tokens, func() LinkStatus { return LinkStatus{Connected: true} }, log)
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +103,8 @@ func TestHostileInput(t *testing.T) {
 	_, events := openStream(t, req)
 	next(t, events)
 	var received, healthFailures atomic.Int64
+	var failMu sync.Mutex
+	var failures []string // why /health failed, for the failure message
 	stop := make(chan struct{})
 	var normal sync.WaitGroup
 	normal.Go(func() {
@@ -124,6 +130,13 @@ func TestHostileInput(t *testing.T) {
 			resp, err := http.Get(base + "/health")
 			if err != nil || resp.StatusCode != 200 {
 				healthFailures.Add(1)
+				failMu.Lock()
+				if err != nil {
+					failures = append(failures, err.Error())
+				} else {
+					failures = append(failures, resp.Status)
+				}
+				failMu.Unlock()
 			}
 			if resp != nil {
 				resp.Body.Close()
@@ -169,7 +182,7 @@ func TestHostileInput(t *testing.T) {
 		t.Errorf("only %d hostile requests", len(reqs))
 	}
 	if received.Load() == 0 || healthFailures.Load() > 0 {
-		t.Errorf("normal clients: %d events streamed, %d /health failures; want events and no failures", received.Load(), healthFailures.Load())
+		t.Errorf("normal clients: %d events streamed, %d /health failures %q; want events and no failures", received.Load(), healthFailures.Load(), failures)
 	}
 	if h.Clients() > 1 {
 		t.Errorf("%d streams open after the hostile requests, want only the normal one", h.Clients())

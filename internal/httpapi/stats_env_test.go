@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -18,20 +19,22 @@ import (
 
 	"hasse/internal/auth"
 	"hasse/internal/hub"
+	"hasse/internal/pipenet"
 	"hasse/internal/stats"
 )
 
 // statsEnv is a server with a running hub and statistics collector.
 type statsEnv struct {
-	url   string // the served Server's base URL
-	srv   *Server
-	hub   *hub.Hub
-	stats *stats.Collector
-	stop  func() // ends the hub, the collector and the server and waits for them; the test's end calls it too
+	url    string       // the served Server's base URL
+	client *http.Client // reaches url (plain HTTP)
+	srv    *Server
+	hub    *hub.Hub
+	stats  *stats.Collector
+	stop   func() // ends the hub, the collector and the server and waits for them; the test's end calls it too
 }
 
-// newStatsEnv serves the statistics tool until the test ends. Tokens: adminToken (admin) and
-// "wall-secret" (user wall, not an admin).
+// newStatsEnv serves the statistics tool on a TCP port until the test ends. Tokens: adminToken
+// (admin) and "wall-secret" (user wall, not an admin).
 func newStatsEnv(t *testing.T, cfg Config, scfg stats.Config) *statsEnv {
 	t.Helper()
 	return newStatsEnvHub(t, cfg, scfg, hub.Config{})
@@ -40,6 +43,45 @@ func newStatsEnv(t *testing.T, cfg Config, scfg stats.Config) *statsEnv {
 // newStatsEnvHub is newStatsEnv with a hub configured by hcfg. With cfg.TLSCert the server
 // serves HTTPS, and url begins with https.
 func newStatsEnvHub(t *testing.T, cfg Config, scfg stats.Config, hcfg hub.Config) *statsEnv {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := startStatsEnv(t, cfg, scfg, hcfg, func(ctx context.Context, s *Server) { _ = s.Serve(ctx, ln) })
+	scheme := "http://"
+	if cfg.TLSCert != "" {
+		scheme = "https://"
+	}
+	env.url, env.client = scheme+ln.Addr().String(), noRedirects(http.DefaultTransport)
+	return env
+}
+
+// newPipeStatsEnv is newStatsEnv over in-memory connections, for a synctest bubble: its clock
+// moves only when every goroutine of the test waits, so durations the server measures are the
+// test's own. Streams are written by their handlers (Serve's pooled writers use epoll, which a
+// bubble cannot wait on).
+func newPipeStatsEnv(t *testing.T, cfg Config, scfg stats.Config) *statsEnv {
+	t.Helper()
+	ln := pipenet.Listen()
+	tr := &http.Transport{DialContext: ln.DialContext}
+	env := startStatsEnv(t, cfg, scfg, hub.Config{}, func(ctx context.Context, s *Server) {
+		hs := &http.Server{Handler: s.Handler()}
+		go func() { <-ctx.Done(); _ = hs.Close(); tr.CloseIdleConnections() }()
+		_ = hs.Serve(ln)
+	})
+	env.url, env.client = "http://hasse", noRedirects(tr)
+	return env
+}
+
+// noRedirects is a client of rt that returns redirects as they are.
+func noRedirects(rt http.RoundTripper) *http.Client {
+	return &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// startStatsEnv builds the server, the hub (hcfg) and the collector, and runs them and serve
+// until the test ends.
+func startStatsEnv(t *testing.T, cfg Config, scfg stats.Config, hcfg hub.Config, serve func(context.Context, *Server)) *statsEnv {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	m := new(stats.Meter)
@@ -76,16 +118,8 @@ func newStatsEnvHub(t *testing.T, cfg Config, scfg stats.Config, hcfg hub.Config
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = h.Run(ctx) })
 	wg.Go(func() { _ = c.Run(ctx) })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wg.Go(func() { _ = s.Serve(ctx, ln) })
-	scheme := "http://"
-	if cfg.TLSCert != "" {
-		scheme = "https://"
-	}
-	env := &statsEnv{url: scheme + ln.Addr().String(), srv: s, hub: h, stats: c}
+	wg.Go(func() { serve(ctx, s) })
+	env := &statsEnv{srv: s, hub: h, stats: c}
 	env.stop = sync.OnceFunc(func() { cancel(); wg.Wait() })
 	t.Cleanup(env.stop)
 	return env
@@ -104,7 +138,15 @@ func (e *statsEnv) call(t *testing.T, method, target, token, body string) (int, 
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, b := do(t, req)
+	resp, err := e.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var v map[string]any
 	if err := json.Unmarshal(b, &v); err != nil {
 		t.Fatalf("%s %s: body %q is not a JSON object: %v", method, target, b, err)

@@ -16,8 +16,14 @@ import (
 // status.
 func Open(t testing.TB, req *http.Request) (*http.Response, <-chan sse.Event) {
 	t.Helper()
+	return OpenWith(t, http.DefaultClient, req)
+}
+
+// OpenWith is Open with client, such as one whose transport dials an in-memory network.
+func OpenWith(t testing.TB, client *http.Client, req *http.Request) (*http.Response, <-chan sse.Event) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(req.Context())
-	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	resp, err := client.Do(req.WithContext(ctx))
 	if err != nil {
 		cancel()
 		t.Fatal(err)
