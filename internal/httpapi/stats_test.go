@@ -13,20 +13,20 @@ import (
 	"hasse/internal/stats"
 )
 
-// Seed 1's documented responses (../shared/seeds/1-sse-statistics-tool.md), verbatim but for
-// whitespace. Every key must be in hasse's answers, with a value of the same JSON kind.
+// The shapes of seed 1's documented responses: their keys, with values of our own of the same
+// JSON kind. Every key must be in hasse's answers, with a value of that kind.
 const (
-	seedStats = `{"success":true,"data":{"active_connections":42,"total_events_sent":12345,"events_per_second":5.2,
-		"memory_usage":128974848,"cpu_usage":2.5,"uptime":"PT24H","event_backlog":0}}`
-	seedConnection = `{"success":true,"data":{"connection":{"id":"conn_123","client_id":"client_456","user_id":"user_789",
-		"connected_at":"2024-02-05T12:00:00Z","last_event_at":"2024-02-05T12:05:00Z","events_sent":150,
-		"subscriptions":[{"event_type":"state_changed","entity_id":"light.living_room"}],"state":"active",
-		"ip_address":"192.168.1.100","user_agent":"Mozilla/5.0 ..."}}}`
-	seedMetrics = `{"success":true,"data":{"metrics":{"connections":{"current":42,"max":100,"average":35.5},
-		"events":{"total":12345,"rate":{"current":5.2,"max":15.0,"average":4.8}},"latency":{"p50":15,"p95":45,"p99":100},
-		"resources":{"memory":{"current":128974848,"max":536870912},"cpu":{"current":2.5,"max":10.0,"average":3.2}}},
-		"period":"24h","timestamp":"2024-02-05T12:00:00Z"}}`
-	seedError = `{"success":false,"message":"Error description","error_code":"ERROR_CODE"}`
+	seedStats = `{"success":true,"data":{"active_connections":3,"total_events_sent":907,"events_per_second":1.5,
+		"memory_usage":41943040,"cpu_usage":0.7,"uptime":"PT2H","event_backlog":4}}`
+	seedConnection = `{"success":true,"data":{"connection":{"id":"sse_1","client_id":"kitchen-panel","user_id":"dana",
+		"connected_at":"2026-01-02T08:00:00Z","last_event_at":"2026-01-02T08:01:00Z","events_sent":12,
+		"subscriptions":[{"event_type":"call_service","entity_id":"switch.porch"}],"state":"active",
+		"ip_address":"10.0.0.7","user_agent":"curl/8.5.0"}}}`
+	seedMetrics = `{"success":true,"data":{"metrics":{"connections":{"current":3,"max":7,"average":2.25},
+		"events":{"total":907,"rate":{"current":1.5,"max":9.0,"average":0.8}},"latency":{"p50":2,"p95":7,"p99":11},
+		"resources":{"memory":{"current":41943040,"max":62914560},"cpu":{"current":0.7,"max":4.0,"average":0.9}}},
+		"period":"1h","timestamp":"2026-01-02T08:00:00Z"}}`
+	seedError = `{"success":false,"message":"what went wrong","error_code":"SOME_CODE"}`
 	// SPEC.md §6.1's shapes where seed 1 shows none.
 	specHistory = `{"success":true,"data":{"series":[{"timestamp":"2024-02-05T12:00:00Z","connections":1,
 		"events_per_second":1,"latency_p99":1,"memory":1,"cpu":1}],
