@@ -20,6 +20,15 @@ func TestStatsToolsAnswerAsREST(t *testing.T) {
 	cs := e.connect(t, adminToken)
 	events := e.stream(t, "entity_id=sensor.never_there&client_id=mcp-watch", wallToken) // quiet: its figures stay put
 	next(t, events)                                                                      // connected: the hub holds it
+	// The client can read the connection event before its writer has counted the bytes.
+	waitFor(t, "the connection event's bytes counted", func() bool {
+		conns, _ := e.restData(t, "/api/sse/connections").(map[string]any)["connections"].([]any)
+		if len(conns) != 1 {
+			return false
+		}
+		sent, _ := conns[0].(map[string]any)["bytes_sent"].(float64)
+		return sent > 0
+	})
 
 	var pageJSON any // as sent: filter.Subscription does not decode back
 	if msg := call(t, cs, "list_sse_connections", nil, &pageJSON); msg != "" {
