@@ -22,7 +22,14 @@ go build -o "$BIN/hasse" ./cmd/hasse
 build_harness() {
 	case $1 in
 	own) go build -o "$BIN/harness-own" ./bench/harness ;;
-	shared) (cd "${SSEBENCH:-../shared/bench/ssebench}" && go build -o "$BIN/harness-shared" .) ;;
+	shared)
+		local dir=${SSEBENCH:-../shared/bench/ssebench}
+		if [ ! -d "$dir" ]; then
+			echo "HARNESS=shared: no reference harness in $dir; set SSEBENCH to its folder, or leave HARNESS unset for the project's own" >&2
+			exit 2
+		fi
+		(cd "$dir" && go build -o "$BIN/harness-shared" .)
+		;;
 	*)
 		echo "HARNESS=$1: want own or shared" >&2
 		exit 2
