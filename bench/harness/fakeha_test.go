@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/google/go-cmp/cmp"
 
+	"hasse/internal/halink"
 	"hasse/internal/hass"
 )
 
@@ -37,7 +38,7 @@ func startFakeHA(t *testing.T, token string, lights int) (*fakeHA, *httptest.Ser
 // every event published, stamped.
 func TestFakeHAServesHasse(t *testing.T) {
 	ha, srv := startFakeHA(t, "bench", 3)
-	c, err := hass.New(hass.Config{URL: srv.URL, Token: "bench"}, nil)
+	c, err := halink.New(halink.Config{URL: srv.URL, Token: "bench"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func TestFakeHAServesHasse(t *testing.T) {
 // A token the fake Home Assistant does not accept is refused as Home Assistant refuses it.
 func TestFakeHARefusesToken(t *testing.T) {
 	_, srv := startFakeHA(t, "bench", 1)
-	c, err := hass.New(hass.Config{URL: srv.URL, Token: "wrong"}, nil)
+	c, err := halink.New(halink.Config{URL: srv.URL, Token: "wrong"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestFakeHARefusesToken(t *testing.T) {
 	for {
 		st, changed := c.Watch()
 		if st.LastError != nil {
-			if !errors.Is(st.LastError, hass.ErrAuthInvalid) {
+			if !errors.Is(st.LastError, halink.ErrAuthInvalid) {
 				t.Errorf("LastError = %v, want one wrapping ErrAuthInvalid", st.LastError)
 			}
 			return

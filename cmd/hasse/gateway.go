@@ -20,7 +20,7 @@ import (
 	"hasse/internal/cluster"
 	"hasse/internal/format"
 	"hasse/internal/geo"
-	"hasse/internal/hass"
+	"hasse/internal/halink"
 	"hasse/internal/httpapi"
 	"hasse/internal/hub"
 	"hasse/internal/limit"
@@ -35,7 +35,7 @@ type gateway struct {
 	stats  *stats.Collector
 	db     *store.DB // the statistics history; nil: in memory only
 	geo    *geo.DB   // countries and cities of clients; nil: none
-	ha     *hass.Client
+	ha     *halink.Client
 	node   *cluster.Node // multi-instance mode (MCP_REDIS_URL); nil otherwise
 	http   *httpapi.Server
 	listen net.Listener
@@ -67,7 +67,7 @@ func newGateway(s settings, haURL, haToken string, authn httpapi.Authenticator, 
 	if err != nil {
 		return nil, err
 	}
-	ha, err := hass.New(hass.Config{URL: haURL, Token: haToken, Redact: s.redact}, log.With("part", "ha"))
+	ha, err := halink.New(halink.Config{URL: haURL, Token: haToken, Redact: s.redact}, log.With("part", "ha"))
 	if err != nil {
 		return nil, fmt.Errorf("HA_URL: %w", err)
 	}
@@ -169,7 +169,7 @@ func (g *gateway) run(ctx context.Context) error {
 		}
 		return err
 	})
-	ingest := func(ctx context.Context, sink hass.Sink) error { return g.ha.Run(ctx, g.stats.Sink(sink)) }
+	ingest := func(ctx context.Context, sink halink.Sink) error { return g.ha.Run(ctx, g.stats.Sink(sink)) }
 	if g.node == nil {
 		eg.Go(func() error { return ingest(ctx, g.hub) })
 	} else { // the ingest runs while this instance leads; every instance reads the stream
@@ -194,21 +194,21 @@ func (g *gateway) url() string {
 	return "http://" + g.listen.Addr().String()
 }
 
-func linkStatus(ha *hass.Client) func() httpapi.LinkStatus {
+func linkStatus(ha *halink.Client) func() httpapi.LinkStatus {
 	return func() httpapi.LinkStatus {
 		st := ha.Status()
 		ls := httpapi.LinkStatus{Connected: st.Connected, Starting: st.Starting, Version: st.HAVersion, LastEventAt: st.LastEventAt, Registry: ha.RegistryProblem()}
 		switch {
 		case st.Connected:
-		case errors.Is(st.LastError, hass.ErrBanned):
+		case errors.Is(st.LastError, halink.ErrBanned):
 			ls.Code = "banned"
 			ls.Problem = "Home Assistant refuses hasse's address (HTTP 403): banned after failed logins; remove it from ip_bans.yaml " +
 				"in Home Assistant's configuration folder and restart Home Assistant; retrying at least every 5 minutes"
-		case errors.Is(st.LastError, hass.ErrAuthInvalid) && st.RetryAt.IsZero():
+		case errors.Is(st.LastError, halink.ErrAuthInvalid) && st.RetryAt.IsZero():
 			ls.Code = "token_refused"
 			ls.Problem = "Home Assistant refused the access token (HA_TOKEN) twice; hasse stopped trying, as each try is a failed " +
 				"login towards a ban of its address: set HA_TOKEN to an admin's long-lived access token and restart hasse"
-		case errors.Is(st.LastError, hass.ErrAuthInvalid):
+		case errors.Is(st.LastError, halink.ErrAuthInvalid):
 			ls.Code = "token_refused"
 			ls.Problem = "Home Assistant refused the access token (HA_TOKEN): it must be an admin's long-lived access token; " +
 				"trying once more"
@@ -237,7 +237,7 @@ func openStatsDB(path string) (*store.DB, error) {
 }
 
 // promLink reports the Home Assistant link for /metrics.
-func promLink(ha *hass.Client) func() stats.Link {
+func promLink(ha *halink.Client) func() stats.Link {
 	return func() stats.Link {
 		st := ha.Status()
 		return stats.Link{Connected: st.Connected, Reconnects: max(st.Connects-1, 0)}

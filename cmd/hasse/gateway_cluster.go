@@ -7,7 +7,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"hasse/internal/cluster"
-	"hasse/internal/hass"
+	"hasse/internal/halink"
 	"hasse/internal/httpapi"
 )
 
@@ -50,7 +50,7 @@ func clusterLinkStatus(own func() httpapi.LinkStatus, node *cluster.Node) func()
 }
 
 // haLink is what a leader reports of its link to Home Assistant.
-func haLink(ha *hass.Client) func() cluster.Link {
+func haLink(ha *halink.Client) func() cluster.Link {
 	own := linkStatus(ha)
 	return func() cluster.Link {
 		st := own()

@@ -12,7 +12,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"hasse/internal/filter"
-	"hasse/internal/hass"
+	"hasse/internal/halink"
 )
 
 // ErrUnavailable means Home Assistant could not be asked about a token and nothing is cached:
@@ -41,10 +41,10 @@ type HAConfig struct {
 	RefusalEvery time.Duration
 }
 
-// UserLookup asks Home Assistant whose token it is; [hass.Client] is one. Errors wrapping
-// hass.ErrAuthInvalid mean the token is refused; any other means HA could not be asked.
+// UserLookup asks Home Assistant whose token it is; [halink.Client] is one. Errors wrapping
+// halink.ErrAuthInvalid mean the token is refused; any other means HA could not be asked.
 type UserLookup interface {
-	CurrentUser(ctx context.Context, token string) (hass.User, error)
+	CurrentUser(ctx context.Context, token string) (halink.User, error)
 }
 
 // HA authenticates clients by their own Home Assistant tokens (SPEC.md §5.1 auth mode ha).
@@ -52,7 +52,7 @@ type UserLookup interface {
 // Tokens that cannot be Home Assistant's are refused unasked, and the questions that reach it
 // are paced so that its refusals never get hasse's address banned (see [HAConfig]): after a
 // refusal, a goroutine logs in with hasse's own token to clear HA's count of failed logins, when
-// the lookup can ([hass.Client] can); it ends within Timeout of the last refusal. HA is safe for
+// the lookup can ([halink.Client] can); it ends within Timeout of the last refusal. HA is safe for
 // concurrent use; its mutex guards only the cache map.
 type HA struct {
 	cfg    HAConfig
@@ -133,10 +133,10 @@ func (a *HA) Authenticate(ctx context.Context, tok Token) (User, error) {
 			return nil, err
 		}
 		u, err := a.lookup.CurrentUser(ctx, string(tok))
-		a.shield.settle(ctx, addr, a.now(), errors.Is(err, hass.ErrAuthInvalid))
+		a.shield.settle(ctx, addr, a.now(), errors.Is(err, halink.ErrAuthInvalid))
 		var fresh verdict
 		switch {
-		case errors.Is(err, hass.ErrAuthInvalid):
+		case errors.Is(err, halink.ErrAuthInvalid):
 			fresh = verdict{refused: true, until: a.now().Add(a.cfg.RejectedFor)}
 		case err != nil:
 			return nil, err
@@ -194,18 +194,18 @@ func NonAdminTypes(version string) []string {
 		"recorder_hourly_statistics_generated", "repairs_issue_registry_updated", "service_registered",
 		"service_removed", "shopping_list_updated", "state_changed", "themes_updated",
 	}
-	if hass.VersionAtLeast(version, 2024, 4) {
+	if halink.VersionAtLeast(version, 2024, 4) {
 		types = append(types, "category_registry_updated", "floor_registry_updated", "label_registry_updated")
 	}
 	return types
 }
 
-// versioned is a [UserLookup] that knows Home Assistant's version; [hass.Client] is one.
+// versioned is a [UserLookup] that knows Home Assistant's version; [halink.Client] is one.
 type versioned interface {
-	Status() hass.Status
+	Status() halink.Status
 }
 
-func (a *HA) userOf(u hass.User) User {
+func (a *HA) userOf(u halink.User) User {
 	// Named by id: display names need not be unique, and the per-user limits count by name.
 	user := User{Name: u.ID, ID: u.ID, Admin: u.IsAdmin}
 	if !u.IsAdmin {

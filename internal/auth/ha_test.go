@@ -11,17 +11,18 @@ import (
 	"testing"
 	"time"
 
+	"hasse/internal/halink"
 	"hasse/internal/hass"
 	"hasse/internal/simulator"
 )
 
 // countingLookup asks a real Home Assistant client and counts the questions about tokens.
 type countingLookup struct {
-	c     *hass.Client
+	c     *halink.Client
 	calls atomic.Int64
 }
 
-func (l *countingLookup) CurrentUser(ctx context.Context, token string) (hass.User, error) {
+func (l *countingLookup) CurrentUser(ctx context.Context, token string) (halink.User, error) {
 	l.calls.Add(1)
 	return l.c.CurrentUser(ctx, token)
 }
@@ -30,7 +31,7 @@ func (l *countingLookup) ClearFailedLogins(ctx context.Context) error {
 	return l.c.ClearFailedLogins(ctx)
 }
 
-func (l *countingLookup) Status() hass.Status { return l.c.Status() }
+func (l *countingLookup) Status() halink.Status { return l.c.Status() }
 
 // testHA is a simulated Home Assistant with admin token admin and user token user, and a lookup
 // asking it through a real client.
@@ -57,7 +58,7 @@ func startSimulator(t *testing.T, cfg simulator.Config) *testHA {
 	var once sync.Once
 	stop := func() { once.Do(func() { cancel(); wg.Wait(); ts.Close() }) }
 	t.Cleanup(stop)
-	c, err := hass.New(hass.Config{URL: ts.URL, Token: cfg.Token}, slog.New(slog.DiscardHandler))
+	c, err := halink.New(halink.Config{URL: ts.URL, Token: cfg.Token}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

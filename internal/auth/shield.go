@@ -8,11 +8,11 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"hasse/internal/hass"
+	"hasse/internal/halink"
 )
 
 // failedLoginClearer resets Home Assistant's count of failed logins from hasse's address by
-// logging in with hasse's own token; [hass.Client] is one.
+// logging in with hasse's own token; [halink.Client] is one.
 type failedLoginClearer interface {
 	ClearFailedLogins(ctx context.Context) error
 }
@@ -61,7 +61,7 @@ const maxAddresses = 4096
 func newShield(cfg HAConfig, clearer failedLoginClearer, log *slog.Logger) *shield {
 	return &shield{
 		clearer: clearer,
-		timeout: cfg.Timeout + hass.RefusalCountWait, // a clearing first waits for HA to count the refusals
+		timeout: cfg.Timeout + halink.RefusalCountWait, // a clearing first waits for HA to count the refusals
 		every:   cfg.RefusalEvery,
 		burst:   cfg.Refusals,
 		log:     log,

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"hasse/internal/halink"
 	"hasse/internal/hass"
 	"hasse/internal/simulator"
 )
@@ -113,7 +114,7 @@ func TestHAKeepsTheLinkUnbanned(t *testing.T) {
 }
 
 // waitConnected waits for c's link to come up.
-func waitConnected(t *testing.T, c *hass.Client) {
+func waitConnected(t *testing.T, c *halink.Client) {
 	t.Helper()
 	limit := time.NewTimer(10 * time.Second)
 	defer limit.Stop()

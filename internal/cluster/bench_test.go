@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"hasse/internal/halink"
 	"hasse/internal/hass"
 	"hasse/internal/hub"
 	"hasse/internal/testredis"
@@ -79,7 +80,7 @@ func BenchmarkTakeoverAfterCrash(b *testing.B) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			_ = n.Run(ctx, Local{Hub: &measuringHub{}, Ingest: func(ctx context.Context, _ hass.Sink) error {
+			_ = n.Run(ctx, Local{Hub: &measuringHub{}, Ingest: func(ctx context.Context, _ halink.Sink) error {
 				led <- time.Now()
 				<-ctx.Done()
 				return nil

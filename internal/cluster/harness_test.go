@@ -15,7 +15,7 @@ import (
 	sse "github.com/tmaxmax/go-sse"
 	"go.uber.org/goleak"
 
-	"hasse/internal/hass"
+	"hasse/internal/halink"
 	"hasse/internal/hub"
 	"hasse/internal/simulator"
 	"hasse/internal/testredis"
@@ -89,7 +89,7 @@ func startInstanceWith(t *testing.T, cfg Config, hm *home, hcfg hub.Config) *ins
 	if err != nil {
 		t.Fatal(err)
 	}
-	ha, err := hass.New(hass.Config{URL: hm.url, Token: "t", ReconnectMin: 10 * time.Millisecond, ReconnectMax: 100 * time.Millisecond}, log)
+	ha, err := halink.New(halink.Config{URL: hm.url, Token: "t", ReconnectMin: 10 * time.Millisecond, ReconnectMax: 100 * time.Millisecond}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,18 +253,18 @@ func gapsOf(evs []sse.Event) []string {
 
 // runLeader runs a Node that leads with an ingest of its own, feeding h, until the test ends, and
 // returns the Sink its session publishes to, as Home Assistant's client would.
-func runLeader(tb testing.TB, cfg Config, h Hub) hass.Sink {
+func runLeader(tb testing.TB, cfg Config, h Hub) halink.Sink {
 	tb.Helper()
 	n, err := New(cfg, testLog())
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sinks := make(chan hass.Sink, 1)
+	sinks := make(chan halink.Sink, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = n.Run(ctx, Local{Hub: h, Ingest: func(ctx context.Context, sink hass.Sink) error {
+		_ = n.Run(ctx, Local{Hub: h, Ingest: func(ctx context.Context, sink halink.Sink) error {
 			sink.Connected(nil)
 			sinks <- sink
 			<-ctx.Done()

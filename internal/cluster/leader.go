@@ -7,12 +7,12 @@ import (
 	"sync"
 	"time"
 
-	"hasse/internal/hass"
+	"hasse/internal/halink"
 )
 
 // Ingest runs the link to Home Assistant until ctx ends, handing sink what it reads;
-// hass.Client.Run is one.
-type Ingest func(ctx context.Context, sink hass.Sink) error
+// halink.Client.Run is one.
+type Ingest func(ctx context.Context, sink halink.Sink) error
 
 // lead is the lease loop. While another instance holds the lease it waits for the lease to run
 // out, checking every renewal period, and then takes it; while this instance holds it, it runs

@@ -40,7 +40,7 @@ var (
 	errHealed       = errors.New("cluster: redis is back; the ingest starts again to resync")
 )
 
-// publisher is the leader's hass.Sink: Home Assistant's events, in order, go to the stream; while
+// publisher is the leader's halink.Sink: Home Assistant's events, in order, go to the stream; while
 // Redis cannot be written they go to the local hub instead, numbered by it (SPEC.md §7: the
 // leader keeps local delivery). One session of the lease has one publisher.
 type publisher struct {

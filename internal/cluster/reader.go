@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"hasse/internal/halink"
 	"hasse/internal/hass"
 	"hasse/internal/hub"
 )
@@ -20,7 +21,7 @@ type Hub interface {
 	Follow(epoch string, at hub.StreamID, states []hass.State)
 	Append(e hub.Entry)
 	// The Sink takes the leader's own events while Redis cannot be written.
-	hass.Sink
+	halink.Sink
 }
 
 // startScript says where a reader that starts, or whose epoch changed, takes the stream up:

@@ -1,14 +1,14 @@
-// Package hass is the gateway's side of Home Assistant's WebSocket API: the [Event] every other
-// package works with, the normalising and sanitising that turn HA's event frames into Events
-// ([Normalize], [Sanitizer]), and the [Client] that holds the one connection to Home Assistant.
+// Package hass is the gateway's model of Home Assistant's events: the [Event] and [State] every
+// other package works with, the normalising and sanitising that turn the event objects of HA's
+// frames into Events ([Normalize], [Sanitizer], [Redactions]), the event types and their wire
+// aliases ([Alias], [Canonical]), and the resync events that bring subscribers back to HA's true
+// state after an outage ([SameState], [Resync]).
 //
-// [Client.Run] is the client's long-lived goroutine: it connects, authenticates, subscribes to
-// every event and reconnects whenever the connection is lost. Each connection runs two more
-// goroutines, a reader that normalises and publishes events and a writer that owns command ids,
-// pending replies and pings; both exit before the connection's successor is dialled, and all
-// have exited when Run returns after its context ends.
+// It holds no connection: the WebSocket link to Home Assistant, which reads the frames and
+// hands the Events on, is package halink. hass imports no network package, so that the hub,
+// the filters and the wire formats, which all need an Event, link none.
 //
-// Frames are not decoded with encoding/json: ingest must keep up with tens of thousands of
-// events a second, so a frame is validated once and the few members the gateway needs are
-// picked out of the bytes (scan.go).
+// Events are not decoded with encoding/json: ingest must keep up with tens of thousands of
+// events a second, so an event is validated once and the few members the gateway needs are
+// picked out of the bytes (package jsonscan).
 package hass

@@ -37,8 +37,8 @@ type Event struct {
 	// Entities lists every entity the event concerns: EntityID, or for call_service every entity
 	// in service_data.entity_id and service_data.target.entity_id, then those its target reaches
 	// by area, device, floor or label or entity_id all (resolved at ingest through the
-	// registries, target.go). Nil when there is none. Names longer than MaxEntityIDBytes are no
-	// entity ids and are left out.
+	// registries, by package halink). Nil when there is none. Names longer than MaxEntityIDBytes
+	// are no entity ids and are left out.
 	Entities []string
 
 	// OldState and NewState are data.old_state and data.new_state of a state_changed event,

@@ -106,7 +106,7 @@ func checkEvent(t *testing.T, in []byte, ev *Event) {
 	if ev.EntityID != wantID {
 		t.Errorf("Normalize(%q): EntityID %q, Entities %q", in, ev.EntityID, ev.Entities)
 	}
-	if ev.Type != TypeCallService && ev.Domain != domainOf(ev.EntityID) {
+	if ev.Type != TypeCallService && ev.Domain != DomainOf(ev.EntityID) {
 		t.Errorf("Normalize(%q): Domain %q, EntityID %q", in, ev.Domain, ev.EntityID)
 	}
 	if ev.Type != TypeStateChanged {

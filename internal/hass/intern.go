@@ -1,12 +1,13 @@
 package hass
 
+import "hasse/internal/hass/jsonscan"
+
 // interned holds strings that recur in nearly every event (types, origins, common states and
 // device classes), so that Normalize does not allocate a copy of each for every event.
 var interned = func() map[string]string {
 	m := make(map[string]string)
 	for _, s := range []string{
-		TypeStateChanged, TypeCallService, TypeAutomationTriggered, TypeScriptStarted,
-		"LOCAL", "REMOTE", "event", "result", "pong", "auth_required", "auth_ok", "auth_invalid",
+		TypeStateChanged, TypeCallService, TypeAutomationTriggered, TypeScriptStarted, "LOCAL", "REMOTE",
 		"on", "off", "unavailable", "unknown", "home", "not_home", "idle", "playing", "paused",
 		"open", "closed", "opening", "closing", "locked", "unlocked", "heat", "cool", "auto",
 		"above_horizon", "below_horizon",
@@ -26,6 +27,6 @@ func internString(val []byte) string {
 			return s
 		}
 	}
-	s, _ := str(val)
+	s, _ := jsonscan.Unquote(val)
 	return s
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"hasse/internal/hass/jsonscan"
 )
 
 // ErrNoop is returned by [Normalize] for a state_changed event that sanitising turned into a
@@ -19,44 +21,45 @@ var ErrNoop = errors.New("state_changed only changed secrets")
 // not sanitised). It returns [ErrNoop] for an event to drop, and an error for anything that is
 // not such an event. The Event does not retain raw. Normalize is safe for concurrent use.
 func Normalize(raw []byte, received time.Time, s *Sanitizer) (*Event, error) {
-	compact, err := validate(raw)
+	compact, err := jsonscan.Validate(raw)
 	if err != nil {
 		return nil, err
 	}
-	ev, _, err := normalize(raw[skipSpace(raw, 0):], compact, received, s)
+	ev, _, err := NormalizeValidated(raw[jsonscan.SkipSpace(raw, 0):], compact, received, s)
 	return ev, err
 }
 
-// normalize is [Normalize] for an event at the start of raw, already validated, which may go on
-// after it: it also returns the event's length, even with an error. compactRaw says whether raw
-// holds no whitespace between tokens.
-func normalize(raw []byte, compactRaw bool, received time.Time, s *Sanitizer) (*Event, int, error) {
+// NormalizeValidated is [Normalize] for an event at the start of raw, within a document the
+// caller has validated ([jsonscan.Validate]) and which may go on after the event: a message of a
+// frame whose other members the caller reads itself. It also returns the event's length, even
+// with an error. compactRaw says whether raw holds no whitespace between tokens.
+func NormalizeValidated(raw []byte, compactRaw bool, received time.Time, s *Sanitizer) (*Event, int, error) {
 	if raw[0] != '{' {
-		return nil, skip(raw, 0), errors.New("event is not an object")
+		return nil, jsonscan.Skip(raw, 0), errors.New("event is not an object")
 	}
 	ev := &Event{Received: received}
 	var data, ctx []byte
 	var d dataFields
-	m := walk(raw)
-	for key, ok := m.key(); ok; key, ok = m.key() {
+	m := jsonscan.Walk(raw)
+	for key, ok := m.Key(); ok; key, ok = m.Key() {
 		switch string(key) {
 		case "event_type":
-			ev.Type = internString(m.value())
+			ev.Type = internString(m.Value())
 		case "data":
-			start := m.at()
+			start := m.At()
 			d = dataFields{}
-			m.skipTo(start + d.parse(raw[start:]))
-			data = raw[start:m.at()]
+			m.SkipTo(start + d.parse(raw[start:]))
+			data = raw[start:m.At()]
 		case "origin":
-			ev.Origin = internString(m.value())
+			ev.Origin = internString(m.Value())
 		case "time_fired":
-			ev.TimeFired, _ = str(m.value())
+			ev.TimeFired, _ = jsonscan.Unquote(m.Value())
 		case "context":
-			ctx = m.value()
+			ctx = m.Value()
 		}
 	}
 	ev, err := ev.finish(data, ctx, &d, compactRaw, s)
-	return ev, m.at(), err
+	return ev, m.At(), err
 }
 
 // finish completes ev from its data and context, read into d.
@@ -78,7 +81,7 @@ func (ev *Event) finish(data, ctx []byte, d *dataFields, compactRaw bool, s *San
 	sanitised := false
 	if suspect := s != nil && s.suspect(data); suspect || !compactRaw { // rare: rewrite data
 		if !compactRaw {
-			data, ctx = compact(data), compact(ctx)
+			data, ctx = jsonscan.Compact(data), jsonscan.Compact(ctx)
 		}
 		if suspect {
 			data, sanitised = s.data(data)
@@ -107,7 +110,7 @@ func (ev *Event) derive(d *dataFields) error {
 	case TypeStateChanged:
 		return ev.deriveState(d)
 	case TypeCallService:
-		ev.Domain, _ = str(d.domain)
+		ev.Domain, _ = jsonscan.Unquote(d.domain)
 		ev.Entities = appendEntities(appendEntities(nil, d.serviceEntities), d.targetEntities)
 	default:
 		ev.Entities = appendEntities(nil, d.entityID)
@@ -116,7 +119,7 @@ func (ev *Event) derive(d *dataFields) error {
 		ev.EntityID = ev.Entities[0]
 	}
 	if ev.Domain == "" {
-		ev.Domain = domainOf(ev.EntityID)
+		ev.Domain = DomainOf(ev.EntityID)
 	}
 	if ev.Type == TypeScriptStarted && ev.Domain == "script" {
 		ev.ConfigID = ev.EntityID[len("script."):]
@@ -139,17 +142,17 @@ func (ev *Event) deriveState(d *dataFields) error {
 	if next.present {
 		ev.NewState = ev.Data[next.start:next.end]
 	}
-	ev.EntityID, _ = str(d.entityID)
+	ev.EntityID, _ = jsonscan.Unquote(d.entityID)
 	if ev.EntityID == "" && next.present {
-		ev.EntityID, _ = str(next.entityID)
+		ev.EntityID, _ = jsonscan.Unquote(next.entityID)
 	}
 	if ev.EntityID == "" && prev.present {
-		ev.EntityID, _ = str(prev.entityID)
+		ev.EntityID, _ = jsonscan.Unquote(prev.entityID)
 	}
 	if ev.EntityID != "" {
 		ev.Entities = []string{ev.EntityID}
 	}
-	ev.Domain = domainOf(ev.EntityID)
+	ev.Domain = DomainOf(ev.EntityID)
 	ev.State = internString(next.state)
 	ev.StateChanged = !prev.present || !next.present || !bytes.Equal(prev.state, next.state)
 	ev.DeviceClass = internString(next.deviceClass)
@@ -177,62 +180,62 @@ type stateFields struct {
 
 // parse reads the data object at the start of b and returns its length.
 func (d *dataFields) parse(b []byte) int {
-	m := walk(b)
-	for key, ok := m.key(); ok; key, ok = m.key() {
+	m := jsonscan.Walk(b)
+	for key, ok := m.Key(); ok; key, ok = m.Key() {
 		switch string(key) {
 		case "entity_id":
-			d.entityID = m.value()
+			d.entityID = m.Value()
 		case "domain":
-			d.domain = m.value()
+			d.domain = m.Value()
 		case "old_state":
-			m.skipTo(d.oldState.parse(b, m.at()))
+			m.SkipTo(d.oldState.parse(b, m.At()))
 		case "new_state":
-			m.skipTo(d.newState.parse(b, m.at()))
+			m.SkipTo(d.newState.parse(b, m.At()))
 		case "service_data":
-			sd := walkAt(b, m.at())
-			for key, ok := sd.key(); ok; key, ok = sd.key() {
+			sd := jsonscan.WalkAt(b, m.At())
+			for key, ok := sd.Key(); ok; key, ok = sd.Key() {
 				switch string(key) {
 				case "entity_id":
-					d.serviceEntities = sd.value()
+					d.serviceEntities = sd.Value()
 				case "target":
-					t := walkAt(b, sd.at())
-					for key, ok := t.key(); ok; key, ok = t.key() {
+					t := jsonscan.WalkAt(b, sd.At())
+					for key, ok := t.Key(); ok; key, ok = t.Key() {
 						if string(key) == "entity_id" {
-							d.targetEntities = t.value()
+							d.targetEntities = t.Value()
 						}
 					}
-					sd.skipTo(t.at())
+					sd.SkipTo(t.At())
 				}
 			}
-			m.skipTo(sd.at())
+			m.SkipTo(sd.At())
 		}
 	}
-	return m.at()
+	return m.At()
 }
 
 // parse reads the state (or null) at b[i] and returns the offset just past it.
 func (f *stateFields) parse(b []byte, i int) int {
 	*f = stateFields{present: b[i] == '{', bad: b[i] != '{' && b[i] != 'n', start: i}
-	m := walkAt(b, i)
-	for key, ok := m.key(); ok; key, ok = m.key() {
+	m := jsonscan.WalkAt(b, i)
+	for key, ok := m.Key(); ok; key, ok = m.Key() {
 		switch string(key) {
 		case "entity_id":
-			f.entityID = m.value()
+			f.entityID = m.Value()
 		case "state":
-			f.state = m.value()
+			f.state = m.Value()
 		case "attributes":
-			start := m.at()
-			a := walkAt(b, start)
-			for key, ok := a.key(); ok; key, ok = a.key() {
+			start := m.At()
+			a := jsonscan.WalkAt(b, start)
+			for key, ok := a.Key(); ok; key, ok = a.Key() {
 				if string(key) == "device_class" {
-					f.deviceClass = a.value()
+					f.deviceClass = a.Value()
 				}
 			}
-			m.skipTo(a.at())
-			f.attributes = b[start:m.at()]
+			m.SkipTo(a.At())
+			f.attributes = b[start:m.At()]
 		}
 	}
-	f.end = m.at()
+	f.end = m.At()
 	return f.end
 }
 
@@ -247,7 +250,7 @@ func (d *dataFields) secretsOnly() bool {
 // appendEntities appends the entity id or list of entity ids val to ids, as Home Assistant reads
 // them (cv.comp_entity_ids): a string may list several, comma-separated, and ids are lowercased.
 // It skips duplicates, anything that is not a string, "all" and "none", which name no entity
-// (target.go resolves all), and names longer than MaxEntityIDBytes.
+// (the link resolves all through the registries), and names longer than MaxEntityIDBytes.
 func appendEntities(ids []string, val []byte) []string {
 	addOne := func(id string) {
 		id = strings.TrimSpace(id)
@@ -261,7 +264,7 @@ func appendEntities(ids []string, val []byte) []string {
 		}
 	}
 	add := func(v []byte) {
-		id, ok := str(v)
+		id, ok := jsonscan.Unquote(v)
 		if !ok {
 			return
 		}
@@ -277,8 +280,8 @@ func appendEntities(ids []string, val []byte) []string {
 		add(val)
 		return ids
 	}
-	for m := walk(val); ; {
-		_, v, ok := m.next()
+	for m := jsonscan.Walk(val); ; {
+		_, v, ok := m.Next()
 		if !ok {
 			return ids
 		}
@@ -296,8 +299,8 @@ func isLower(s string) bool {
 	return true
 }
 
-// domainOf returns the domain of entity id, "light" for "light.kitchen", or "" when it has none.
-func domainOf(id string) string {
+// DomainOf returns the domain of entity id, "light" for "light.kitchen", or "" when it has none.
+func DomainOf(id string) string {
 	if i := strings.IndexByte(id, '.'); i > 0 {
 		return id[:i]
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"hasse/internal/hass/jsonscan"
 )
 
 // Redacted replaces the value of a secret query parameter, as in
@@ -192,7 +194,7 @@ func (s *Sanitizer) data(b []byte) (out []byte, changed bool) {
 // value appends the sanitised copy of the JSON value val to dst, at nesting depth depth.
 func (s *Sanitizer) value(dst, val []byte, depth int) (out []byte, changed bool) {
 	switch {
-	case depth >= maxDepth: // deeper than any document validate lets through
+	case depth >= jsonscan.MaxDepth: // deeper than any document jsonscan.Validate lets through
 		return append(dst, val...), false
 	case val[0] == '{':
 		return s.object(dst, val, depth+1)
@@ -208,8 +210,8 @@ func (s *Sanitizer) value(dst, val []byte, depth int) (out []byte, changed bool)
 func (s *Sanitizer) object(dst, obj []byte, depth int) (out []byte, changed bool) {
 	dst = append(dst, '{')
 	first := true
-	for m := walk(obj); ; {
-		key, val, ok := m.next()
+	for m := jsonscan.Walk(obj); ; {
+		key, val, ok := m.Next()
 		if !ok {
 			break
 		}
@@ -233,8 +235,8 @@ func (s *Sanitizer) object(dst, obj []byte, depth int) (out []byte, changed bool
 func (s *Sanitizer) array(dst, arr []byte, depth int) (out []byte, changed bool) {
 	dst = append(dst, '[')
 	first := true
-	for m := walk(arr); ; {
-		_, val, ok := m.next()
+	for m := jsonscan.Walk(arr); ; {
+		_, val, ok := m.Next()
 		if !ok {
 			break
 		}

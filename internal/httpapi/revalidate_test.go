@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"hasse/internal/auth"
-	"hasse/internal/hass"
+	"hasse/internal/halink"
 	"hasse/internal/hub"
 	"hasse/internal/simulator"
 )
@@ -61,7 +61,7 @@ func startHAGateway(t *testing.T, simCfg simulator.Config, haCfg auth.HAConfig, 
 	wg.Go(func() { _ = sim.Run(ctx) })
 	haServer := httptest.NewServer(sim)
 	t.Cleanup(haServer.Close)
-	client, err := hass.New(hass.Config{URL: haServer.URL, Token: simCfg.Token}, log)
+	client, err := halink.New(halink.Config{URL: haServer.URL, Token: simCfg.Token}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

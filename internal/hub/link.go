@@ -17,7 +17,7 @@ import (
 // (ha_reconnected, SPEC.md §4.4) and then a state_changed, marked origin resync, for every
 // entity that changed, appeared or disappeared meanwhile (SPEC.md §2). The gap goes before the
 // new connection's first event; the resync comes with its states, which come later when Home
-// Assistant was still starting (hass.Sink): events that flowed meanwhile have moved the known
+// Assistant was still starting (halink.Sink): events that flowed meanwhile have moved the known
 // states on, so the resync is against what clients were last told.
 
 // Connected tells the hub that the link to Home Assistant is up, with every entity's state (nil

@@ -18,6 +18,7 @@ import (
 	"go.uber.org/goleak"
 
 	"hasse/internal/auth"
+	"hasse/internal/halink"
 	"hasse/internal/hass"
 	"hasse/internal/httpapi"
 	"hasse/internal/hub"
@@ -65,7 +66,7 @@ func newEnv(t *testing.T, authMode string, tune ...func(*httpapi.Config)) *env {
 	t.Cleanup(func() { cancel(); wg.Wait(); haServer.Close() })
 	wg.Go(func() { _ = sim.Run(ctx) })
 
-	ha, err := hass.New(hass.Config{URL: haServer.URL, Token: haAdminToken, Redact: hass.DefaultRedact}, log)
+	ha, err := halink.New(halink.Config{URL: haServer.URL, Token: haAdminToken, Redact: hass.DefaultRedact}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,16 +3,17 @@ package stats
 import (
 	"sync/atomic"
 
+	"hasse/internal/halink"
 	"hasse/internal/hass"
 )
 
-// Sink returns a [hass.Sink] that counts the events of each type and hands everything on to
+// Sink returns a [halink.Sink] that counts the events of each type and hands everything on to
 // next. Counting takes a lock-free map lookup and an atomic add per event.
-func (c *Collector) Sink(next hass.Sink) hass.Sink { return countingSink{c, next} }
+func (c *Collector) Sink(next halink.Sink) halink.Sink { return countingSink{c, next} }
 
 type countingSink struct {
 	c *Collector
-	hass.Sink
+	halink.Sink
 }
 
 func (s countingSink) Publish(ev *hass.Event) {

@@ -1,0 +1,58 @@
+package halink
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+
+	"hasse/internal/hass"
+	"hasse/internal/pipenet"
+	"hasse/internal/simulator"
+)
+
+// startBubbleHA runs, inside the caller's synctest bubble, a simulator of cfg (token "t", no
+// activity of its own unless cfg says otherwise) served over in-memory connections, and a
+// Client connected to it; everything stops when the test ends. It returns the simulator, the
+// client and the events the client publishes.
+func startBubbleHA(t *testing.T, cfg simulator.Config) (*simulator.Simulator, *Client, <-chan *hass.Event) {
+	t.Helper()
+	if cfg.Token == "" {
+		cfg.Token = "t"
+	}
+	if cfg.Rate == 0 {
+		cfg.Rate = -1
+	}
+	sim, err := simulator.New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := pipenet.Listen()
+	srv := &http.Server{Handler: sim}
+	simCtx, stopSim := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = sim.Run(simCtx) })
+	wg.Go(func() { _ = srv.Serve(ln) })
+
+	c, err := New(Config{URL: "http://ha.test:8123", Token: cfg.Token}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &http.Transport{DialContext: ln.DialContext}
+	c.http = &http.Client{Transport: tr}
+	events := make(chan *hass.Event, 10_000)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- c.Run(ctx, sinkFunc(func(ev *hass.Event) { events <- ev })) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v, want nil after cancel", err)
+		}
+		tr.CloseIdleConnections()
+		stopSim()
+		_ = srv.Close()
+		wg.Wait()
+	})
+	return sim, c, events
+}

@@ -1,0 +1,67 @@
+package halink
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"hasse/internal/simulator"
+)
+
+// startBanningHA serves a simulator with admin token "t" that bans an address after threshold
+// failed logins, until the test ends.
+func startBanningHA(t *testing.T, threshold int) (*simulator.Simulator, *httptest.Server) {
+	t.Helper()
+	sim, err := simulator.New(simulator.Config{Token: "t", UserToken: "u", Rate: -1, LoginAttemptsThreshold: threshold}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = sim.Run(ctx) })
+	ts := httptest.NewServer(sim)
+	t.Cleanup(func() { cancel(); wg.Wait(); ts.Close() })
+	return sim, ts
+}
+
+func TestClearFailedLogins(t *testing.T) {
+	sim, ts := startBanningHA(t, 3)
+	c, err := New(Config{URL: ts.URL, Token: "t"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for round := range 3 { // 6 refused tokens in all, never 3 in a row
+		for range 2 {
+			if _, err := c.CurrentUser(ctx, "wrong"); !errors.Is(err, ErrAuthInvalid) {
+				t.Fatalf("round %d: CurrentUser(wrong) = %v, want ErrAuthInvalid", round, err)
+			}
+		}
+		if err := c.ClearFailedLogins(ctx); err != nil {
+			t.Fatalf("round %d: ClearFailedLogins = %v", round, err)
+		}
+	}
+	if b := sim.Banned(); len(b) != 0 {
+		t.Errorf("banned %v although the count was cleared after every second failure", b)
+	}
+	if u, err := c.CurrentUser(ctx, "u"); err != nil || u.Name != "Alex" {
+		t.Errorf("CurrentUser(u) = %+v, %v; want Alex", u, err)
+	}
+}
+
+// TestClearFailedLoginsOwnTokenRefused: while Home Assistant refuses hasse's own token, a try
+// would be one more failed login, so none is made.
+func TestClearFailedLoginsOwnTokenRefused(t *testing.T) {
+	sim, ts := startBanningHA(t, 2)
+	c, _ := startClient(t, &testHA{sim: sim, ts: ts}, Config{Token: "revoked", AuthRetryDelay: time.Hour}, nil)
+	waitStatus(t, c, "the token refused", func(st Status) bool { return errors.Is(st.LastError, ErrAuthInvalid) })
+	if err := c.ClearFailedLogins(context.Background()); !errors.Is(err, ErrAuthInvalid) {
+		t.Errorf("ClearFailedLogins with a refused own token = %v, want ErrAuthInvalid", err)
+	}
+	if b := sim.Banned(); len(b) != 0 {
+		t.Errorf("banned %v: ClearFailedLogins tried the refused token", b)
+	}
+}
