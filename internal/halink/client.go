@@ -67,20 +67,20 @@ func (c Config) LogValue() slog.Value {
 // authenticates, subscribes to every event, and reconnects whenever the connection is lost.
 // Its methods are safe for concurrent use.
 type Client struct {
+	// Set by New, read-only after.
 	cfg  Config
 	url  string // of the WebSocket API
 	log  *slog.Logger
 	san  *hass.Sanitizer
 	http *http.Client
 
-	live      atomic.Pointer[session] // the connection commands go to; nil while there is none
-	lastEvent atomic.Int64            // Unix nanoseconds of the last event read; 0 before any
-	link      link                    // for Status
-	announced atomic.Bool             // the sink was told of the current connection
-
-	registry    atomic.Pointer[registry] // nil while unknown or refused
-	registryErr atomic.Pointer[string]   // HA's message when it refused the registries
-	refused     *refusals                // refused connections HA has not yet closed
+	// Written by Run's goroutine and its sessions, read by them and by callers; each guards
+	// itself.
+	live       atomic.Pointer[session] // the connection commands go to; nil while there is none
+	announced  atomic.Bool             // the sink was told of the current connection
+	link       link                    // what Status reports (status.go)
+	registries registries              // the registries in use, or why there are none (registry.go)
+	refused    *refusals               // refused connections HA has not yet closed (refusal.go)
 }
 
 // New returns a Client for cfg, or an error naming the setting that is wrong. It starts

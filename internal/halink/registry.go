@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"hasse/internal/hass"
@@ -201,17 +202,15 @@ func (s *session) loadRegistry(ctx context.Context) (*registry, error) {
 func (s *session) reloadRegistry(ctx context.Context) error {
 	r, err := s.loadRegistry(ctx)
 	if ce := (*CommandError)(nil); errors.As(err, &ce) {
-		if s.c.registryErr.Swap(&ce.Message) == nil {
+		if s.c.registries.refuse(ce.Message) {
 			s.c.log.LogAttrs(ctx, slog.LevelWarn, "home assistant gives no registries; area and label filters are off", slog.Any("err", err))
 		}
-		s.c.registry.Store(nil)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	s.c.registryErr.Store(nil)
-	s.c.registry.Store(r)
+	s.c.registries.use(r)
 	return nil
 }
 
@@ -251,12 +250,45 @@ func (s *session) watchRegistry(ctx context.Context) {
 }
 
 // RegistryProblem says why area and label filters cannot work, or "" when they can.
-func (c *Client) RegistryProblem() string {
-	if c.registry.Load() != nil {
-		return ""
+func (c *Client) RegistryProblem() string { return c.registries.problem() }
+
+// registries is the registry in use, or Home Assistant's refusal to give one, as the sessions
+// set it: one value, replaced whole, so that a reader never sees half of a change.
+type registries struct {
+	p atomic.Pointer[registryUse] // nil before the first load
+}
+
+// registryUse is what the last load of the registries gave.
+type registryUse struct {
+	reg     *registry // nil when refused
+	refusal *string   // HA's message when it refused the registries
+}
+
+// current returns the registry in use, or nil while there is none.
+func (r *registries) current() *registry {
+	if u := r.p.Load(); u != nil {
+		return u.reg
 	}
-	if msg := c.registryErr.Load(); msg != nil {
-		return "Home Assistant refused its registries: " + strings.TrimSpace(*msg)
+	return nil
+}
+
+// use puts reg in use.
+func (r *registries) use(reg *registry) { r.p.Store(&registryUse{reg: reg}) }
+
+// refuse records that Home Assistant refused its registries with message msg, and reports
+// whether that is news: whether the last load was not refused too.
+func (r *registries) refuse(msg string) bool {
+	prev := r.p.Swap(&registryUse{refusal: &msg})
+	return prev == nil || prev.refusal == nil
+}
+
+// problem says why area and label filters cannot work, or "" when they can.
+func (r *registries) problem() string {
+	switch u := r.p.Load(); {
+	case u != nil && u.reg != nil:
+		return ""
+	case u != nil && u.refusal != nil:
+		return "Home Assistant refused its registries: " + strings.TrimSpace(*u.refusal)
 	}
 	return "Home Assistant's registries are not loaded yet"
 }

@@ -128,3 +128,32 @@ func TestChildDeviceArea(t *testing.T) {
 		}
 	})
 }
+
+// TestRegistriesRefused walks the registries through loads and refusals: a refusal is news (and
+// logged) only after a load that was not refused, and RegistryProblem says which state holds.
+func TestRegistriesRefused(t *testing.T) {
+	var r registries
+	for i, step := range []struct {
+		do      func() bool // nil: only check problem
+		news    bool
+		problem string
+	}{
+		{nil, false, "Home Assistant's registries are not loaded yet"},
+		{func() bool { return r.refuse(" Unauthorized ") }, true, "Home Assistant refused its registries: Unauthorized"},
+		{func() bool { return r.refuse("Unknown command.") }, false, "Home Assistant refused its registries: Unknown command."},
+		{func() bool { r.use(newRegistry(nil, nil, nil)); return false }, false, ""},
+		{func() bool { return r.refuse("") }, true, "Home Assistant refused its registries: "},
+	} {
+		if step.do != nil {
+			if news := step.do(); news != step.news {
+				t.Errorf("step %d: news %v, want %v", i, news, step.news)
+			}
+		}
+		if got := r.problem(); got != step.problem {
+			t.Errorf("step %d: problem() = %q, want %q", i, got, step.problem)
+		}
+		if (r.current() != nil) != (step.problem == "") {
+			t.Errorf("step %d: current() = %v with problem %q", i, r.current(), step.problem)
+		}
+	}
+}

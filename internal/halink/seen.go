@@ -89,7 +89,7 @@ func automationConfigID(st []byte) string {
 // configuration id of an automation_triggered event, and what a call_service's target reaches
 // (target.go); a state_changed updates what the session has seen.
 func (s *session) annotate(ev *hass.Event) {
-	reg := s.c.registry.Load()
+	reg := s.c.registries.current()
 	reg.annotate(ev)
 	switch ev.Type {
 	case hass.TypeStateChanged:
@@ -109,7 +109,7 @@ func (s *session) annotate(ev *hass.Event) {
 
 // annotateState completes a state of get_states as annotate does an event.
 func (s *session) annotateState(st *hass.State) {
-	if reg := s.c.registry.Load(); reg != nil {
+	if reg := s.c.registries.current(); reg != nil {
 		st.Area, st.AreaName, st.Labels = reg.place(st.EntityID)
 	}
 	s.seen.add(st.EntityID, st.JSON)

@@ -323,7 +323,7 @@ func (s *session) message(ctx context.Context, b []byte, i int, compactFrame boo
 		case evErr != nil:
 			s.c.log.LogAttrs(ctx, slog.LevelWarn, "malformed event from home assistant", slog.Any("err", evErr))
 		default:
-			s.c.lastEvent.Store(received.UnixNano())
+			s.c.link.event(received)
 			s.annotate(ev)
 			if isRegistryUpdate(ev.Type) {
 				select {

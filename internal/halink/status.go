@@ -2,6 +2,7 @@ package halink
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,18 +39,17 @@ func (c *Client) Status() Status {
 // next comes up or goes down (LastEventAt aside), so that callers can tell subscribers
 // (ha_disconnected) or wait for a connection without polling.
 func (c *Client) Watch() (Status, <-chan struct{}) {
-	st, changed := c.link.get()
-	if n := c.lastEvent.Load(); n != 0 {
-		st.LastEventAt = time.Unix(0, n)
-	}
-	return st, changed
+	return c.link.get()
 }
 
-// link is the Status of the connection, as the goroutine running [Client.Run] sets it.
+// link is the Status of the connection, as the goroutine running [Client.Run] and its sessions
+// set it.
 type link struct {
 	mu      sync.Mutex
-	st      Status
+	st      Status        // but LastEventAt
 	changed chan struct{} // closed and replaced on every change
+
+	lastEvent atomic.Int64 // Unix nanoseconds of the last event read; 0 before any (no lock: every event sets it)
 }
 
 func (l *link) get() (Status, <-chan struct{}) {
@@ -58,8 +58,15 @@ func (l *link) get() (Status, <-chan struct{}) {
 	if l.changed == nil {
 		l.changed = make(chan struct{})
 	}
-	return l.st, l.changed
+	st := l.st
+	if n := l.lastEvent.Load(); n != 0 {
+		st.LastEventAt = time.Unix(0, n)
+	}
+	return st, l.changed
 }
+
+// event records that an event was read at t. Watchers are not woken.
+func (l *link) event(t time.Time) { l.lastEvent.Store(t.UnixNano()) }
 
 // notify wakes the watchers; l.mu is held.
 func (l *link) notify() {
