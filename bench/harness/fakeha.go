@@ -27,7 +27,8 @@ var errNoSubscriber = errors.New("no home assistant client is subscribed to stat
 // never coalesces: each message goes in a frame of its own, as Home Assistant sends a message
 // that is alone in its queue. Its methods are safe for concurrent use.
 type fakeHA struct {
-	token      string // the access token accepted; "" accepts any
+	token      string            // the access token accepted; "" accepts any
+	sent       func(stamp int64) // when not nil, called with each event's stamp once it is written
 	answers    map[string]answer
 	subscribed chan struct{} // closed at the first subscription that gets state_changed
 	once       sync.Once
@@ -120,12 +121,16 @@ func (h *fakeHA) publish(ctx context.Context, seq int64) error {
 			if !wants {
 				continue
 			}
-			buf = appendStateChanged(buf[:0], sub, i, old, cur, time.Now().UnixNano())
+			stamp := time.Now().UnixNano()
+			buf = appendStateChanged(buf[:0], sub, i, old, cur, stamp)
 			if werr := s.ws.Write(ctx, websocket.MessageText, buf); werr != nil {
 				err = werr
 				continue
 			}
 			sent++
+			if h.sent != nil {
+				h.sent(stamp)
+			}
 		}
 		s.mu.Unlock()
 	}

@@ -140,23 +140,33 @@ func (f *fanoutFlags) start(ctx context.Context, sse *url.URL, stderr io.Writer)
 		return newRawPublisher(u, f.pad, f.workers), func() {}, nil
 	case "hass":
 		ha := newFakeHA(f.haToken, f.haLights)
-		ln, err := net.Listen("tcp", f.haAddr)
+		stop, err := serveFakeHA(ctx, ha, f.haAddr, f.haWait, stderr)
 		if err != nil {
-			return nil, nil, fmt.Errorf("fake home assistant: %w", err)
-		}
-		srv := &http.Server{Handler: ha.handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
-		go func() { _ = srv.Serve(ln) }() // returns at Close
-		stop = func() { srv.Close(); ha.close() }
-		fmt.Fprintf(stderr, "fake Home Assistant on ws://%s/api/websocket; waiting up to %s for a subscription to state_changed\n", ln.Addr(), f.haWait)
-		wctx, cancel := context.WithTimeout(ctx, f.haWait)
-		defer cancel()
-		if err := ha.waitSubscribed(wctx); err != nil {
-			stop()
 			return nil, nil, err
 		}
 		return ha, stop, nil
 	}
 	return nil, nil, fmt.Errorf("-publisher %q: want hass or raw", f.publisher)
+}
+
+// serveFakeHA serves ha on addr and returns once a client has subscribed to state_changed, or
+// fails after wait; stop ends the server.
+func serveFakeHA(ctx context.Context, ha *fakeHA, addr string, wait time.Duration, stderr io.Writer) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("fake home assistant: %w", err)
+	}
+	srv := &http.Server{Handler: ha.handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	go func() { _ = srv.Serve(ln) }() // returns at Close
+	stop = func() { srv.Close(); ha.close() }
+	fmt.Fprintf(stderr, "fake Home Assistant on ws://%s/api/websocket; waiting up to %s for a subscription to state_changed\n", ln.Addr(), wait)
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	if err := ha.waitSubscribed(wctx); err != nil {
+		stop()
+		return nil, err
+	}
+	return stop, nil
 }
 
 // sleep waits for d or until ctx ends.

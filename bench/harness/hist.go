@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"math"
 	"math/bits"
 	"sync/atomic"
@@ -70,4 +71,40 @@ func (h *histogram) quantile(q float64) int64 {
 		}
 	}
 	return h.max.Load()
+}
+
+// histDump is a histogram in the form it travels between processes as JSON: its non-empty
+// buckets as [index, count] pairs in order of index, and its exact maximum. Only a harness of
+// the same build reads it back (the bucket layout is this file's).
+type histDump struct {
+	Buckets [][2]uint64 `json:"buckets"`
+	MaxNs   int64       `json:"max_ns"`
+}
+
+// dump is the histogram's content as a histDump.
+func (h *histogram) dump() histDump {
+	d := histDump{Buckets: [][2]uint64{}, MaxNs: h.max.Load()}
+	for i := range h.counts {
+		if c := h.counts[i].Load(); c > 0 {
+			d.Buckets = append(d.Buckets, [2]uint64{uint64(i), c})
+		}
+	}
+	return d
+}
+
+// add counts what another histogram dumped as if it had been recorded here; the merged
+// quantiles are those of all values together, within the buckets' 0.8 %.
+func (h *histogram) add(d histDump) error {
+	for _, b := range d.Buckets {
+		if b[0] >= histBuckets {
+			return fmt.Errorf("histogram bucket %d: there are %d", b[0], histBuckets)
+		}
+	}
+	for _, b := range d.Buckets {
+		h.counts[b[0]].Add(b[1])
+		h.n.Add(b[1])
+	}
+	for m := h.max.Load(); d.MaxNs > m && !h.max.CompareAndSwap(m, d.MaxNs); m = h.max.Load() {
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -75,5 +76,60 @@ func TestHistogramEdges(t *testing.T) {
 	}
 	if got := h.quantile(0.5); got != 3 {
 		t.Errorf("quantile(0.5) of {0, 3, 2^50} = %d, want 3", got)
+	}
+}
+
+// A histogram dumped by each process and added up in one answers for all values together.
+func TestHistogramDumpAdd(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		parts [][]int64
+	}{
+		{"nothing", nil},
+		{"one empty part", [][]int64{{}}},
+		{"one part", [][]int64{{5, 300, 20e6, 20e6, 1.5e9}}},
+		{"two parts, the maximum in the second", [][]int64{{1e6, 2e6, 3e6}, {4e6, 2e9}}},
+		{"three parts, overlapping", [][]int64{{7, 7, 7}, {7, 1 << 50}, {0, 900e6}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var all, merged histogram
+			for _, part := range tc.parts {
+				var h histogram
+				for _, v := range part {
+					h.record(v)
+					all.record(v)
+				}
+				b, err := json.Marshal(h.dump())
+				if err != nil {
+					t.Fatal(err)
+				}
+				var d histDump
+				if err := json.Unmarshal(b, &d); err != nil {
+					t.Fatal(err)
+				}
+				if err := merged.add(d); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if merged.count() != all.count() || merged.maximum() != all.maximum() {
+				t.Errorf("merged: %d values, maximum %d; want %d, %d", merged.count(), merged.maximum(), all.count(), all.maximum())
+			}
+			for _, q := range []float64{0.01, 0.5, 0.9, 0.99, 1} {
+				if got, want := merged.quantile(q), all.quantile(q); got != want {
+					t.Errorf("quantile(%v) = %d merged, %d recorded in one", q, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestHistogramAddRefusesUnknownBuckets(t *testing.T) {
+	var h histogram
+	err := h.add(histDump{Buckets: [][2]uint64{{3, 1}, {histBuckets, 1}}, MaxNs: 9})
+	if err == nil {
+		t.Fatal("add accepted a bucket past the last")
+	}
+	if h.count() != 0 || h.maximum() != 0 {
+		t.Errorf("a refused dump left %d values, maximum %d; want nothing counted", h.count(), h.maximum())
 	}
 }

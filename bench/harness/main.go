@@ -7,6 +7,14 @@
 //	harness fanout  -url URL -n 1000 -rate 100 -duration 20s -pid PID [-publisher hass|raw] [-search]
 //	harness ceiling -addr 127.0.0.1:18090                        the trivial server: the ceiling
 //
+// A scale run (bench/scale.sh) splits the clients over several processes: one publish (the
+// fake Home Assistant alone, one event at a time), several listen (the clients, spread over
+// several servers), and merge adds their JSON lines up into one result:
+//
+//	harness publish -hass-addr ADDR -rate 1 -duration 60s -start-file F -out P.jsonl
+//	harness listen  -url URL1,URL2 -n 20000 -rate 1 -duration 60s -ready F -done F -out L1.jsonl   (until SIGTERM)
+//	harness merge   -p99-max 2s P.jsonl L1.jsonl L2.jsonl …
+//
 // Each measuring run prints a line or two for people and then one JSON line (and appends that
 // line to -out). Pin the server and the harness to different cores (taskset -c 0 / -c 1).
 package main
@@ -40,7 +48,7 @@ func main() {
 	}
 }
 
-const usage = `usage: harness conns|fanout|ceiling [flags]   (harness CMD -h lists the flags)`
+const usage = `usage: harness conns|fanout|ceiling|publish|listen|merge [flags]   (harness CMD -h lists the flags)`
 
 // run runs one subcommand until it is done or ctx ends.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -55,6 +63,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fanout(ctx, args[1:], stdout, stderr)
 	case "ceiling":
 		return serveCeiling(ctx, args[1:], stdout, stderr)
+	case "publish":
+		return publishCmd(ctx, args[1:], stdout, stderr)
+	case "listen":
+		return listen(ctx, args[1:], stdout, stderr)
+	case "merge":
+		return merge(args[1:], stdout, stderr)
 	}
 	fmt.Fprintln(stderr, usage)
 	return flag.ErrHelp
