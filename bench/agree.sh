@@ -19,12 +19,12 @@ for round in $(seq "${ROUNDS:-1}"); do
 	for h in own shared; do
 		echo "== round $round, $h harness: hasse"
 		start_hasse
-		taskset -c 1 "$BIN/harness-$h" fanout -publisher hass -hass-addr "$HA" -url "$HASSE" -n "$N" -rate "$RATE" \
+		taskset -c "$HARNESS_CPUS" "$BIN/harness-$h" fanout -publisher hass -hass-addr "$HA" -url "$HASSE" -n "$N" -rate "$RATE" \
 			-duration "$DUR" -pid "$PID" -label "hasse $h $round" -out "$RUN" | grep -v '^{'
 		stop
 		echo "== round $round, $h harness: ceiling"
 		start_ceiling "$h"
-		taskset -c 1 "$BIN/harness-$h" fanout -publisher raw -url "$CEILING" -n "$N" -rate "$RATE" \
+		taskset -c "$HARNESS_CPUS" "$BIN/harness-$h" fanout -publisher raw -url "$CEILING" -n "$N" -rate "$RATE" \
 			-duration "$DUR" -pid "$PID" -label "ceiling $h $round" -out "$RUN" | grep -v '^{'
 		stop
 	done

@@ -11,7 +11,7 @@ command -v perf >/dev/null || { echo "perf not found: apt-get install linux-perf
 start_hasse
 (sleep 4 && perf record -F 999 -g -p "$PID" -o "$BIN/perf.data" -- sleep 10 >/dev/null 2>&1) &
 PERF=$!
-taskset -c 1 "$H" fanout -publisher hass -hass-addr "$HA" -url "$HASSE" -n 1000 -rate 100 -duration 16s \
+taskset -c "$HARNESS_CPUS" "$H" fanout -publisher hass -hass-addr "$HA" -url "$HASSE" -n 1000 -rate 100 -duration 16s \
 	-pid "$PID" | grep -v '^{'
 wait "$PERF"
 kill "$PID"

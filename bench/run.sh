@@ -14,10 +14,10 @@ N=${1:-1000} RATE=${2:-100} DUR=${3:-20s}
 OUT=${OUT:-bench/results.jsonl}
 . bench/lib.sh
 start_hasse
-taskset -c 1 "$H" fanout -publisher hass -hass-addr "$HA" -url "$HASSE" -n "$N" -rate "$RATE" -duration "$DUR" \
+taskset -c "$HARNESS_CPUS" "$H" fanout -publisher hass -hass-addr "$HA" -url "$HASSE" -n "$N" -rate "$RATE" -duration "$DUR" \
 	-pid "$PID" -label hasse -out "$OUT" | grep -v '^{'
 stop
 start_ceiling
-taskset -c 1 "$H" fanout -publisher raw -url "$CEILING" -n "$N" -rate "$RATE" -duration "$DUR" \
+taskset -c "$HARNESS_CPUS" "$H" fanout -publisher raw -url "$CEILING" -n "$N" -rate "$RATE" -duration "$DUR" \
 	-pid "$PID" -label ceiling -out "$OUT" | grep -v '^{'
 stop

@@ -17,5 +17,5 @@ start_hasse
 		echo "t=$(( $(date +%s) - start ))s rss_kb=$rss heap_inuse_kb=$heap"
 	done
 ) &
-taskset -c 1 "$H" fanout -publisher hass -hass-addr "$HA" -url "$HASSE" -n 1000 -rate 50 -duration "$DUR" \
+taskset -c "$HARNESS_CPUS" "$H" fanout -publisher hass -hass-addr "$HA" -url "$HASSE" -n 1000 -rate 50 -duration "$DUR" \
 	-pid "$PID" -label "hasse soak" -out bench/results.jsonl | grep -v '^{'

@@ -242,8 +242,8 @@ func readLines(name string, line func(cmd string, b []byte) error) error {
 func printScale(w io.Writer, r scaleResult) {
 	fmt.Fprintf(w, "%d clients (%d established, %d failed, %d dropped) on %d instances, held by %d harness processes\n",
 		r.Clients, r.Established, r.Failed, r.Dropped, r.Instances, r.Listeners)
-	fmt.Fprintf(w, "published %d events one at a time (%.3g/s, %d errors); %d of %d reached every client; received %d of %d (loss %d, unexpected %d, unstamped %d)\n",
-		r.Published, r.PublishRate, r.PublishErrors, r.EventsComplete, r.Published, r.Received, r.Expected, r.Loss, r.Unexpected, r.Unstamped)
+	fmt.Fprintf(w, "published %d events one at a time, %.4g a second for %gs (%d errors); %d of %d reached every client; received %d of %d (loss %d, unexpected %d, unstamped %d)\n",
+		r.Published, r.Rate, r.DurationS, r.PublishErrors, r.EventsComplete, r.Published, r.Received, r.Expected, r.Loss, r.Unexpected, r.Unstamped)
 	fmt.Fprintf(w, "publish to the last client of each event: p50 %.1f ms, p99 %.1f ms, max %.1f ms (pass at ≤ %.0f ms)\n",
 		r.LastP50Ms, r.LastP99Ms, r.LastMaxMs, r.P99MaxMs)
 	fmt.Fprintf(w, "publish to each delivery: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms\n", r.P50Ms, r.P90Ms, r.P99Ms, r.MaxMs)

@@ -31,7 +31,7 @@ type publishResult struct {
 // publishCmd runs the fake Home Assistant on its own, for runs whose clients are held by
 // other processes (harness listen): it waits for a gateway to subscribe and for -start-file
 // to exist, then publishes -rate events a second for -duration, one at a time, and reports
-// every event's stamp.
+// every event's stamp; with -hold it then serves on until interrupted.
 func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -43,6 +43,7 @@ func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	haWait := fs.Duration("hass-wait", 60*time.Second, "how long to wait for a gateway to subscribe")
 	startFile := fs.String("start-file", "", "publish once this file exists (empty: at once)")
 	startWait := fs.Duration("start-wait", 10*time.Minute, "how long to wait for -start-file")
+	hold := fs.Bool("hold", false, "after the result, keep serving Home Assistant until interrupted, so that no gateway sees it go")
 	label := fs.String("label", "", "a label copied into the JSON result")
 	out := fs.String("out", "", "also append the JSON result to this file")
 	if err := fs.Parse(args); err != nil {
@@ -80,7 +81,11 @@ func publishCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if r.FirstError != "" {
 		fmt.Fprintf(stdout, "first publish error: %s\n", r.FirstError)
 	}
-	return (&target{out: *out}).emit(stdout, r)
+	if err := (&target{out: *out}).emit(stdout, r); err != nil || !*hold {
+		return err
+	}
+	<-ctx.Done()
+	return nil
 }
 
 // waitFile returns once path exists (at once for ""), or fails after wait or when ctx ends.

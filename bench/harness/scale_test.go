@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -127,16 +128,20 @@ func (w lineWriter) Write(p []byte) (int, error) {
 }
 
 // publish waits for a subscription and the start file, then sends its events one at a time
-// and reports the stamp of each, the stamps hasse's own link reads in them.
+// and reports the stamp of each, the stamps hasse's own link reads in them; with -hold it
+// serves on until it is stopped.
 func TestPublishCmd(t *testing.T) {
-	start := filepath.Join(t.TempDir(), "start")
+	dir := t.TempDir()
+	start, result := filepath.Join(dir, "start"), filepath.Join(dir, "publish.jsonl")
 	announced := make(lineWriter, 4)
-	var out bytes.Buffer
+	pctx, stop := context.WithCancel(t.Context())
+	defer stop()
 	ended := make(chan struct{})
 	go func() {
 		defer close(ended)
-		args := []string{"-hass-addr", "127.0.0.1:0", "-hass-entities", "2", "-rate", "50", "-duration", "100ms", "-start-file", start}
-		if err := publishCmd(t.Context(), args, &out, announced); err != nil {
+		args := []string{"-hass-addr", "127.0.0.1:0", "-hass-entities", "2", "-rate", "50", "-duration", "100ms",
+			"-start-file", start, "-hold", "-out", result}
+		if err := publishCmd(pctx, args, io.Discard, announced); err != nil {
 			t.Errorf("publish: %v", err)
 		}
 	}()
@@ -167,9 +172,20 @@ func TestPublishCmd(t *testing.T) {
 		}
 		read = append(read, stamp)
 	}
+	waitFor(t, result, ended)
+	select {
+	case <-ended:
+		t.Error("publish -hold ended before it was stopped")
+	default:
+	}
+	stop()
 	<-ended
+	out, err := os.ReadFile(result)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var r publishResult
-	lastJSON(t, out.String(), &r)
+	lastJSON(t, string(out), &r)
 	if r.Published != 5 || r.PublishErrors != 0 || fmt.Sprint(r.Stamps) != fmt.Sprint(read) {
 		t.Errorf("published %d (%d errors), stamps %v; want 5, 0, the stamps read %v", r.Published, r.PublishErrors, r.Stamps, read)
 	}
