@@ -8,7 +8,9 @@
 # receives it is at most P99_MAX. Each instance's RSS is read from /proc/PID/status when started,
 # with its clients, and after the events. One JSON line (`"cmd":"scale"`) is appended to
 # bench/results.jsonl (or $OUT); a summary for people is printed. The exit status is 1 when the
-# run does not pass.
+# run does not pass. Every process's JSON lines and the result, with the summary for people,
+# go to bench/runs/<time>-scale.jsonl (or $RUN): `go run ./bench/harness merge FILE` prints the
+# result again.
 #
 #   bench/scale.sh [CLIENTS [DURATION]]          default 100000 60s (about 3 minutes in all)
 #   INSTANCES=2 LISTENERS=2 bench/scale.sh 3000 10s
@@ -37,6 +39,7 @@ cd "$(dirname "$0")/.."
 CLIENTS=${1:-100000} DUR=${2:-60s}
 RATE=${RATE:-1} P99_MAX=${P99_MAX:-2s} DRAIN=${DRAIN:-30}
 OUT=${OUT:-bench/results.jsonl}
+RUN=${RUN:-bench/runs/$(date -u +%Y%m%dT%H%M%SZ)-scale.jsonl}
 if [ "${HARNESS:-own}" != own ]; then
 	echo "HARNESS=$HARNESS: the scale run needs the project's harness (listen, publish, merge); leave HARNESS unset" >&2
 	exit 2
@@ -165,7 +168,9 @@ done >"$BIN/instances.jsonl"
 for pid in "${PIDS[@]}" "$PUBPID"; do kill "$pid"; done
 for pid in "${PIDS[@]}" "$PUBPID"; do wait "$pid" 2>/dev/null || true; done
 
-echo "== result"
-"$H" merge -label "hasse scale" -p99-max "$P99_MAX" -out "$OUT" \
-	"$BIN/publish.jsonl" "$BIN"/listen.*.jsonl "$BIN/instances.jsonl" | tee "$BIN/result" | grep -v '^{'
+echo "== result (every process's lines: $RUN)"
+cat "$BIN/publish.jsonl" "$BIN"/listen.*.jsonl "$BIN/instances.jsonl" >"$BIN/run.jsonl"
+"$H" merge -label "hasse scale" -p99-max "$P99_MAX" -out "$OUT" "$BIN/run.jsonl" | tee "$BIN/result" | grep -v '^{'
+mkdir -p "$(dirname "$RUN")"
+cat "$BIN/run.jsonl" "$BIN/result" >"$RUN"
 grep -q '"pass":true' "$BIN/result"

@@ -161,7 +161,8 @@ func nearestRank(sorted []int64, q float64) int64 {
 }
 
 // merge reads the JSON lines of one scale run (exactly one publish, one or more listen, and
-// the script's instance lines) from the files named, and prints and emits the run's result.
+// the script's instance lines; an earlier result, "scale", is skipped) from the files named,
+// and prints and emits the run's result.
 func merge(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -190,6 +191,8 @@ func merge(args []string, stdout, stderr io.Writer) error {
 				var in instanceLine
 				err = json.Unmarshal(line, &in)
 				instances = append(instances, in)
+			case "scale":
+				// an earlier merge's result, kept in the same file: merged anew
 			default:
 				err = fmt.Errorf("a %q line: want publish, listen or instance", cmd)
 			}

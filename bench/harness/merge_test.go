@@ -1,6 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,4 +163,66 @@ func TestNearestRank(t *testing.T) {
 			t.Errorf("nearestRank(%v, %v) = %d, want %d", tc.values, tc.q, got, tc.want)
 		}
 	}
+}
+
+// merge reads a run's lines from files, skipping what is not a JSON line and an earlier result,
+// and emits the result.
+func TestMergeCmd(t *testing.T) {
+	dir := t.TempDir()
+	pub := publishResult{Cmd: "publish", Rate: 1, DurationS: 1, Published: 1, Stamps: []int64{1e9}}
+	l := listener([]string{"http://127.0.0.1:1/s"}, 2, 3e6, eventReceipts{Stamp: 1e9, Clients: 2, FirstNs: 1e9 + 1e6, LastNs: 1e9 + 3e6})
+	in := instanceLine{Cmd: "instance", Instance: "node1", URL: "http://127.0.0.1:1/s", RSSIdleKB: 1, RSSBeforeKB: 2, RSSAfterKB: 3}
+	run := filepath.Join(dir, "run.jsonl")
+	var b bytes.Buffer
+	for i, v := range []any{pub, l, in, scaleResult{Cmd: "scale"}} {
+		line, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(append(line, '\n'))
+		if i == 0 {
+			b.WriteString("published 1 event\n") // a line for people
+		}
+	}
+	if err := os.WriteFile(run, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "results.jsonl")
+	var stdout bytes.Buffer
+	if err := merge([]string{"-label", "hasse scale", "-out", out, run}, &stdout, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	written, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r scaleResult
+	lastJSON(t, string(written), &r)
+	if !r.Pass || r.Label != "hasse scale" || r.Received != 2 || len(r.PerInstance) != 1 || r.PerInstance[0].Clients != 2 {
+		t.Errorf("result %+v: want a pass of 2 deliveries labelled hasse scale, 2 clients on node1", r)
+	}
+	if !strings.Contains(stdout.String(), "pass true") {
+		t.Errorf("stdout has no summary:\n%s", stdout.String())
+	}
+
+	for _, tc := range []struct{ name, content string }{
+		{"no publish line", "{\"cmd\":\"listen\",\"urls\":[],\"established_per_url\":[],\"latency\":{\"buckets\":[]}}\n"},
+		{"an unknown line", "{\"cmd\":\"fanout\"}\n"},
+		{"two publish lines", string(must(json.Marshal(pub))) + "\n" + string(must(json.Marshal(pub))) + "\n" + string(must(json.Marshal(l))) + "\n"},
+	} {
+		f := filepath.Join(dir, "bad.jsonl")
+		if err := os.WriteFile(f, []byte(tc.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := merge([]string{f}, io.Discard, io.Discard); err == nil {
+			t.Errorf("%s: merged without error", tc.name)
+		}
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
