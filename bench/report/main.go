@@ -1,8 +1,9 @@
 // Command report prints the results of one bench/all.sh run as a Markdown table: each scenario
 // with hasse and the ceiling side by side. It reads the JSON lines of either harness, the
-// project's (bench/harness) or the shared reference.
+// project's (bench/harness) or the shared reference, and a bench/scale.sh run's result.
 //
 //	go run ./bench/report bench/runs/<time>.jsonl
+//	go run ./bench/report bench/runs/<time>-scale.jsonl
 package main
 
 import (
@@ -31,6 +32,10 @@ type result struct {
 	Held       int64   `json:"established"`
 	Pass       bool    `json:"pass"`
 	MaxRate    float64 `json:"max_rate"`
+	Clients    int64   `json:"clients"`     // scale
+	Instances  int     `json:"instances"`   // scale
+	Published  int64   `json:"published"`   // scale
+	LastP99    float64 `json:"last_p99_ms"` // scale: publish to the last client of each event
 }
 
 func main() {
@@ -55,6 +60,9 @@ func main() {
 		}
 		if r.Cmd == "fanout" && strings.HasSuffix(r.Label, " search") {
 			continue // a step of a search: its summary follows
+		}
+		if r.Cmd == "publish" || r.Cmd == "listen" || r.Cmd == "instance" {
+			continue // one process of a scale run: its result, "scale", follows
 		}
 		_, scenario, _ := strings.Cut(r.Label, " ")
 		if !slices.Contains(order, scenario) {
@@ -81,6 +89,14 @@ func describe(r result, ok bool) string {
 			float64(r.RSSBefore)/1024, float64(r.RSSAfter)/1024, r.Held)
 	case r.Cmd == "conns":
 		return fmt.Sprintf("%d held, %.2f KiB RSS each", r.Held, r.RSSPerConn)
+	case r.Cmd == "scale":
+		loss := "zero loss"
+		if r.Loss > 0 {
+			loss = fmt.Sprintf("loss %d", r.Loss)
+		}
+		return fmt.Sprintf("%d clients on %d instances, %d events one at a time: %s, p99 publish → last client %.0f ms, RSS %.1f → %.1f MiB in all%s",
+			r.Clients, r.Instances, r.Published, loss, r.LastP99, float64(r.RSSBefore)/1024, float64(r.RSSAfter)/1024,
+			map[bool]string{true: "", false: " (fail)"}[r.Pass])
 	case r.Cmd == "search":
 		return fmt.Sprintf("highest zero-loss rate with p99 < 100 ms: %.0f/s", r.MaxRate)
 	}
