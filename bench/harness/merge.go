@@ -71,8 +71,12 @@ type scaleResult struct {
 	PerInstance  []instanceLine `json:"per_instance"`
 	HarnessCPUS  float64        `json:"harness_cpu_s"`
 	HarnessRSSKB int64          `json:"harness_rss_kb"`
-	P99MaxMs     float64        `json:"p99_max_ms"`
-	Pass         bool           `json:"pass"`
+	// The listeners' CPU time while the events were delivered (their sum), and the longest
+	// such span: their share of a core shows whether the harness set the pace.
+	HarnessEventsCPUS  float64 `json:"harness_events_cpu_s"`
+	HarnessEventsWallS float64 `json:"harness_events_wall_s"`
+	P99MaxMs           float64 `json:"p99_max_ms"`
+	Pass               bool    `json:"pass"`
 }
 
 // mergeScale adds up one publisher's, several listeners' and the instances' lines. A run
@@ -94,6 +98,8 @@ func mergeScale(pub publishResult, listens []listenResult, instances []instanceL
 		r.Unstamped += l.Unstamped
 		r.HarnessCPUS += l.HarnessCPUS
 		r.HarnessRSSKB += l.HarnessRSSKB
+		r.HarnessEventsCPUS = round(r.HarnessEventsCPUS+l.EventsCPUS, 2)
+		r.HarnessEventsWallS = max(r.HarnessEventsWallS, l.EventsWallS)
 		if len(l.EstablishedURL) != len(l.URLs) {
 			return r, fmt.Errorf("a listener has %d URLs and %d counts of connections to them", len(l.URLs), len(l.EstablishedURL))
 		}
@@ -258,8 +264,9 @@ func printScale(w io.Writer, r scaleResult) {
 	if r.Established > 0 {
 		perClient = float64(r.RSSBeforeKB-r.RSSIdleKB) / float64(r.Established)
 	}
-	fmt.Fprintf(w, "instances together: RSS %s → %s → %s (%.2f KiB per client), CPU %.2f s; harness processes: RSS %s, CPU %.2f s\n",
-		mib(r.RSSIdleKB), mib(r.RSSBeforeKB), mib(r.RSSAfterKB), perClient, r.ServerCPUS, mib(r.HarnessRSSKB), r.HarnessCPUS)
+	fmt.Fprintf(w, "instances together: RSS %s → %s → %s (%.2f KiB per client), CPU %.2f s; harness processes: RSS %s, CPU %.2f s, of which %.2f s in the %.1f s of the events\n",
+		mib(r.RSSIdleKB), mib(r.RSSBeforeKB), mib(r.RSSAfterKB), perClient, r.ServerCPUS, mib(r.HarnessRSSKB), r.HarnessCPUS,
+		r.HarnessEventsCPUS, r.HarnessEventsWallS)
 	fmt.Fprintf(w, "pass %v\n", r.Pass)
 }
 

@@ -103,9 +103,10 @@ func TestMergeScaleCounts(t *testing.T) {
 	a, b := "http://127.0.0.1:1/s", "http://127.0.0.1:2/s"
 	pub := publishResult{Rate: 1, DurationS: 1, Published: 1, Stamps: []int64{1e9}}
 	ok := listener([]string{a, b}, 3, 5e6, eventReceipts{Stamp: 1e9, Clients: 3, FirstNs: 1e9 + 1e6, LastNs: 1e9 + 5e6})
-	ok.HarnessCPUS, ok.HarnessRSSKB = 1.5, 1000
+	ok.HarnessCPUS, ok.HarnessRSSKB, ok.EventsCPUS, ok.EventsWallS = 1.5, 1000, 0.5, 1.25
 	short := listener([]string{b}, 2, 7e6, eventReceipts{Stamp: 1e9, Clients: 1, FirstNs: 1e9 + 7e6, LastNs: 1e9 + 7e6})
 	short.Established, short.Failed, short.EstablishedURL = 1, 1, []int64{1}
+	short.EventsCPUS, short.EventsWallS = 0.25, 1.5
 	dropped := ok
 	dropped.Dropped = 1
 	instances := []instanceLine{
@@ -126,6 +127,9 @@ func TestMergeScaleCounts(t *testing.T) {
 	}
 	if r.RSSIdleKB != 21 || r.RSSBeforeKB != 41 || r.RSSAfterKB != 51 || r.ServerCPUS != 0.75 || r.HarnessCPUS != 1.5 || r.HarnessRSSKB != 1000 {
 		t.Errorf("sums: RSS %d %d %d KiB, server CPU %v s, harness %v s %d KiB", r.RSSIdleKB, r.RSSBeforeKB, r.RSSAfterKB, r.ServerCPUS, r.HarnessCPUS, r.HarnessRSSKB)
+	}
+	if r.HarnessEventsCPUS != 0.75 || r.HarnessEventsWallS != 1.5 {
+		t.Errorf("harness during the events: %v s CPU over %v s; want the sum 0.75 over the longest 1.5", r.HarnessEventsCPUS, r.HarnessEventsWallS)
 	}
 	if r.MaxMs != 7 || r.LastMaxMs != 7 {
 		t.Errorf("max %v ms, last client's %v ms; want 7 (the second process's)", r.MaxMs, r.LastMaxMs)
