@@ -30,6 +30,7 @@ type paced struct {
 // pace publishes rate events a second for dur, numbered from seq0, each due at its own time
 // from the start; workers calls run at once, so that one slow call does not hold the others
 // back (a server that backs up its publishers shows as a publish rate below the one asked).
+// When ctx ends, no more events are due.
 func pace(ctx context.Context, pub publisher, rate float64, dur time.Duration, workers int, seq0 int64) *paced {
 	p := &paced{}
 	var ok, failed atomic.Int64
@@ -53,8 +54,9 @@ func pace(ctx context.Context, pub publisher, rate float64, dur time.Duration, w
 	n := int64(math.Round(rate * dur.Seconds()))
 	start := time.Now()
 	for i := range n {
-		if wait := time.Until(start.Add(time.Duration(float64(i) * float64(time.Second) / rate))); wait > 0 {
-			time.Sleep(wait)
+		wait := time.Until(start.Add(time.Duration(float64(i) * float64(time.Second) / rate)))
+		if ctx.Err() != nil || wait > 0 && sleep(ctx, wait) != nil {
+			break // stopped: report what was published
 		}
 		due <- seq0 + i
 	}

@@ -61,3 +61,26 @@ func TestRawPayload(t *testing.T) {
 		}
 	}
 }
+
+// Once its context ends, pace sends nothing more and reports what it sent; without the stop
+// these runs would last an hour.
+func TestPaceStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if p := pace(ctx, &countingPublisher{}, 1000, time.Hour, 1, 0); p.ok != 0 {
+		t.Errorf("stopped before the start: published %d, want none", p.ok)
+	}
+
+	ctx, cancel = context.WithCancel(t.Context())
+	pub := &countingPublisher{fail: func(seq int64) bool {
+		if seq == 2 {
+			cancel()
+		}
+		return false
+	}}
+	// After the stop at the third, only the events already handed over go out: the queue's 4
+	// and the one being queued at most.
+	if p := pace(ctx, pub, 1000, time.Hour, 1, 0); p.ok < 3 || p.ok > 3+1+4 || p.failed != 0 {
+		t.Errorf("stopped at the third: published %d (%d failed), want 3 to 8", p.ok, p.failed)
+	}
+}
