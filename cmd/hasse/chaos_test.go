@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -16,8 +14,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 	sse "github.com/tmaxmax/go-sse"
 
+	"hasse/internal/gateway"
+	"hasse/internal/gateway/gatewaytest"
 	"hasse/internal/hass"
 	"hasse/internal/simulator"
+	"hasse/internal/simulator/simtest"
 )
 
 // chaosView is one client's picture of the home, built only from what its stream said.
@@ -98,33 +99,17 @@ func TestChaosEveryViewEndsTrue(t *testing.T) {
 	seed := time.Now().UnixNano()
 	rng := rand.New(rand.NewPCG(uint64(seed), 1))
 	t.Logf("seed %d", seed)
-	sim, err := simulator.New(simulator.Config{Token: "chaos", Seed: seed, Rate: -1}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
+	sim := simtest.Start(t, simulator.Config{Token: "chaos", Seed: seed, Rate: -1})
+	g := startGateway(t, "demo", nil, sim.URL, "chaos")
+	gctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = sim.Run(ctx) })
-	ts := httptest.NewServer(sim)
-	defer func() { cancel(); wg.Wait(); ts.Close() }() // the gateway, the streams and the home end with ctx
-
-	s, err := loadSettings("demo", nil, []string{"MCP_HTTP_ADDR=127.0.0.1:0", "MCP_SSE_AUTH=none", "MCP_RATE_LIMIT_ENABLED=false"}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := newGateway(s, ts.URL, "chaos", nil, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gctx := ctx
-	wg.Go(func() { _ = g.run(gctx) })
-	waitReady(t, g.url())
+	defer func() { cancel(); wg.Wait() }() // the streams end with gctx; the gateway and the home when the test does
 
 	views := []*chaosView{{name: "envelope"}, {name: "named"}, {name: "lights"}}
 	queries := []string{"?snapshot=1", "?snapshot=1&format=named", "?snapshot=1&domain=light"}
 	for i, v := range views {
 		v.states = map[string]map[string]any{}
-		req, _ := http.NewRequestWithContext(gctx, "GET", g.url()+"/subscribe_events"+queries[i], nil)
+		req, _ := http.NewRequestWithContext(gctx, "GET", g.URL()+"/subscribe_events"+queries[i], nil)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -141,7 +126,7 @@ func TestChaosEveryViewEndsTrue(t *testing.T) {
 	}
 
 	// The busy home: activity steps until the drops are over.
-	busy, quiet := context.WithCancel(ctx)
+	busy, quiet := context.WithCancel(gctx)
 	wg.Go(func() {
 		for busy.Err() == nil {
 			sim.Step()
@@ -149,7 +134,7 @@ func TestChaosEveryViewEndsTrue(t *testing.T) {
 		}
 	})
 	for i := range 20 {
-		waitReady(t, g.url())
+		gatewaytest.Ready(t, g.URL())
 		time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond) // sometimes during the resync
 		if i%5 == 4 {
 			sim.Restart() // the home changes while the gateway cannot see it
@@ -158,7 +143,7 @@ func TestChaosEveryViewEndsTrue(t *testing.T) {
 		}
 	}
 	quiet()
-	waitReady(t, g.url())
+	gatewaytest.Ready(t, g.URL())
 
 	truth := map[string]map[string]any{}
 	san := hass.NewSanitizer([]string{"access_token", "token", "password", "api_key"})
@@ -200,20 +185,18 @@ func TestChaosEveryViewEndsTrue(t *testing.T) {
 	}
 }
 
-func waitReady(t *testing.T, base string) {
+// startGateway runs hasse's gateway, as command cmd (demo or serve) with environment environ
+// set up, auth none and no rate limit, on Home Assistant at haURL with token, until the test
+// ends, and waits until it is ready.
+func startGateway(t *testing.T, cmd string, environ []string, haURL, token string) *gateway.Gateway {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(base + "/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("gateway not ready within 20s: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a real server, not a timing assertion
+	environ = append([]string{"MCP_HTTP_ADDR=127.0.0.1:0", "MCP_SSE_AUTH=none", "MCP_RATE_LIMIT_ENABLED=false",
+		"HA_URL=" + haURL, "HA_TOKEN=" + token}, environ...)
+	s, err := loadSettings(cmd, nil, environ, io.Discard)
+	if err != nil {
+		t.Fatal(err)
 	}
+	g := gatewaytest.Start(t, s.gateway(haURL, token, nil))
+	gatewaytest.Ready(t, g.URL())
+	return g
 }

@@ -6,9 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -21,6 +19,7 @@ import (
 
 	"hasse/internal/hass"
 	"hasse/internal/simulator"
+	"hasse/internal/simulator/simtest"
 )
 
 // The multi-instance tests run real `hasse serve` processes against one simulated home (in the
@@ -36,16 +35,9 @@ type testHome struct {
 
 func startTestHome(t *testing.T) *testHome {
 	t.Helper()
-	sim, err := simulator.New(simulator.Config{Token: "cluster", Seed: time.Now().UnixNano(), Rate: -1}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	hm := &testHome{sim: sim, busy: func() {}}
-	hm.wg.Go(func() { _ = sim.Run(ctx) })
-	ts := httptest.NewServer(sim)
-	hm.url = ts.URL
-	t.Cleanup(func() { hm.quiet(); cancel(); hm.wg.Wait(); ts.Close() })
+	sim := simtest.Start(t, simulator.Config{Token: "cluster", Seed: time.Now().UnixNano(), Rate: -1})
+	hm := &testHome{sim: sim.Simulator, url: sim.URL, busy: func() {}}
+	t.Cleanup(func() { hm.quiet(); hm.wg.Wait() }) // before the home ends
 	return hm
 }
 
@@ -173,18 +165,6 @@ func (p *serveProc) health() (status, role string, ok bool) {
 		return "", "", false
 	}
 	return h.Status, h.Redis.Role, true
-}
-
-// waitFor polls cond every 20 ms until it holds, failing the test after limit.
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, limit)
-		}
-		time.Sleep(20 * time.Millisecond) // polling real servers, not a timing assertion
-	}
 }
 
 // viewer is one SSE client: its view of the home, the ids it got, and whether it was resumed.

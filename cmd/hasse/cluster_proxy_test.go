@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"hasse/internal/gateway/gatewaytest"
 	"hasse/internal/testredis"
+	"hasse/internal/testwait"
 )
 
 // TestClusterBehindNginx runs the deployment sample of the README: two instances behind nginx
@@ -35,15 +37,15 @@ func TestClusterBehindNginx(t *testing.T) {
 		startServe(t, bin, "right", hm.url, r.URL(), "MCP_HTTP_TRUSTED_PROXIES=127.0.0.1"),
 	}
 	for _, p := range procs {
-		waitReady(t, p.url)
+		gatewaytest.Ready(t, p.url)
 	}
 	proxy := startNginx(t, nginx, procs)
-	waitReady(t, proxy)
+	gatewaytest.Ready(t, proxy)
 
 	hm.start()
 	v := newViewer("client through nginx")
 	v.connect(t, proxy, "")
-	waitFor(t, 20*time.Second, "events through nginx", func() bool { ids, _, _ := v.snapshot(); return len(ids) >= 20 })
+	testwait.For(t, 20*time.Second, "events through nginx", func() bool { ids, _, _ := v.snapshot(); return len(ids) >= 20 })
 	holder := -1
 	for i, p := range procs {
 		if clientsOf(t, p) == 1 {
@@ -61,9 +63,9 @@ func TestClusterBehindNginx(t *testing.T) {
 	before, _, _ := v.snapshot()
 	v.connect(t, proxy, before[len(before)-1]) // what EventSource does after its retry delay
 	other := procs[1-holder]
-	waitFor(t, 20*time.Second, "the client moves to "+other.name, func() bool { return clientsOf(t, other) == 1 })
+	testwait.For(t, 20*time.Second, "the client moves to "+other.name, func() bool { return clientsOf(t, other) == 1 })
 	hm.sim.SetState("input_text.sentinel", "moved", nil)
-	waitFor(t, 20*time.Second, "events after the move", func() bool { return v.has("input_text.sentinel", "moved") })
+	testwait.For(t, 20*time.Second, "events after the move", func() bool { return v.has("input_text.sentinel", "moved") })
 	hm.quiet()
 	ids, _, _ := v.snapshot()
 	seen := map[string]bool{}

@@ -10,7 +10,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"hasse/internal/gateway/gatewaytest"
 	"hasse/internal/testredis"
+	"hasse/internal/testwait"
 )
 
 // TestClusterOfThreeProcesses runs three `hasse serve` processes on one Redis and one busy
@@ -34,7 +36,7 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 		procs = append(procs, startServe(t, bin, fmt.Sprint("node", i), hm.url, r.URL()))
 	}
 	for _, p := range procs {
-		waitReady(t, p.url)
+		gatewaytest.Ready(t, p.url)
 	}
 
 	// Act 1: the same ids everywhere.
@@ -47,15 +49,15 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	hm.start()
 	hm.sim.SetState("input_text.sentinel", "act1", nil)
 	for _, v := range viewers {
-		waitFor(t, 20*time.Second, v.name+" gets act1", func() bool { return v.has("input_text.sentinel", "act1") })
+		testwait.For(t, 20*time.Second, v.name+" gets act1", func() bool { return v.has("input_text.sentinel", "act1") })
 	}
 	for _, v := range viewers { // the busy home writes more events meanwhile
-		waitFor(t, 20*time.Second, v.name+" gets 60 events", func() bool { ids, _, _ := v.snapshot(); return len(ids) >= 60 })
+		testwait.For(t, 20*time.Second, v.name+" gets 60 events", func() bool { ids, _, _ := v.snapshot(); return len(ids) >= 60 })
 	}
 	hm.sim.SetState("input_text.sentinel", "act1-end", nil)
 	var seqs [][]string
 	for _, v := range viewers {
-		waitFor(t, 20*time.Second, v.name+" gets act1-end", func() bool { return v.has("input_text.sentinel", "act1-end") })
+		testwait.For(t, 20*time.Second, v.name+" gets act1-end", func() bool { return v.has("input_text.sentinel", "act1-end") })
 		ids, _, _ := v.snapshot()
 		seqs = append(seqs, ids)
 	}
@@ -70,7 +72,7 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	}
 
 	// The cluster's statistics, from any instance: three instances, one client each.
-	waitFor(t, 10*time.Second, "?scope=cluster counts three instances and three clients", func() bool {
+	testwait.For(t, 10*time.Second, "?scope=cluster counts three instances and three clients", func() bool {
 		var body struct {
 			Data struct {
 				Totals struct {
@@ -90,25 +92,25 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	// Act 2: leave node0, resume on node1.
 	mover := newViewer("mover")
 	mover.connect(t, procs[0].url, "")
-	waitFor(t, 20*time.Second, "mover gets 30 events", func() bool { ids, _, _ := mover.snapshot(); return len(ids) >= 30 })
+	testwait.For(t, 20*time.Second, "mover gets 30 events", func() bool { ids, _, _ := mover.snapshot(); return len(ids) >= 30 })
 	mover.close()
 	before, _, _ := mover.snapshot()
 	left := before[len(before)-1]
 	// While the mover is away the home goes on: node1 must replay what the mover missed.
-	waitFor(t, 20*time.Second, viewers[1].name+" gets 20 events after the mover left", func() bool {
+	testwait.For(t, 20*time.Second, viewers[1].name+" gets 20 events after the mover left", func() bool {
 		ids, _, _ := viewers[1].snapshot()
 		i := slices.Index(ids, left)
 		return i >= 0 && len(ids)-i > 20
 	})
 	mover.connect(t, procs[1].url, left)
 	hm.sim.SetState("input_text.sentinel", "act2", nil)
-	waitFor(t, 20*time.Second, "mover gets act2", func() bool { return mover.has("input_text.sentinel", "act2") })
-	waitFor(t, 20*time.Second, viewers[1].name+" gets act2", func() bool { return viewers[1].has("input_text.sentinel", "act2") })
+	testwait.For(t, 20*time.Second, "mover gets act2", func() bool { return mover.has("input_text.sentinel", "act2") })
+	testwait.For(t, 20*time.Second, viewers[1].name+" gets act2", func() bool { return viewers[1].has("input_text.sentinel", "act2") })
 	got, _, _ := mover.snapshot()
 	// The mover may be a few events ahead of node1's client: each client's stream is written on
 	// its own. Compare once node1's client has the mover's newest event too.
 	last := got[len(got)-1]
-	waitFor(t, 20*time.Second, viewers[1].name+" gets the mover's newest event "+last, func() bool {
+	testwait.For(t, 20*time.Second, viewers[1].name+" gets the mover's newest event "+last, func() bool {
 		ids, _, _ := viewers[1].snapshot()
 		return slices.Contains(ids, last)
 	})
@@ -126,7 +128,7 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 
 	// Act 3: kill the leader mid-stream.
 	leader := -1
-	waitFor(t, 10*time.Second, "one instance says it leads", func() bool {
+	testwait.For(t, 10*time.Second, "one instance says it leads", func() bool {
 		for i, p := range procs {
 			if _, role, _ := p.health(); role == "leader" {
 				leader = i
@@ -143,7 +145,7 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	ids, _, _ := orphan.snapshot()
 	orphan.connect(t, survivors[0].url, ids[len(ids)-1]) // as EventSource would, through a proxy
 	var took time.Duration
-	waitFor(t, 20*time.Second, "another instance leads", func() bool {
+	testwait.For(t, 20*time.Second, "another instance leads", func() bool {
 		for _, p := range survivors {
 			if _, role, _ := p.health(); role == "leader" {
 				took = time.Since(killed)
@@ -158,7 +160,7 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	hm.quiet()
 	checkViews(t, hm, viewers, 1)
 	for _, p := range survivors {
-		waitFor(t, 10*time.Second, p.name+" healthy", func() bool { st, _, _ := p.health(); return st == "healthy" })
+		testwait.For(t, 10*time.Second, p.name+" healthy", func() bool { st, _, _ := p.health(); return st == "healthy" })
 	}
 
 	// Act 4: Redis away for a lease and a half (every lease and report it held would have run
@@ -168,12 +170,12 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	hm.start()
 	r.Stop()
 	for _, p := range survivors {
-		waitFor(t, 10*time.Second, p.name+" degraded", func() bool { st, _, ok := p.health(); return ok && st == "degraded" })
+		testwait.For(t, 10*time.Second, p.name+" degraded", func() bool { st, _, ok := p.health(); return ok && st == "degraded" })
 	}
 	time.Sleep(3 * time.Second) // the outage the test is about; not a timing assertion
 	r.Start()
 	for _, p := range survivors {
-		waitFor(t, 20*time.Second, p.name+" healthy again", func() bool { st, _, _ := p.health(); return st == "healthy" })
+		testwait.For(t, 20*time.Second, p.name+" healthy again", func() bool { st, _, _ := p.health(); return st == "healthy" })
 	}
 	hm.sim.SetState("input_text.sentinel", "act4", nil)
 	time.Sleep(300 * time.Millisecond) // the home stays busy after healing; not a timing assertion

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,9 +17,16 @@ import (
 
 	"github.com/caarlos0/env/v11"
 
+	"hasse/internal/auth"
+	"hasse/internal/cluster"
+	"hasse/internal/format"
+	"hasse/internal/gateway"
 	"hasse/internal/geo"
+	"hasse/internal/halink"
 	"hasse/internal/hass"
 	"hasse/internal/httpapi"
+	"hasse/internal/hub"
+	"hasse/internal/limit"
 	"hasse/internal/stats"
 )
 
@@ -63,6 +71,7 @@ type settings struct {
 	LogLevel          string        `env:"MCP_LOG_LEVEL" envDefault:"info"`
 	LogFormat         string        `env:"MCP_LOG_FORMAT" envDefault:"text"`
 
+	format         format.Kind    // Format, parsed
 	trustedProxies []netip.Prefix // TrustedProxies, parsed
 	redact         []string       // the member names redacted: hass.DefaultRedact changed by RedactAttributes
 	alertRules     []stats.Rule   // Alerts, parsed; nil: the default rules
@@ -97,8 +106,8 @@ func loadSettings(cmd string, args []string, environ []string, stderr io.Writer)
 	if err := env.ParseWithOptions(&s, env.Options{Environment: envMap}); err != nil {
 		return settings{}, envError(err)
 	}
-	s.Auth = cmpOr(s.Auth, map[string]string{"serve": "ha"}[cmd], "tokens")
-	s.Addr = cmpOr(s.Addr, portAddr(s.Port), "127.0.0.1:3000")
+	s.Auth = cmp.Or(s.Auth, map[string]string{"serve": "ha"}[cmd], "tokens")
+	s.Addr = cmp.Or(s.Addr, portAddr(s.Port), "127.0.0.1:3000")
 	s.SimRate = 2
 	if s.StatsDB == "" && cmd == "serve" { // demo keeps its history in memory unless a file is named
 		s.StatsDB = filepath.Join(stateDir(envMap), "hasse-stats.db")
@@ -213,6 +222,9 @@ func (s *settings) validate(cmd string) error {
 		return fmt.Errorf("MCP_HTTP_ALLOWED_ORIGINS: %w", err)
 	}
 	var err error
+	if s.format, err = format.ParseKind(s.Format); err != nil {
+		return fmt.Errorf("MCP_SSE_FORMAT: %w", err)
+	}
 	if s.redact, err = hass.Redactions(s.RedactAttributes); err != nil {
 		return fmt.Errorf("MCP_SSE_REDACT_ATTRIBUTES: %w", err)
 	}
@@ -233,6 +245,76 @@ func (s *settings) validate(cmd string) error {
 		s.trustedProxies = append(s.trustedProxies, p.Masked())
 	}
 	return nil
+}
+
+// gateway is the gateway's configuration: Home Assistant at haURL read with haToken, and
+// clients' tokens told by authn (nil: none under auth none, Home Assistant's own under auth ha).
+func (s *settings) gateway(haURL, haToken string, authn httpapi.Authenticator) gateway.Config {
+	var origins []string
+	switch {
+	case !s.AllowCORS:
+	case len(s.AllowedOrigins) > 0:
+		origins = trimAll(s.AllowedOrigins)
+	case s.Auth != "none": // a page of any origin needs a token to read or do anything
+		origins = []string{"*"}
+	}
+	var ipLimit, userLimit limit.Config
+	if s.RateLimitEnabled {
+		window := time.Duration(s.RateLimitWindowMS) * time.Millisecond
+		ipLimit = limit.Config{Requests: s.RateLimitMax, Window: window}
+		userLimit = limit.Config{Requests: s.RateLimitPerUser, Window: window}
+	}
+	cfg := gateway.Config{
+		Addr: s.Addr,
+		HA:   halink.Config{URL: haURL, Token: haToken, Redact: s.redact},
+		Hub: hub.Config{
+			MaxClients:        s.MaxClients,
+			MaxClientsPerUser: s.MaxClientsPerUser,
+			QueueBytes:        int(s.QueueBytes),
+			KeepAlive:         s.PingInterval,
+			WriteTimeout:      s.InactivityTimeout,
+			ReplaySize:        cmp.Or(s.ReplaySize, -1),       // 0 asks for no replay
+			ReplayBytes:       cmp.Or(int(s.ReplayBytes), -1), // 0 asks for no bound
+		},
+		Stats: stats.Config{MaxClients: s.MaxClients, Rules: s.alertRules},
+		HTTP: httpapi.Config{
+			EventsPath:     s.EventsPath,
+			DisableEvents:  !s.EventsEnabled,
+			DefaultFormat:  s.format,
+			Auth:           s.Auth,
+			Version:        versionLine(),
+			CORSOrigins:    origins,
+			AllowedHosts:   trimAll(s.AllowedHosts),
+			IPLimit:        ipLimit,
+			UserLimit:      userLimit,
+			TrustedProxies: s.trustedProxies,
+			TLSCert:        s.TLSCert,
+			TLSKey:         s.TLSKey,
+			// An accepted token's streams are checked again once its answer has run out.
+			RevalidateEvery: min(30*time.Second, s.AuthHACache),
+		},
+		Authn:   authn,
+		AuthHA:  auth.HAConfig{ValidFor: s.AuthHACache},
+		StatsDB: s.StatsDB,
+		GeoIPDB: s.GeoIPDB,
+		Names: map[string]string{"Addr": "MCP_HTTP_ADDR", "HA.URL": "HA_URL", "Stats": "MCP_SSE_ALERTS", "StatsDB": "MCP_SSE_STATS_DB",
+			"GeoIPDB": "MCP_SSE_GEOIP_DB", "Cluster": "MCP_REDIS_URL"},
+	}
+	if s.RedisURL != "" {
+		cfg.Cluster = &cluster.Config{URL: s.RedisURL, Instance: s.RedisInstance, Prefix: s.RedisPrefix, Lease: s.RedisLease, MaxLen: s.ReplaySize}
+	}
+	return cfg
+}
+
+// trimAll returns the items of a comma list setting, trimmed, without empty ones.
+func trimAll(items []string) []string {
+	var out []string
+	for _, it := range items {
+		if it = strings.TrimSpace(it); it != "" {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 func (s *settings) logger(w io.Writer) *slog.Logger {
@@ -274,15 +356,6 @@ func portAddr(port string) string {
 		return ""
 	}
 	return "127.0.0.1:" + port
-}
-
-func cmpOr(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // checkUnknownEnv refuses names in hasse's namespaces that no setting has.

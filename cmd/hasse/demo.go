@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"hasse/internal/auth"
+	"hasse/internal/gateway"
 	"hasse/internal/httpapi"
 )
 
@@ -44,15 +45,15 @@ func demo(ctx context.Context, s settings, stdout io.Writer, log *slog.Logger) e
 	if authn != nil {
 		a = authn
 	}
-	g, err := newGateway(s, simURL, simToken, a, log)
+	g, err := gateway.New(s.gateway(simURL, simToken, a), log)
 	if err != nil {
 		return usageError{err}
 	}
-	printDemo(stdout, g.url()+s.EventsPath, g.url(), token, s.SimUserToken)
+	printDemo(stdout, g.URL()+s.EventsPath, g.URL(), token, s.SimUserToken)
 
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.Go(func() error { return runSimulator(ctx, sim, simLn) })
-	eg.Go(func() error { return g.run(ctx) })
+	eg.Go(func() error { return g.Run(ctx) })
 	return eg.Wait()
 }
 

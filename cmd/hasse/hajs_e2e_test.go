@@ -6,16 +6,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"hasse/internal/simulator"
+	"hasse/internal/simulator/simtest"
 )
 
 // TestHomeAssistantJSClientAgainstSimulator runs Home Assistant's official JavaScript client
@@ -23,19 +21,11 @@ import (
 // services, subscribe_entities, subscribe_events and a service call that turns a light on, seen
 // both ways with one shared context.
 func TestHomeAssistantJSClientAgainstSimulator(t *testing.T) {
-	sim, err := simulator.New(simulator.Config{Token: "js-token", Seed: 1, Rate: -1}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = sim.Run(ctx) })
-	ts := httptest.NewServer(sim)
-	defer func() { ts.Close(); cancel(); wg.Wait() }()
+	sim := simtest.Start(t, simulator.Config{Token: "js-token", Seed: 1, Rate: -1})
 
 	run, stop := context.WithTimeout(context.Background(), 60*time.Second)
 	defer stop()
-	cmd := exec.CommandContext(run, "node", "fidelity.mjs", ts.URL, "js-token", "light.kitchen")
+	cmd := exec.CommandContext(run, "node", "fidelity.mjs", sim.URL, "js-token", "light.kitchen")
 	cmd.Dir = filepath.Join("..", "..", "e2e", "hajs")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()

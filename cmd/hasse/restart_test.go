@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -18,7 +15,9 @@ import (
 
 	"hasse/internal/hass"
 	"hasse/internal/simulator"
+	"hasse/internal/simulator/simtest"
 	"hasse/internal/testredis"
+	"hasse/internal/testwait"
 )
 
 // TestRestartWhileStarting restarts the simulated Home Assistant as a real one restarts
@@ -30,7 +29,7 @@ import (
 func TestRestartWhileStarting(t *testing.T) {
 	for _, mode := range []string{"single", "redis"} {
 		t.Run(mode, func(t *testing.T) {
-			env := []string{"MCP_HTTP_ADDR=127.0.0.1:0", "MCP_SSE_AUTH=none", "MCP_RATE_LIMIT_ENABLED=false"}
+			var env []string
 			if mode == "redis" {
 				env = append(env, "MCP_REDIS_URL="+testredis.Start(t).URL(), "MCP_REDIS_INSTANCE=a")
 			}
@@ -40,32 +39,17 @@ func TestRestartWhileStarting(t *testing.T) {
 }
 
 func testRestartWhileStarting(t *testing.T, env []string) {
-	sim, err := simulator.New(simulator.Config{Token: "restart", Seed: 11, Rate: -1}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim := simtest.Start(t, simulator.Config{Token: "restart", Seed: 11, Rate: -1})
+	g := startGateway(t, "serve", env, sim.URL, "restart")
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = sim.Run(ctx) })
-	ts := httptest.NewServer(sim)
-	defer func() { cancel(); wg.Wait(); ts.Close() }()
-
-	s, err := loadSettings("serve", nil, append(env, "HA_URL="+ts.URL, "HA_TOKEN=restart"), io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := newGateway(s, ts.URL, "restart", nil, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	wg.Go(func() { _ = g.run(ctx) })
-	waitReady(t, g.url())
+	defer func() { cancel(); wg.Wait() }() // the streams end with ctx
 
 	views := []*restartView{{chaosView: chaosView{name: "envelope"}}, {chaosView: chaosView{name: "named"}}}
 	for i, q := range []string{"?snapshot=1", "?snapshot=1&format=named"} {
 		v := views[i]
 		v.states, v.removed = map[string]map[string]any{}, map[string]bool{}
-		req, _ := http.NewRequestWithContext(ctx, "GET", g.url()+"/subscribe_events"+q, nil)
+		req, _ := http.NewRequestWithContext(ctx, "GET", g.URL()+"/subscribe_events"+q, nil)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -80,24 +64,24 @@ func testRestartWhileStarting(t *testing.T, env []string) {
 			}
 		})
 	}
-	before := homeTruth(sim)
+	before := homeTruth(sim.Simulator)
 	for _, v := range views {
 		v.waitFor(t, before)
 	}
 
 	sim.RestartStaged()
-	waitUntil(t, "the gateway's link back while Home Assistant starts", func() bool {
-		st := g.ha.Status()
+	testwait.For(t, 20*time.Second, "the gateway's link back while Home Assistant starts", func() bool {
+		st := g.HAStatus()
 		return st.Connected && st.Connects >= 2
 	})
-	if st := g.ha.Status(); !st.Starting {
+	if st := g.HAStatus(); !st.Starting {
 		t.Errorf("Status() = %+v while Home Assistant is NOT_RUNNING, want Starting", st)
 	}
 	sim.ContinueStart() // STARTING: placeholders, then the first integrations
 	sim.ContinueStart() // the rest, RUNNING, homeassistant_started
-	waitUntil(t, "the states read once started", func() bool { return !g.ha.Status().Starting })
+	testwait.For(t, 20*time.Second, "the states read once started", func() bool { return !g.HAStatus().Starting })
 
-	after := homeTruth(sim)
+	after := homeTruth(sim.Simulator)
 	for _, v := range views {
 		v.waitFor(t, after)
 		v.mu.Lock()
@@ -178,16 +162,4 @@ func homeTruth(sim *simulator.Simulator) map[string]map[string]any {
 		v.set(st.EntityID, b)
 	}
 	return truth
-}
-
-// waitUntil polls ok until it holds, failing the test after 20 s.
-func waitUntil(t *testing.T, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: not within 20s", what)
-		}
-		time.Sleep(10 * time.Millisecond) // polling a real gateway, not a timing assertion
-	}
 }

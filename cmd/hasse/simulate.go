@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,8 +19,8 @@ import (
 
 // simulate runs only the simulated Home Assistant.
 func simulate(ctx context.Context, s settings, stdout io.Writer, log *slog.Logger) error {
-	token := cmpOr(s.SimToken, newToken())
-	s.SimUserToken = cmpOr(s.SimUserToken, newToken())
+	token := cmp.Or(s.SimToken, newToken())
+	s.SimUserToken = cmp.Or(s.SimUserToken, newToken())
 	sim, ln, err := startSimulator(s, token, s.Addr, log)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -115,7 +116,7 @@ func tailCommand(ctx context.Context, args, environ []string, stdout, stderr io.
 
 func parseTailFlags(args, environ []string, stderr io.Writer) (tailFlags, error) {
 	f := tailFlags{
-		url:   cmpOr(envValue(environ, "HASSE_URL"), "http://127.0.0.1:3000"),
+		url:   cmp.Or(envValue(environ, "HASSE_URL"), "http://127.0.0.1:3000"),
 		token: envValue(environ, "HASSE_TOKEN"),
 		query: url.Values{},
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"hasse/internal/gateway/gatewaytest"
 	"io"
 	"os"
 	"os/exec"
@@ -131,7 +132,7 @@ func eventSeq(t *testing.T, id string) (string, int64) {
 // lines could cut before tail had connected again.
 func TestTailResumesAcrossCuts(t *testing.T) {
 	d := startDemo(t, nil, "--rate", "40")
-	waitReady(t, d.base) // no ha_disconnected error and gap in the way
+	gatewaytest.Ready(t, d.base) // no ha_disconnected error and gap in the way
 	proxy := startCutProxy(t, strings.TrimPrefix(d.base, "http://"))
 	tr := startTail(t, []string{"HASSE_TOKEN=" + d.token}, "--url", "http://"+proxy.ln.Addr().String(), "--max-wait", "200ms")
 
@@ -325,7 +326,7 @@ func withoutEnv(environ []string, names ...string) []string {
 // TestTailExitStatuses: what scripts can tell from hasse tail's exit status.
 func TestTailExitStatuses(t *testing.T) {
 	d := startDemo(t, nil, "--rate", "40")
-	waitReady(t, d.base)           // no ha_disconnected error event in the way
+	gatewaytest.Ready(t, d.base)   // no ha_disconnected error event in the way
 	closed := "http://127.0.0.1:1" // nothing listens on port 1
 	for _, tc := range []struct {
 		name    string

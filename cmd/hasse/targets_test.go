@@ -1,20 +1,16 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	sse "github.com/tmaxmax/go-sse"
 
 	"hasse/internal/simulator"
+	"hasse/internal/simulator/simtest"
 	"hasse/internal/ssetest"
 )
 
@@ -24,25 +20,8 @@ import (
 // A call reaches a stream when it concerns one of its entities (through the registries) or one
 // of its areas.
 func TestServiceTargetsReachFilters(t *testing.T) {
-	sim, err := simulator.New(simulator.Config{Token: "targets", Seed: 1, Rate: -1}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = sim.Run(ctx) })
-	ts := httptest.NewServer(sim)
-	defer func() { cancel(); wg.Wait(); ts.Close() }()
-	s, err := loadSettings("demo", nil, []string{"MCP_HTTP_ADDR=127.0.0.1:0", "MCP_SSE_AUTH=none", "MCP_RATE_LIMIT_ENABLED=false"}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := newGateway(s, ts.URL, "targets", nil, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	wg.Go(func() { _ = g.run(ctx) })
-	waitReady(t, g.url())
+	sim := simtest.Start(t, simulator.Config{Token: "targets", Seed: 1, Rate: -1})
+	g := startGateway(t, "demo", nil, sim.URL, "targets")
 
 	var gardenLight string
 	for _, e := range sim.Registries().Entities {
@@ -73,7 +52,7 @@ func TestServiceTargetsReachFilters(t *testing.T) {
 	}
 	open := map[string]<-chan sse.Event{}
 	for name, st := range streams {
-		req, _ := http.NewRequest("GET", g.url()+"/subscribe_events?events=call_service&"+st.query, nil)
+		req, _ := http.NewRequest("GET", g.URL()+"/subscribe_events?events=call_service&"+st.query, nil)
 		resp, events := ssetest.Open(t, req)
 		if resp.StatusCode != 200 {
 			t.Fatalf("%s: GET ?%s: %s", name, st.query, resp.Status)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http/httptest"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -14,6 +13,7 @@ import (
 	"hasse/internal/halink"
 	"hasse/internal/hass"
 	"hasse/internal/simulator"
+	"hasse/internal/simulator/simtest"
 )
 
 // countingLookup asks a real Home Assistant client and counts the questions about tokens.
@@ -36,10 +36,9 @@ func (l *countingLookup) Status() halink.Status { return l.c.Status() }
 // testHA is a simulated Home Assistant with admin token admin and user token user, and a lookup
 // asking it through a real client.
 type testHA struct {
-	sim         *simulator.Simulator
+	sim         *simtest.Home // Stop ends it before the test does
 	lookup      *countingLookup
 	admin, user Token
-	stop        func() // stops the simulator before the test ends
 }
 
 // startSimulator serves a simulated Home Assistant, tuned by cfg (its tokens are set here),
@@ -47,22 +46,12 @@ type testHA struct {
 func startSimulator(t *testing.T, cfg simulator.Config) *testHA {
 	t.Helper()
 	cfg.Token, cfg.UserToken, cfg.Rate = simulator.NewToken(), simulator.NewToken(), -1
-	sim, err := simulator.New(cfg, slog.New(slog.DiscardHandler))
+	sim := simtest.Start(t, cfg)
+	c, err := halink.New(halink.Config{URL: sim.URL, Token: cfg.Token}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = sim.Run(ctx) })
-	ts := httptest.NewServer(sim)
-	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); wg.Wait(); ts.Close() }) }
-	t.Cleanup(stop)
-	c, err := halink.New(halink.Config{URL: ts.URL, Token: cfg.Token}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testHA{sim: sim, lookup: &countingLookup{c: c}, admin: Token(cfg.Token), user: Token(cfg.UserToken), stop: stop}
+	return &testHA{sim: sim, lookup: &countingLookup{c: c}, admin: Token(cfg.Token), user: Token(cfg.UserToken)}
 }
 
 // newTestHA returns an HA authenticator asking lookup whose clearer has ended when the test does.
@@ -111,7 +100,7 @@ func TestHAAuthenticate(t *testing.T) {
 	}
 
 	// Home Assistant goes away: an accepted token stays accepted, a new one cannot be told.
-	ha.stop()
+	ha.sim.Stop()
 	now = now.Add(6 * time.Minute)
 	if u, err := a.Authenticate(ctx, ha.admin); err != nil || !u.Admin {
 		t.Errorf("expired acceptance while HA is down: %+v, %v; want it to stand", u, err)

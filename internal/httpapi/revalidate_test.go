@@ -1,20 +1,20 @@
-package httpapi
+package httpapi_test
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"hasse/internal/auth"
+	"hasse/internal/gateway"
+	"hasse/internal/gateway/gatewaytest"
 	"hasse/internal/halink"
-	"hasse/internal/hub"
+	"hasse/internal/httpapi"
 	"hasse/internal/simulator"
+	"hasse/internal/simulator/simtest"
+	"hasse/internal/ssetest"
 )
 
 // TestRevokedTokenEndsItsStreams opens a stream with a Home Assistant token (auth mode ha), then
@@ -22,19 +22,19 @@ import (
 // unauthorized event and ends.
 func TestRevokedTokenEndsItsStreams(t *testing.T) {
 	token := simulator.NewToken()
-	sim, addr := startHAGateway(t, simulator.Config{Token: token},
+	sim, base := startHAGateway(t, simulator.Config{Token: token},
 		auth.HAConfig{ValidFor: 50 * time.Millisecond, RejectedFor: time.Millisecond},
-		Config{Auth: AuthHA, RevalidateEvery: 20 * time.Millisecond})
+		httpapi.Config{Auth: httpapi.AuthHA, RevalidateEvery: 20 * time.Millisecond})
 
-	req, _ := http.NewRequest("GET", "http://"+addr+"/subscribe_events?token="+token, nil)
-	resp, events := openStream(t, req)
+	req, _ := http.NewRequest("GET", base+"/subscribe_events?token="+token, nil)
+	resp, events := ssetest.Open(t, req)
 	if resp.StatusCode != 200 {
 		t.Fatalf("stream with a valid Home Assistant token: %s", resp.Status)
 	}
-	next(t, events) // connected
+	ssetest.Next(t, events) // connected
 	sim.RefuseAuth(true)
 	for {
-		ev := next(t, events) // fails after 10 s without one
+		ev := ssetest.Next(t, events) // fails after 10 s without one
 		if strings.Contains(ev.Data, `"type":"error","error":"unauthorized"`) {
 			break
 		}
@@ -46,35 +46,13 @@ func TestRevokedTokenEndsItsStreams(t *testing.T) {
 
 // startHAGateway serves a gateway under auth mode ha (authn tuned by haCfg) in front of a
 // simulated Home Assistant (no activity) until the test ends, and returns the simulator and the
-// gateway's address.
-func startHAGateway(t *testing.T, simCfg simulator.Config, haCfg auth.HAConfig, cfg Config) (*simulator.Simulator, string) {
+// gateway's base URL.
+func startHAGateway(t *testing.T, simCfg simulator.Config, haCfg auth.HAConfig, cfg httpapi.Config) (*simtest.Home, string) {
 	t.Helper()
-	log := slog.New(slog.DiscardHandler)
 	simCfg.Rate = -1
-	sim, err := simulator.New(simCfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	wg.Go(func() { _ = sim.Run(ctx) })
-	haServer := httptest.NewServer(sim)
-	t.Cleanup(haServer.Close)
-	client, err := halink.New(halink.Config{URL: haServer.URL, Token: simCfg.Token}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(hub.Config{}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	authn := auth.NewHA(haCfg, client, log)
-	srv, err := New(cfg, h, authn, func() LinkStatus { return LinkStatus{Connected: true} }, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sim, serve(t, h, srv)
+	sim := simtest.Start(t, simCfg)
+	g := gatewaytest.Start(t, gateway.Config{HA: halink.Config{URL: sim.URL, Token: simCfg.Token}, AuthHA: haCfg, HTTP: cfg})
+	return sim, g.URL()
 }
 
 // TestBogusTokensLockOutOnlyTheirSender: a client sending bogus JWT-shaped tokens soon gets
@@ -83,12 +61,12 @@ func startHAGateway(t *testing.T, simCfg simulator.Config, haCfg auth.HAConfig, 
 // not yet cached out).
 func TestBogusTokensLockOutOnlyTheirSender(t *testing.T) {
 	userToken := simulator.NewToken()
-	_, addr := startHAGateway(t, simulator.Config{Token: simulator.NewToken(), UserToken: userToken},
+	_, base := startHAGateway(t, simulator.Config{Token: simulator.NewToken(), UserToken: userToken},
 		auth.HAConfig{Refusals: 3, RefusalEvery: time.Hour},
-		Config{Auth: AuthHA, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
+		httpapi.Config{Auth: httpapi.AuthHA, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
 	status := func(from, token string) int {
 		t.Helper()
-		req, _ := http.NewRequest("GET", "http://"+addr+"/subscribe_events", nil)
+		req, _ := http.NewRequest("GET", base+"/subscribe_events", nil)
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("X-Forwarded-For", from)
 		resp, err := http.DefaultClient.Do(req)

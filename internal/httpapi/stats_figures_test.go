@@ -26,6 +26,7 @@ import (
 	"hasse/internal/stats"
 	"hasse/internal/store"
 	"hasse/internal/testcert"
+	"hasse/internal/testwait"
 )
 
 // rawStream is a stream read from a plain TCP connection, every byte counted as it arrives.
@@ -117,15 +118,15 @@ func TestStatsShowWhereAndHowStreamsRun(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+adminToken)
 	_, near := openStream(t, req)
 	next(t, near)
-	waitFor(t, "both streams open", func() bool { return env.hub.Clients() == 2 })
+	testwait.For(t, 10*time.Second, "both streams open", func() bool { return env.hub.Clients() == 2 })
 	for i := range 5 {
 		env.hub.Publish(stateEvent("light.kitchen", fmt.Sprint(i)))
 		next(t, near)
 	}
-	waitFor(t, "5 events on the raw stream", func() bool { return strings.Count(far.read(), "\nid: ") == 5 })
+	testwait.For(t, 10*time.Second, "5 events on the raw stream", func() bool { return strings.Count(far.read(), "\nid: ") == 5 })
 
 	var conns map[string]map[string]any
-	waitFor(t, "the far stream's bytes counted", func() bool { // counted just after the write returns
+	testwait.For(t, 10*time.Second, "the far stream's bytes counted", func() bool { // counted just after the write returns
 		conns = env.connectionsBy(t)
 		return conns["far"]["bytes_sent"] == float64(len(far.read()))
 	})
@@ -185,12 +186,12 @@ func TestStatsShowWhereAndHowStreamsRun(t *testing.T) {
 	if len(dist) != 7 || path(dist[0], "range") != "<10s" || total != 2 {
 		t.Errorf("connection_duration = %v, want both open connections in its 7 buckets", path(data, "connection_duration"))
 	}
-	waitFor(t, "bandwidth in the hour's metrics", func() bool {
+	testwait.For(t, 10*time.Second, "bandwidth in the hour's metrics", func() bool {
 		_, m := env.call(t, "GET", "/api/sse/metrics?period=1h", adminToken, "")
 		n, _ := path(m, "data", "metrics", "resources", "network", "bytes_sent").(float64)
 		return n >= float64(len(far.read()))
 	})
-	waitFor(t, "bandwidth in the history", func() bool {
+	testwait.For(t, 10*time.Second, "bandwidth in the history", func() bool {
 		_, h := env.call(t, "GET", "/api/sse/history?period=1h", adminToken, "")
 		for _, p := range path(h, "data", "series").([]any) {
 			if r, _ := path(p, "bytes_per_second").(float64); r > 0 {
@@ -290,7 +291,7 @@ func TestHTTP2StreamShowsAsHTTP2(t *testing.T) {
 		return v
 	}
 	var c any
-	waitFor(t, "the stream's bytes counted", func() bool {
+	testwait.For(t, 10*time.Second, "the stream's bytes counted", func() bool {
 		c = path(get("/api/sse/connections"), "data", "connections").([]any)[0]
 		return path(c, "bytes_sent") == float64(read.Load()) // the SSE payload: HTTP/2 frames it
 	})
@@ -338,7 +339,7 @@ func TestSlowConsumerLowersDeliverySuccess(t *testing.T) {
 	defer stalled.Close()
 	_ = stalled.(*net.TCPConn).SetReadBuffer(4 << 10)
 	fmt.Fprintf(stalled, "GET /subscribe_events?client_id=stalled HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n", adminToken)
-	waitFor(t, "the stalled stream open", func() bool { return env.hub.Clients() == 2 })
+	testwait.For(t, 10*time.Second, "the stalled stream open", func() bool { return env.hub.Clients() == 2 })
 	big := strings.Repeat("x", 8<<10)
 	for i := 0; env.hub.Dropped() == 0; i++ {
 		if i == 5000 {
@@ -348,13 +349,13 @@ func TestSlowConsumerLowersDeliverySuccess(t *testing.T) {
 		next(t, reader) // the reader keeps up
 	}
 
-	waitFor(t, "undelivered events in the statistics", func() bool {
+	testwait.For(t, 10*time.Second, "undelivered events in the statistics", func() bool {
 		_, st := env.call(t, "GET", "/api/sse/stats", adminToken, "")
 		u, _ := path(st, "data", "delivery", "undelivered").(float64)
 		r, _ := path(st, "data", "delivery", "success_rate").(float64)
 		return u > 0 && r < 100
 	})
-	waitFor(t, "a lower success rate in the hour's metrics", func() bool {
+	testwait.For(t, 10*time.Second, "a lower success rate in the hour's metrics", func() bool {
 		_, m := env.call(t, "GET", "/api/sse/metrics?period=1h", adminToken, "")
 		lowest, _ := path(m, "data", "metrics", "events", "delivery", "success_rate", "min").(float64)
 		u, _ := path(m, "data", "metrics", "events", "delivery", "undelivered").(float64)
@@ -364,7 +365,7 @@ func TestSlowConsumerLowersDeliverySuccess(t *testing.T) {
 	// next one, 20 ms later, when every event reached its client again: it is active or, once
 	// resolved, among the recent alerts, having fired. (Looking only at the active ones missed
 	// it whenever the test was slower than one interval.)
-	waitFor(t, "the alert firing", func() bool {
+	testwait.For(t, 10*time.Second, "the alert firing", func() bool {
 		_, a := env.call(t, "GET", "/api/sse/alerts", adminToken, "")
 		for _, al := range append(path(a, "data", "active").([]any), path(a, "data", "recent").([]any)...) {
 			fired := path(al, "state") == "firing" || (path(al, "state") == "resolved" && path(al, "fired_at") != nil)
@@ -374,7 +375,7 @@ func TestSlowConsumerLowersDeliverySuccess(t *testing.T) {
 		}
 		return false
 	})
-	waitFor(t, "the history", func() bool {
+	testwait.For(t, 10*time.Second, "the history", func() bool {
 		_, h := env.call(t, "GET", "/api/sse/history?period=1h", adminToken, "")
 		low := false
 		for _, p := range path(h, "data", "series").([]any) {
@@ -405,7 +406,7 @@ func TestHistoryWritesShowAsDiskIO(t *testing.T) {
 	}
 	defer db.Close()
 	env := newStatsEnv(t, Config{}, stats.Config{Interval: 20 * time.Millisecond, History: db})
-	waitFor(t, "history writes counted", func() bool {
+	testwait.For(t, 10*time.Second, "history writes counted", func() bool {
 		_, st := env.call(t, "GET", "/api/sse/stats", adminToken, "")
 		n, _ := path(st, "data", "disk_io", "history_writes").(float64)
 		s, _ := path(st, "data", "disk_io", "history_write_seconds").(float64)

@@ -9,6 +9,7 @@ import (
 
 	"hasse/internal/stats"
 	"hasse/internal/store"
+	"hasse/internal/testwait"
 )
 
 func TestHistorySurvivesRestart(t *testing.T) {
@@ -28,7 +29,7 @@ func TestHistorySurvivesRestart(t *testing.T) {
 		env.hub.Publish(ev)
 		next(t, events)
 	}
-	waitFor(t, "5 events in the day's metrics", func() bool {
+	testwait.For(t, 10*time.Second, "5 events in the day's metrics", func() bool {
 		m, err := env.stats.Metrics(t.Context(), "24h")
 		return err == nil && m.Metrics.Events.Total == 5
 	})
@@ -66,7 +67,7 @@ func TestBrokenHistoryIsReportedAndStatsGoOn(t *testing.T) {
 	if p, _ := got["stats_history"].(string); p == "" || got["status"] != "healthy" {
 		t.Errorf("/health = %v, want healthy with a stats_history problem", got)
 	}
-	waitFor(t, "samples in memory", func() bool {
+	testwait.For(t, 10*time.Second, "samples in memory", func() bool {
 		_, got := env.call(t, "GET", "/api/sse/history?period=1h", adminToken, "")
 		return len(got["data"].(map[string]any)["series"].([]any)) > 0
 	})

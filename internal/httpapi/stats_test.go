@@ -11,6 +11,7 @@ import (
 
 	"hasse/internal/limit"
 	"hasse/internal/stats"
+	"hasse/internal/testwait"
 )
 
 // The shapes of seed 1's documented responses: their keys, with values of our own of the same
@@ -47,7 +48,7 @@ func TestStatsRoutesMatchSeedShapes(t *testing.T) {
 	if got := next(t, events); !strings.Contains(got.Data, `"light.living_room"`) {
 		t.Fatalf("stream sent %q, want the state change", got.Data)
 	}
-	waitFor(t, "last event time", func() bool {
+	testwait.For(t, 10*time.Second, "last event time", func() bool {
 		list := env.hub.List(t.Context())
 		return len(list) == 1 && !list[0].LastEventAt().IsZero()
 	})
@@ -111,7 +112,7 @@ func TestStatsRoutesMatchSeedShapes(t *testing.T) {
 	for ev := next(t, events); !strings.Contains(ev.Data, `"disconnect"`); ev = next(t, events) {
 	}
 	var miss []string
-	waitFor(t, "history with a point and the closed connection", func() bool {
+	testwait.For(t, 10*time.Second, "history with a point and the closed connection", func() bool {
 		_, got := env.call(t, "GET", "/api/sse/history?period=1h", adminToken, "")
 		miss = missingKeys(mustJSON(t, specHistory), got, "")
 		return miss == nil

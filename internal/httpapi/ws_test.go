@@ -14,6 +14,7 @@ import (
 
 	"hasse/internal/limit"
 	"hasse/internal/stats"
+	"hasse/internal/testwait"
 )
 
 // dialStats opens the statistics WebSocket with the given headers.
@@ -90,7 +91,7 @@ func TestStatsWebSocketCommands(t *testing.T) {
 	next(t, events)
 	env.hub.Publish(stateEvent("light.living_room", "on"))
 	next(t, events)
-	waitFor(t, "the delivery", func() bool { return !env.hub.List(t.Context())[0].LastEventAt().IsZero() })
+	testwait.For(t, 10*time.Second, "the delivery", func() bool { return !env.hub.List(t.Context())[0].LastEventAt().IsZero() })
 	id := env.hub.List(t.Context())[0].ID
 	wsSend(t, conn, `{"id":7,"type":"get_sse_connection","connection_id":"`+id+`"}`)
 	if got := wsRecv(t, conn); missingKeys(seedData(seedConnection), got["data"], "") != nil || got["id"] != 7.0 {

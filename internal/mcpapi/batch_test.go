@@ -11,6 +11,7 @@ import (
 	"hasse/internal/httpapi"
 	"hasse/internal/limit"
 	"hasse/internal/mcpapi"
+	"hasse/internal/testwait"
 )
 
 // batch is a JSON-RPC batch of n get_recent_events calls with limit 1000, as an outside review
@@ -85,7 +86,7 @@ func TestBatchAnswersShareOneBudget(t *testing.T) {
 		e.sim.SetState("sensor.big", fmt.Sprint(i), map[string]any{"blob": strings.Repeat(fmt.Sprint(i%10), 4<<10)})
 	}
 	cs := e.connect(t, adminToken)
-	waitFor(t, "the last big state", func() bool {
+	testwait.For(t, 10*time.Second, "the last big state", func() bool {
 		var st mcpapi.EntityState
 		return call(t, cs, "get_entity_state", map[string]any{"entity_id": "sensor.big"}, &st) == "" && st.State == "39"
 	})

@@ -4,12 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,13 +14,16 @@ import (
 	"go.uber.org/goleak"
 
 	"hasse/internal/auth"
+	"hasse/internal/gateway"
+	"hasse/internal/gateway/gatewaytest"
 	"hasse/internal/halink"
 	"hasse/internal/hass"
 	"hasse/internal/httpapi"
-	"hasse/internal/hub"
 	"hasse/internal/simulator"
+	"hasse/internal/simulator/simtest"
 	"hasse/internal/ssetest"
 	"hasse/internal/stats"
+	"hasse/internal/testwait"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -47,7 +46,7 @@ const (
 // test), the real Home Assistant client, hub, statistics and HTTP server.
 type env struct {
 	base string
-	sim  *simulator.Simulator
+	sim  *simtest.Home
 }
 
 // newEnv serves the gateway until the test ends, with auth mode authMode (httpapi.AuthTokens or
@@ -55,33 +54,14 @@ type env struct {
 // server's configuration first.
 func newEnv(t *testing.T, authMode string, tune ...func(*httpapi.Config)) *env {
 	t.Helper()
-	log := slog.New(slog.DiscardHandler)
-	sim, err := simulator.New(simulator.Config{Token: haAdminToken, UserToken: haUserToken, Rate: -1, Seed: 7}, log)
-	if err != nil {
-		t.Fatal(err)
+	sim := simtest.Start(t, simulator.Config{Token: haAdminToken, UserToken: haUserToken, Rate: -1, Seed: 7})
+	cfg := gateway.Config{
+		HA:    halink.Config{URL: sim.URL, Token: haAdminToken, Redact: hass.DefaultRedact},
+		Stats: stats.Config{Interval: 200 * time.Millisecond}, // samples soon enough to wait for
+		HTTP:  httpapi.Config{Auth: authMode, Version: "hasse test"},
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	haServer := httptest.NewServer(sim)
-	t.Cleanup(func() { cancel(); wg.Wait(); haServer.Close() })
-	wg.Go(func() { _ = sim.Run(ctx) })
-
-	ha, err := halink.New(halink.Config{URL: haServer.URL, Token: haAdminToken, Redact: hass.DefaultRedact}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	meter := new(stats.Meter)
-	h, err := hub.New(hub.Config{Meter: meter}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	col, err := stats.New(stats.Config{Interval: 200 * time.Millisecond}, h, meter, log) // samples soon enough to wait for
-	if err != nil {
-		t.Fatal(err)
-	}
-	var authn httpapi.Authenticator = auth.NewHA(auth.HAConfig{}, ha, log)
 	if authMode == httpapi.AuthTokens {
-		authn, err = auth.NewStatic([]auth.Entry{
+		authn, err := auth.NewStatic([]auth.Entry{
 			{Name: "admin", Token: adminToken, Admin: true},
 			{Name: "wall", Token: wallToken},
 			{Name: "scoped", Token: scopedToken, Scopes: &auth.Scopes{Domains: []string{"light"}, EventTypes: []string{"state_changed"}}},
@@ -90,42 +70,17 @@ func newEnv(t *testing.T, authMode string, tune ...func(*httpapi.Config)) *env {
 		if err != nil {
 			t.Fatal(err)
 		}
+		cfg.Authn = authn
 	}
-	cfg := httpapi.Config{Auth: authMode, Stats: col, Version: "hasse test"}
 	for _, f := range tune {
-		f(&cfg)
+		f(&cfg.HTTP)
 	}
-	srv, err := httpapi.New(cfg, h, authn,
-		func() httpapi.LinkStatus { return httpapi.LinkStatus{Connected: true} }, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wg.Go(func() { _ = h.Run(ctx) })
-	wg.Go(func() { _ = col.Run(ctx) })
-	wg.Go(func() { _ = ha.Run(ctx, col.Sink(h)) })
-	wg.Go(func() { _ = srv.Serve(ctx, ln) })
-
-	e := &env{base: "http://" + ln.Addr().String(), sim: sim}
-	waitFor(t, "the home's states in the hub", func() bool {
-		_, ok := h.State(ctx, "light.kitchen")
+	g := gatewaytest.Start(t, cfg)
+	testwait.For(t, 10*time.Second, "the home's states in the hub", func() bool {
+		_, ok := g.Hub().State(context.Background(), "light.kitchen")
 		return ok
 	})
-	return e
-}
-
-// waitFor polls cond every 10 ms for up to 10 s: the gateway is a real server fed over a real
-// WebSocket, so the test can only watch for what it waits for.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 10s", what)
-		}
-	}
+	return &env{base: g.URL(), sim: sim}
 }
 
 // bearer adds a token to every request of an HTTP client.

@@ -6,12 +6,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"hasse/internal/httpapi"
 	"hasse/internal/mcpapi"
+	"hasse/internal/testwait"
 )
 
 // drive makes the simulated home busy (motion in the kitchen, whose automation turns the kitchen
@@ -28,7 +30,7 @@ func (e *env) drive(t *testing.T, cs *mcp.ClientSession) {
 		e.sim.Step()
 	}
 	e.sim.SetState("sensor.mcp_test_marker", "done", nil)
-	waitFor(t, "the marker state", func() bool {
+	testwait.For(t, 10*time.Second, "the marker state", func() bool {
 		return call(t, cs, "get_entity_state", map[string]any{"entity_id": "sensor.mcp_test_marker"}, nil) == ""
 	})
 }
@@ -58,7 +60,7 @@ func TestEntityStateIsTheSimulatorsState(t *testing.T) {
 	cs := e.connect(t, adminToken)
 	e.sim.SetState("light.kitchen", "on", map[string]any{"friendly_name": "Kitchen", "brightness": 77, "supported_features": 32})
 	var got mcpapi.EntityState
-	waitFor(t, "light.kitchen at brightness 77", func() bool {
+	testwait.For(t, 10*time.Second, "light.kitchen at brightness 77", func() bool {
 		return call(t, cs, "get_entity_state", map[string]any{"entity_id": "light.kitchen"}, &got) == "" &&
 			strings.Contains(string(got.Attributes), `"brightness":77`)
 	})

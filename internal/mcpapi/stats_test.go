@@ -6,11 +6,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"hasse/internal/httpapi"
 	"hasse/internal/stats"
+	"hasse/internal/testwait"
 )
 
 // TestStatsToolsAnswerAsREST opens an SSE stream and checks that the statistics tools see it, and
@@ -21,7 +23,7 @@ func TestStatsToolsAnswerAsREST(t *testing.T) {
 	events := e.stream(t, "entity_id=sensor.never_there&client_id=mcp-watch", wallToken) // quiet: its figures stay put
 	next(t, events)                                                                      // connected: the hub holds it
 	// The client can read the connection event before its writer has counted the bytes.
-	waitFor(t, "the connection event's bytes counted", func() bool {
+	testwait.For(t, 10*time.Second, "the connection event's bytes counted", func() bool {
 		conns, _ := e.restData(t, "/api/sse/connections").(map[string]any)["connections"].([]any)
 		if len(conns) != 1 {
 			return false
@@ -157,7 +159,7 @@ func TestStatsToolsShowTheNewFigures(t *testing.T) {
 	next(t, events)
 
 	var page stats.ConnectionPage
-	waitFor(t, "the stream's first bytes counted", func() bool {
+	testwait.For(t, 10*time.Second, "the stream's first bytes counted", func() bool {
 		call(t, cs, "list_sse_connections", nil, &page)
 		return len(page.Connections) == 1 && page.Connections[0].BytesSent > 0
 	})
@@ -177,7 +179,7 @@ func TestStatsToolsShowTheNewFigures(t *testing.T) {
 		t.Errorf("get_sse_stats = %+v", st.Stats)
 	}
 	var m stats.Metrics
-	waitFor(t, "a sample with the stream's bytes", func() bool {
+	testwait.For(t, 10*time.Second, "a sample with the stream's bytes", func() bool {
 		call(t, cs, "get_sse_metrics", nil, &m)
 		return m.Metrics.Resources.Network.BytesSent > 0
 	})

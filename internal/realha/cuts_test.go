@@ -16,6 +16,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"hasse/internal/hatest"
+	"hasse/internal/testwait"
 )
 
 // cutter forwards TCP connections to a target until cut closes every one of them at once, as a
@@ -208,7 +209,7 @@ func TestLinkCutsWithHomeAssistantUp(t *testing.T) {
 		if n := proxy.cut(); n == 0 {
 			t.Fatalf("cut %d: no connection to cut", i)
 		}
-		waitFor(t, 60*time.Second, fmt.Sprintf("every client's gap after cut %d", i), func() bool {
+		testwait.Gently(t, 60*time.Second, fmt.Sprintf("every client's gap after cut %d", i), func() bool {
 			for v := range views {
 				if gaps, _ := v.counts(); gaps < i {
 					return false

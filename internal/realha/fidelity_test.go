@@ -6,12 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"maps"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +17,7 @@ import (
 
 	"hasse/internal/hatest"
 	"hasse/internal/simulator"
+	"hasse/internal/simulator/simtest"
 )
 
 // peer is a Home Assistant to ask: the real one or the simulator.
@@ -32,17 +30,8 @@ type peer struct {
 // simulated starts the simulator as Home Assistant 2024.3.3, in this process, for the test.
 func simulated(t *testing.T) peer {
 	t.Helper()
-	sim, err := simulator.New(simulator.Config{Token: "sim-admin", UserToken: "sim-user", Version: hatest.Version, Rate: -1},
-		slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = sim.Run(ctx) })
-	ts := httptest.NewServer(sim)
-	t.Cleanup(func() { cancel(); wg.Wait(); ts.Close() })
-	p := peer{name: "simulator", url: ts.URL, admin: "sim-admin", user: "sim-user"}
+	sim := simtest.Start(t, simulator.Config{Token: "sim-admin", UserToken: "sim-user", Version: hatest.Version, Rate: -1})
+	p := peer{name: "simulator", url: sim.URL, admin: "sim-admin", user: "sim-user"}
 	p.callLight = func(ctx context.Context) error { return wsCallLight(ctx, p) }
 	return p
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hasse/internal/hatest"
+	"hasse/internal/testwait"
 )
 
 // ownTokenRevoked runs hasse with a token of an admin user of its own, through a counting
@@ -29,7 +30,7 @@ func ownTokenRevoked(t *testing.T) (h *hatest.Home, s *served, proxy *cutter, be
 	if err := h.RevokeToken(ctx, own); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, "/health says the token is refused", func() bool {
+	testwait.Gently(t, 30*time.Second, "/health says the token is refused", func() bool {
 		hl := s.health(t)
 		return hl.Status == "degraded" && strings.Contains(hl.Reason, "refused")
 	})
@@ -55,7 +56,7 @@ func refusalWarnings(s *served) []string {
 func TestOwnTokenRevoked(t *testing.T) {
 	t.Parallel()
 	h, s, proxy, before := ownTokenRevoked(t)
-	waitFor(t, 3*time.Minute, "/health says hasse stopped trying", func() bool {
+	testwait.Gently(t, 3*time.Minute, "/health says hasse stopped trying", func() bool {
 		hl := s.health(t)
 		return hl.HA.Code == "token_refused" && hl.HA.RetryAt == "" && strings.Contains(hl.Reason, "stopped trying")
 	})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hasse/internal/hatest"
+	"hasse/internal/testwait"
 )
 
 // Home Assistant restarts twice while clients stream, with a state changed while it is down, the
@@ -50,7 +51,7 @@ func TestHomeAssistantRestartsWhileStreaming(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 60*time.Second, "every client's gap after the restart", func() bool {
+		testwait.Gently(t, 60*time.Second, "every client's gap after the restart", func() bool {
 			for v := range views {
 				if gaps, _ := v.counts(); gaps < i {
 					return false
@@ -60,7 +61,7 @@ func TestHomeAssistantRestartsWhileStreaming(t *testing.T) {
 		})
 	}
 	// The garage sensors are real again (not placeholders) before the views are compared.
-	waitFor(t, 60*time.Second, "the slow integration's sensors", func() bool {
+	testwait.Gently(t, 60*time.Second, "the slow integration's sensors", func() bool {
 		states, err := h.States(t.Context())
 		if err != nil {
 			t.Fatal(err)

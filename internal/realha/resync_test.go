@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hasse/internal/hatest"
+	"hasse/internal/testwait"
 )
 
 // While the link is down, an entity goes on and off again: Home Assistant's state object has a
@@ -30,14 +31,14 @@ func TestResyncSeesARoundTrip(t *testing.T) {
 
 	proxy.block(true)
 	proxy.cut()
-	waitFor(t, 10*time.Second, "hasse sees the link down", func() bool { return !s.health(t).HA.Connected })
+	testwait.Gently(t, 10*time.Second, "hasse sees the link down", func() bool { return !s.health(t).HA.Connected })
 	for _, service := range []string{"turn_on", "turn_off"} {
 		if err := home.CallService(ctx, "input_boolean", service, map[string]any{"entity_id": "input_boolean.guest_mode"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	proxy.block(false)
-	waitFor(t, 60*time.Second, "every client's gap", func() bool {
+	testwait.Gently(t, 60*time.Second, "every client's gap", func() bool {
 		for v := range views {
 			if gaps, _ := v.counts(); gaps < 1 {
 				return false

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"hasse/internal/hatest"
+	"hasse/internal/testwait"
 )
 
 // served is one `hasse serve` process.
@@ -131,22 +132,8 @@ func (s *served) health(t *testing.T) health {
 func (s *served) waitConnected(t *testing.T, limit time.Duration) time.Duration {
 	t.Helper()
 	began := time.Now()
-	waitFor(t, limit, "hasse connected to Home Assistant", func() bool { return s.health(t).HA.Connected })
+	testwait.Gently(t, limit, "hasse connected to Home Assistant", func() bool { return s.health(t).HA.Connected })
 	return time.Since(began)
-}
-
-// waitFor polls cond every 50 ms until it holds, failing the test after limit.
-func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for pause := 50 * time.Millisecond; !cond(); pause = min(2*pause, time.Second) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, limit)
-		}
-		// Polling real processes, not a timing assertion; slower and slower, so that a long wait
-		// stays inside hasse's default rate limit (100 requests a minute).
-		time.Sleep(pause)
-	}
 }
 
 func jsonDecode(resp *http.Response, v any) error {
