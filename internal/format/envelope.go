@@ -6,11 +6,12 @@ import "hasse/internal/hass"
 // EventSource.onmessage fires.
 func appendEnvelopeMessage(dst []byte, ev *hass.Event) []byte {
 	dst, start, data := beginMessage(dst, "", ev.ID)
-	dst = appendEnvelope(dst, ev)
+	dst = AppendEnvelope(dst, ev)
 	return endMessage(dst, "", ev.ID, start, data)
 }
 
-// appendEnvelope appends the envelope JSON of ev (SPEC.md §4.3):
+// AppendEnvelope appends the envelope JSON of ev (SPEC.md §4.3), the data of its [Envelope]
+// message, for readers that want the object rather than the SSE message (MCP):
 //
 //	{"id","type",["origin":"resync"],…,"data":{…},"timestamp":<time_fired>}
 //
@@ -21,7 +22,7 @@ func appendEnvelopeMessage(dst []byte, ev *hass.Event) []byte {
 // their data gains "automation_id" or "script_id" as Home Assistant means them (ev.ConfigID: the
 // automation's configuration id, the script's object id) when known; any other type has
 // entity_id and domain when they are known.
-func appendEnvelope(dst []byte, ev *hass.Event) []byte {
+func AppendEnvelope(dst []byte, ev *hass.Event) []byte {
 	dst = append(dst, `{"id":`...)
 	dst = appendString(dst, ev.ID)
 	dst = append(dst, `,"type":`...)

@@ -127,21 +127,13 @@ func (s *Server) subscription(v url.Values, user auth.User) (hub.Subscription, [
 		}
 	}
 	slices.Sort(ignored)
-	f, err := filter.Parse(v)
-	var pe *filter.ParamError
+	f, err := filter.ParseWithin(v, user.Scope, func() string { return s.link().Registry })
+	var se *filter.ScopeError
 	switch {
-	case errors.As(err, &pe):
-		return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", pe.Error())
+	case errors.As(err, &se):
+		return hub.Subscription{}, nil, errorf(http.StatusForbidden, "FORBIDDEN", se.Error())
 	case err != nil:
-		return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", "invalid filter")
-	}
-	if len(f.Areas) > 0 || len(f.Labels) > 0 {
-		if problem := s.link().Registry; problem != "" {
-			return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", `parameters "area" and "label" are unavailable: `+problem)
-		}
-	}
-	if param, value, refused := user.Scope.Refuses(f); refused {
-		return hub.Subscription{}, nil, errorf(http.StatusForbidden, "FORBIDDEN", strconv.Quote(value)+" (parameter "+strconv.Quote(param)+") is outside what this token may see")
+		return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", err.Error())
 	}
 	kind := s.cfg.DefaultFormat
 	if name := v.Get("format"); name != "" {

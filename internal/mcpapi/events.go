@@ -1,14 +1,12 @@
 package mcpapi
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/url"
 	"slices"
-	"strconv"
 
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -104,7 +102,7 @@ func (s *Server) recentEvents(ctx context.Context, _ *mcp.CallToolRequest, in Ev
 		if ev := frames[i].Event; !f.Match(ev) || !u.Scope.Allows(ev) {
 			continue
 		}
-		data := envelopeJSON(frames[i])
+		data := format.AppendEnvelope(nil, frames[i].Event)
 		if !take(ctx, len(data)) {
 			out.Truncated = true
 			break
@@ -120,29 +118,13 @@ func (s *Server) recentEvents(ctx context.Context, _ *mcp.CallToolRequest, in Ev
 }
 
 // parseFilter reads the filter parameters v as the SSE endpoint does, and refuses what it
-// refuses: a malformed value, area and label while Home Assistant's registries are unavailable,
-// and a type or entity asked for exactly that u's scope does not allow.
+// refuses (see filter.ParseWithin).
 func (s *Server) parseFilter(u auth.User, v url.Values) (*filter.Filter, error) {
-	f, err := filter.Parse(v)
-	var pe *filter.ParamError
-	switch {
-	case errors.As(err, &pe):
-		return nil, pe
-	case err != nil:
-		return nil, errors.New("invalid filter")
+	f, err := filter.ParseWithin(v, u.Scope, s.registryProblem)
+	if se := (*filter.ScopeError)(nil); errors.As(err, &se) && se.Param == "events" {
+		se.Param = "event_types" // MCP's name for the SSE endpoint's events
 	}
-	if len(f.Areas) > 0 || len(f.Labels) > 0 {
-		if problem := s.registryProblem(); problem != "" {
-			return nil, errors.New(`parameters "area" and "label" are unavailable: ` + problem)
-		}
-	}
-	if param, value, refused := u.Scope.Refuses(f); refused {
-		if param == "events" { // the SSE endpoint's name for it
-			param = "event_types"
-		}
-		return nil, errors.New(strconv.Quote(value) + " (parameter " + strconv.Quote(param) + ") is outside what this token may see")
-	}
-	return f, nil
+	return f, err
 }
 
 func (s *Server) registryProblem() string {
@@ -150,16 +132,4 @@ func (s *Server) registryProblem() string {
 		return ""
 	}
 	return s.cfg.Registry()
-}
-
-// envelopeJSON returns the data of fr's envelope message: the JSON object the SSE endpoint sends
-// (hass.Event fields such as Area are not part of it).
-func envelopeJSON(fr *format.Frame) []byte {
-	var lines [][]byte
-	for line := range bytes.SplitSeq(fr.Bytes(format.Envelope), []byte("\n")) {
-		if d, ok := bytes.CutPrefix(line, []byte("data: ")); ok {
-			lines = append(lines, d)
-		}
-	}
-	return bytes.Join(lines, []byte("\n")) // as an SSE client reads data of several lines
 }
