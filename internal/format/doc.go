@@ -5,7 +5,7 @@
 // [NewFrame] encodes one event in both formats at once, when it enters the hub; the [Frame]'s
 // bytes are then shared read-only by every subscriber and by the replay ring. Control events
 // (connection, keep-alive, error, gap, disconnect, snapshot) are per client and rare, so their
-// Append functions may allocate. [AppendMessage] and [AppendComment] are the SSE encoder itself.
+// Append functions may allocate. [AppendMessage] and [AppendRetry] are the SSE encoder itself.
 //
 // Everything here is a pure function of its arguments: the package runs no goroutines and holds
 // no state, and all functions are safe for concurrent use.

@@ -43,22 +43,3 @@ func (k Kind) String() string {
 	}
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
-
-// MarshalText returns k's name, so that a Kind reads well in JSON and in printed configuration.
-func (k Kind) MarshalText() ([]byte, error) {
-	if k > Named {
-		return nil, fmt.Errorf("marshal %v: %w", k, ErrUnknownKind)
-	}
-	return []byte(k.String()), nil
-}
-
-// UnmarshalText sets k from its name, as [ParseKind] does, so that a Kind can be read straight
-// from the environment or a flag.
-func (k *Kind) UnmarshalText(text []byte) error {
-	v, err := ParseKind(string(text))
-	if err != nil {
-		return err
-	}
-	*k = v
-	return nil
-}

@@ -28,13 +28,6 @@ func TestParseKind(t *testing.T) {
 			t.Errorf("ParseKind(%q).String() = %q, want it back", tc.in, got.String())
 		}
 	}
-	var k Kind
-	if err := k.UnmarshalText([]byte("named")); err != nil || k != Named {
-		t.Errorf("UnmarshalText(named) = %v, kind %v; want Named", err, k)
-	}
-	if b, err := Named.MarshalText(); err != nil || string(b) != "named" {
-		t.Errorf("Named.MarshalText() = %q, %v; want named", b, err)
-	}
 	if got := Kind(7).String(); got != "Kind(7)" {
 		t.Errorf("Kind(7).String() = %q, want Kind(7)", got)
 	}

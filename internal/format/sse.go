@@ -31,13 +31,6 @@ func AppendMessage(dst []byte, event, id string, data []byte) []byte {
 	return append(dst, '\n')
 }
 
-// AppendComment appends text as SSE comment lines (": " and one line of text each; line breaks
-// as in [AppendMessage]) followed by a blank line. Clients ignore comments; proxies see traffic.
-func AppendComment(dst []byte, text string) []byte {
-	dst = appendLines(dst, ": ", []byte(text))
-	return append(dst, '\n')
-}
-
 // AppendRetry appends the field "retry: <ms>\n", which tells EventSource clients how long to wait
 // before reconnecting; d is truncated to whole milliseconds, and negative d counts as 0. It ends
 // no message: the message appended next carries it, so no client sees an empty event.

@@ -90,24 +90,6 @@ func TestAppendMessageAppends(t *testing.T) {
 	}
 }
 
-func TestAppendComment(t *testing.T) {
-	for _, tc := range []struct{ text, want string }{
-		{"keepalive", ": keepalive\n\n"},
-		{"", ": \n\n"},
-		{"a\r\nb\rc\n", ": a\n: b\n: c\n: \n\n"},
-	} {
-		got := AppendComment(nil, tc.text)
-		if string(got) != tc.want {
-			t.Errorf("AppendComment(nil, %q) = %q, want %q", tc.text, got, tc.want)
-		}
-		// A comment is invisible: only the message after it arrives.
-		stream := AppendMessage(got, "", "1", []byte("x"))
-		if diff := cmp.Diff([]message{{"1", "", "x"}}, parse(t, stream)); diff != "" {
-			t.Errorf("parsed %q (-want +got):\n%s", stream, diff)
-		}
-	}
-}
-
 func TestAppendRetry(t *testing.T) {
 	for _, tc := range []struct {
 		d    time.Duration

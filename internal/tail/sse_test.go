@@ -75,7 +75,17 @@ func TestReaderTooLarge(t *testing.T) {
 	}
 }
 
-// FuzzReader writes messages with the gateway's own SSE encoder and reads them back: the
+// appendComment appends text as SSE comment lines, as a proxy or another server may send them
+// (the gateway sends none): ": " and one line of text each, any line break ending a line, then
+// a blank line.
+func appendComment(dst []byte, text string) []byte {
+	for _, line := range strings.Split(strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n"), "\n") {
+		dst = append(append(append(dst, ": "...), line...), '\n')
+	}
+	return append(dst, '\n')
+}
+
+// FuzzReader writes messages with the gateway's own SSE encoder, and comments, and reads them back: the
 // reader must see what go-sse's parser sees (it follows the HTML standard), and the retry
 // hint the encoder wrote.
 func FuzzReader(f *testing.F) {
@@ -88,7 +98,7 @@ func FuzzReader(f *testing.F) {
 			b = format.AppendRetry(b, time.Duration(retry)*time.Millisecond)
 		}
 		b = format.AppendMessage(b, event, id, data)
-		b = format.AppendComment(b, comment)
+		b = appendComment(b, comment)
 		b = format.AppendMessage(b, "next", "", []byte("after"))
 
 		var want []Message
