@@ -191,7 +191,7 @@ func (s *settings) validate(cmd string) error {
 		return errors.New("MCP_REDIS_URL: multi-instance mode is for hasse serve (each demo has a simulated home of its own)")
 	case s.RedisURL != "" && !strings.HasPrefix(s.RedisURL, "redis://") && !strings.HasPrefix(s.RedisURL, "rediss://"):
 		return errors.New("MCP_REDIS_URL: use redis://[user:password@]host:port[/db], or rediss://… for TLS")
-	case s.RedisInstance != "" && !validInstance(s.RedisInstance):
+	case s.RedisInstance != "" && !hub.ValidID(s.RedisInstance):
 		return fmt.Errorf("MCP_REDIS_INSTANCE: %q: 1 to 64 of A-Z a-z 0-9 . _ -", s.RedisInstance)
 	case s.RedisPrefix == "" || strings.ContainsAny(s.RedisPrefix, " \t\n*?[]"):
 		return errors.New("MCP_REDIS_PREFIX: a key prefix without spaces or glob characters, like hasse")
@@ -337,18 +337,6 @@ func stateDir(envMap map[string]string) string {
 		return filepath.Join(home, ".local", "state", "hasse")
 	}
 	return "hasse-state"
-}
-
-func validInstance(id string) bool {
-	if len(id) > 64 {
-		return false
-	}
-	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 func portAddr(port string) string {

@@ -1,10 +1,8 @@
 package httpapi
 
 import (
-	"crypto/rand"
-	"encoding/hex"
+	"cmp"
 	"errors"
-	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -16,13 +14,12 @@ import (
 	"hasse/internal/filter"
 	"hasse/internal/format"
 	"hasse/internal/hub"
+	"hasse/internal/random"
 )
 
 // streamParams are the parameters of SPEC.md §4.1 read here rather than by the filter. Names that
 // neither reads are listed back to the client as ignored.
-var streamParams = []string{"token", "auth", "access_token", "format", "client_id", "last_event_id", "throttle", "snapshot"}
-
-const maxParamBytes = 2 << 10
+var streamParams = append([]string{"format", "client_id", "last_event_id", "throttle", "snapshot"}, auth.TokenParams...)
 
 // subscribe opens an SSE stream (SPEC.md §4).
 func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
@@ -38,7 +35,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sub.LastEventID = cmpOr(r.Header.Get("Last-Event-ID"), v.Get("last_event_id")) // the header wins
+	sub.LastEventID = cmp.Or(r.Header.Get("Last-Event-ID"), v.Get("last_event_id")) // the header wins
 	sub.RemoteAddr, sub.UserAgent = s.clientIP(r), clipTo(r.UserAgent(), 256)
 	sub.Protocol, sub.TLS = protocolOf(r)
 	c, err := s.hub.Subscribe(r.Context(), sub)
@@ -56,7 +53,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	ended := func() { s.streamEnded(c.ID) }
 
 	now := time.Now()
-	first := format.AppendRetry(nil, jitter(s.cfg.RetryHint))
+	first := format.AppendRetry(nil, random.Jitter(s.cfg.RetryHint))
 	first = format.AppendConnection(first, c.Format, format.Connection{
 		ClientID:      c.ClientID,
 		Authenticated: s.cfg.Auth != AuthNone,
@@ -118,8 +115,9 @@ func (s *Server) subscription(v url.Values, user auth.User) (hub.Subscription, [
 	var ignored []string
 	for name, vals := range v {
 		for _, val := range vals {
-			if len(val) > maxParamBytes {
-				return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", "invalid parameter "+strconv.Quote(clip(name))+": longer than 2 KiB")
+			if len(val) > filter.MaxValueBytes { // every parameter's values, as the filter's own
+				return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", "invalid parameter "+strconv.Quote(clip(name))+
+					": longer than the limit of "+strconv.Itoa(filter.MaxValueBytes)+" bytes")
 			}
 		}
 		if !filter.IsParam(name) && !slices.Contains(streamParams, name) {
@@ -159,12 +157,12 @@ func (s *Server) subscription(v url.Values, user auth.User) (hub.Subscription, [
 	clientID := v.Get("client_id")
 	switch {
 	case clientID == "":
-		clientID = "sse_" + strconv.FormatInt(time.Now().UnixMilli(), 10) + "_" + randomHex(3)
+		clientID = "sse_" + strconv.FormatInt(time.Now().UnixMilli(), 10) + "_" + random.Hex(3)
 	case !hub.ValidID(clientID):
 		return hub.Subscription{}, nil, errorf(http.StatusBadRequest, "INVALID_PARAMETER", `invalid parameter "client_id": 1 to 64 of A-Z a-z 0-9 . _ -`)
 	}
 	return hub.Subscription{
-		ID:             "conn_" + randomHex(8),
+		ID:             "conn_" + random.Hex(8),
 		ClientID:       clientID,
 		User:           user.Name,
 		MaxConnections: user.MaxConnections,
@@ -184,17 +182,6 @@ func clipTo(s string, n int) string {
 		return strings.ToValidUTF8(s[:n], "") + "…"
 	}
 	return s
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// jitter returns d give or take up to 20 %.
-func jitter(d time.Duration) time.Duration {
-	return d + time.Duration((mrand.Float64()*0.4-0.2)*float64(d))
 }
 
 // output is a stream's response as hub.Client.Stream writes it.
