@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"net/http"
 	"time"
 )
@@ -53,7 +54,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case !st.Connected:
 		body.Status = "degraded"
-		body.Reason = "no live event source: " + cmpOr(st.Problem, "not connected to Home Assistant")
+		body.Reason = "no live event source: " + cmp.Or(st.Problem, "not connected to Home Assistant")
 	case body.Redis != nil && !body.Redis.Connected:
 		body.Status = "degraded"
 		body.Reason = "Redis cannot be reached: this instance delivers only the events it reads itself"
@@ -65,7 +66,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) error {
 // ready answers GET /ready: 200 while an event source is live, 503 otherwise.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) error {
 	if st := s.link(); !st.Connected {
-		return &apiError{http.StatusServiceUnavailable, "SERVICE_OVERLOADED", "not ready: " + cmpOr(st.Problem, "not connected to Home Assistant"), 5 * time.Second}
+		return &apiError{http.StatusServiceUnavailable, "SERVICE_OVERLOADED", "not ready: " + cmp.Or(st.Problem, "not connected to Home Assistant"), 5 * time.Second}
 	}
 	writeData(w, map[string]bool{"ready": true})
 	return nil

@@ -51,7 +51,9 @@ func newTestEnv(t *testing.T, cfg Config, hcfg hub.Config) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Auth = cmpOr(cfg.Auth, AuthTokens)
+	if cfg.Auth == "" {
+		cfg.Auth = AuthTokens
+	}
 	env := &testEnv{hub: h, link: LinkStatus{Connected: true, Version: "2025.7.2", Registry: "registries refused (test)"}}
 	s, err := New(cfg, h, tokens, func() LinkStatus { return env.link }, log)
 	if err != nil {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -110,7 +111,7 @@ func (s *Server) methods(h handlerFunc, allowed ...string) http.Handler {
 // fail answers a handler's error; anything but an *apiError is an internal error whose text
 // stays in the log.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if e, ok := err.(*apiError); ok {
+	if e := (*apiError)(nil); errors.As(err, &e) {
 		writeError(w, e)
 		return
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -98,16 +99,16 @@ type Server struct {
 // New returns a Server for h. authn is required under AuthTokens and ignored under AuthNone;
 // link reports the event source's state.
 func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, log *slog.Logger) (*Server, error) {
-	cfg.EventsPath = cmpOr(cfg.EventsPath, "/subscribe_events")
-	cfg.MaxBodyBytes = cmpOr(cfg.MaxBodyBytes, 64<<10)
-	cfg.RetryHint = cmpOr(cfg.RetryHint, 3*time.Second)
-	cfg.ReadHeaderTimeout = cmpOr(cfg.ReadHeaderTimeout, 10*time.Second)
-	cfg.BodyTimeout = cmpOr(cfg.BodyTimeout, 10*time.Second)
-	cfg.IdleTimeout = cmpOr(cfg.IdleTimeout, 120*time.Second)
-	cfg.MaxHeaderBytes = cmpOr(cfg.MaxHeaderBytes, 16<<10)
-	cfg.ShutdownGrace = cmpOr(cfg.ShutdownGrace, 5*time.Second)
-	cfg.RevalidateEvery = cmpOr(cfg.RevalidateEvery, 30*time.Second)
-	cfg.MCPConcurrency = cmpOr(cfg.MCPConcurrency, 4)
+	cfg.EventsPath = cmp.Or(cfg.EventsPath, "/subscribe_events")
+	cfg.MaxBodyBytes = cmp.Or(cfg.MaxBodyBytes, 64<<10)
+	cfg.RetryHint = cmp.Or(cfg.RetryHint, 3*time.Second)
+	cfg.ReadHeaderTimeout = cmp.Or(cfg.ReadHeaderTimeout, 10*time.Second)
+	cfg.BodyTimeout = cmp.Or(cfg.BodyTimeout, 10*time.Second)
+	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, 120*time.Second)
+	cfg.MaxHeaderBytes = cmp.Or(cfg.MaxHeaderBytes, 16<<10)
+	cfg.ShutdownGrace = cmp.Or(cfg.ShutdownGrace, 5*time.Second)
+	cfg.RevalidateEvery = cmp.Or(cfg.RevalidateEvery, 30*time.Second)
+	cfg.MCPConcurrency = cmp.Or(cfg.MCPConcurrency, 4)
 	switch {
 	case !cfg.DisableEvents && CheckEventsPath(cfg.EventsPath) != nil:
 		return nil, CheckEventsPath(cfg.EventsPath)
@@ -154,14 +155,6 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 
 // RateLimited returns how many requests were refused as over a rate limit.
 func (s *Server) RateLimited() int64 { return s.rateLimited.Load() }
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
-}
 
 // Serve serves on ln until ctx ends, then stops: it stops accepting, closes the connections that
 // have not finished a request's head, ends the requests whose body is still coming and those

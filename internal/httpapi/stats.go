@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -137,7 +138,7 @@ func connectionNotFound(id string) *apiError {
 
 // metrics answers GET /api/sse/metrics?period=1h|24h|7d|30d.
 func (s *Server) metrics(w http.ResponseWriter, r *http.Request, v url.Values) error {
-	m, err := s.cfg.Stats.Metrics(r.Context(), cmpOr(v.Get("period"), "1h"))
+	m, err := s.cfg.Stats.Metrics(r.Context(), cmp.Or(v.Get("period"), "1h"))
 	if err != nil {
 		return periodError(err)
 	}
@@ -151,7 +152,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, v url.Values) e
 	if err != nil {
 		return err
 	}
-	h, err := s.cfg.Stats.History(r.Context(), cmpOr(v.Get("period"), "1h"), limit)
+	h, err := s.cfg.Stats.History(r.Context(), cmp.Or(v.Get("period"), "1h"), limit)
 	if err != nil {
 		return periodError(err)
 	}

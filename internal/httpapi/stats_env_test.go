@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -100,7 +101,7 @@ func startStatsEnv(t *testing.T, cfg Config, scfg stats.Config, hcfg hub.Config,
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Auth = cmpOr(cfg.Auth, AuthTokens)
+	cfg.Auth = cmp.Or(cfg.Auth, AuthTokens)
 	cfg.Stats = c
 	var s *Server
 	reg := prometheus.NewRegistry()

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -189,7 +190,7 @@ func (ss *wsSession) handle(ctx context.Context, req wsRequest) wsReply {
 		}
 		return ok(map[string]any{"connection": conn})
 	case "get_sse_metrics":
-		m, err := c.Metrics(ctx, cmpOr(req.Period, "1h"))
+		m, err := c.Metrics(ctx, cmp.Or(req.Period, "1h"))
 		if err != nil {
 			return fail(asAPIError(periodError(err)))
 		}
@@ -218,7 +219,7 @@ func (ss *wsSession) handle(ctx context.Context, req wsRequest) wsReply {
 }
 
 func asAPIError(err error) *apiError {
-	if e, ok := err.(*apiError); ok {
+	if e := (*apiError)(nil); errors.As(err, &e) {
 		return e
 	}
 	return errorf(http.StatusInternalServerError, "INTERNAL_ERROR", "internal error")

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -139,7 +140,7 @@ func checkRules(rules []Rule) error {
 	seen := make(map[string]bool)
 	for i := range rules {
 		r := &rules[i]
-		r.Name = cmpOr(r.Name, r.Metric)
+		r.Name = cmp.Or(r.Name, r.Metric)
 		switch {
 		case ruleMetrics[r.Metric] == nil:
 			return ruleErrorf("alert rule %q: unknown metric %q", r.Name, r.Metric)
@@ -282,7 +283,7 @@ func (c *Collector) SetRules(ctx context.Context, rules []Rule) error {
 			}
 		}
 	}) {
-		return cmpOr(ctx.Err(), context.Canceled)
+		return cmp.Or(ctx.Err(), context.Canceled)
 	}
 	return nil
 }

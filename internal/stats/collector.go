@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -103,9 +104,9 @@ type view struct {
 
 // New returns a Collector for h that is not yet running. m must be the Meter of h's Config.
 func New(cfg Config, h *hub.Hub, m *Meter, log *slog.Logger) (*Collector, error) {
-	cfg.Interval = cmpOr(cfg.Interval, 10*time.Second)
-	cfg.ClosedKept = cmpOr(cfg.ClosedKept, 100)
-	cfg.ReconcileGap = cmpOr(cfg.ReconcileGap, 100*time.Millisecond)
+	cfg.Interval = cmp.Or(cfg.Interval, 10*time.Second)
+	cfg.ClosedKept = cmp.Or(cfg.ClosedKept, 100)
+	cfg.ReconcileGap = cmp.Or(cfg.ReconcileGap, 100*time.Millisecond)
 	if cfg.Rules == nil {
 		cfg.Rules = DefaultRules()
 	}
@@ -142,14 +143,6 @@ func New(cfg Config, h *hub.Hub, m *Meter, log *slog.Logger) (*Collector, error)
 		c.storeFailed("open", cfg.HistoryErr)
 	}
 	return c, nil
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 // Notice tells the collector that a stream started or ended, so that it looks at the open

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -31,7 +32,7 @@ func newRig(t *testing.T, cfg Config, hcfg hub.Config) *rig {
 
 func newRigLog(t *testing.T, cfg Config, hcfg hub.Config, log *slog.Logger) *rig {
 	t.Helper()
-	hcfg.MaxClients, hcfg.MaxClientsPerUser = cmpOr(hcfg.MaxClients, 1000), cmpOr(hcfg.MaxClientsPerUser, 1000)
+	hcfg.MaxClients, hcfg.MaxClientsPerUser = cmp.Or(hcfg.MaxClients, 1000), cmp.Or(hcfg.MaxClientsPerUser, 1000)
 	m := new(Meter)
 	hcfg.Meter = m
 	h, err := hub.New(hcfg, log)

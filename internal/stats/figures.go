@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"cmp"
 	"time"
 
 	"hasse/internal/hub"
@@ -71,7 +72,7 @@ func (c *Collector) figuresOf(list []*hub.Client, now time.Time) openFigures {
 		ages[durationBucket(age)]++
 		sum += age.Seconds()
 		f.durations.Max = max(f.durations.Max, age.Seconds())
-		f.protocols[cmpOr(cl.Protocol, "unknown")]++
+		f.protocols[cmp.Or(cl.Protocol, "unknown")]++
 		if cl.TLS != "" {
 			f.tls++
 		}

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"cmp"
 	"context"
 	"maps"
 	"os"
@@ -32,7 +33,7 @@ func (o *counting) SetWriteDeadline(time.Time) error { return nil }
 // stream subscribes sub and streams it to out until the rig stops or cancel is called.
 func (r *rig) stream(sub hub.Subscription, out hub.Output) (*hub.Client, context.CancelFunc) {
 	r.t.Helper()
-	sub.User = cmpOr(sub.User, "u")
+	sub.User = cmp.Or(sub.User, "u")
 	cl, err := r.hub.Subscribe(context.Background(), sub)
 	if err != nil {
 		r.t.Fatal(err)

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"cmp"
 	"context"
 	"strconv"
 	"time"
@@ -154,7 +155,7 @@ func (p promCollector) collectExtra(v *view, gauge, counter func(*prometheus.Des
 	protos, networks := map[protoKey]int{}, map[[2]string]int{}
 	countries := map[string]int{}
 	for _, cl := range c.hub.List(context.Background()) {
-		protos[protoKey{cmpOr(cl.Protocol, "unknown"), strconv.FormatBool(cl.TLS != "")}]++
+		protos[protoKey{cmp.Or(cl.Protocol, "unknown"), strconv.FormatBool(cl.TLS != "")}]++
 		place := c.placeOf(cl.RemoteAddr)
 		networks[[2]string{place.Network, place.IPVersion}]++
 		switch {

@@ -1,6 +1,7 @@
 package tail
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -68,8 +69,8 @@ func (e *RefusedError) Error() string {
 // p how long it waits. It returns a *RefusedError when the gateway refuses the stream for good,
 // an error when cfg.MaxRetries attempts in a row failed or p could not write.
 func Run(ctx context.Context, cfg Config, p *Printer) error {
-	cfg.MaxWait = cmpOr(cfg.MaxWait, 30*time.Second)
-	cfg.IdleTimeout = cmpOr(cfg.IdleTimeout, 90*time.Second)
+	cfg.MaxWait = cmp.Or(max(cfg.MaxWait, 0), 30*time.Second) // zero or negative: the default
+	cfg.IdleTimeout = cmp.Or(max(cfg.IdleTimeout, 0), 90*time.Second)
 	if cfg.MaxEventSize <= 0 {
 		cfg.MaxEventSize = 1 << 20
 	}
@@ -249,11 +250,4 @@ func (a *activity) Read(p []byte) (int, error) {
 		a.watchdog.Reset(a.idle)
 	}
 	return n, err
-}
-
-func cmpOr(d, otherwise time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return otherwise
 }
