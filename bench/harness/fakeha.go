@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"hasse/internal/hastamp"
 	"net/http"
 	"sync"
 	"time"
@@ -55,7 +56,7 @@ func newFakeHA(token string, lights int) *fakeHA {
 		lights: make([]benchLight, max(lights, 1))}
 	h.answers = h.makeAnswers()
 	for i := range h.lights {
-		h.lights[i] = benchLight{changed: now, context: newULID(now)}
+		h.lights[i] = benchLight{changed: now, context: hastamp.ULID(now, nil)}
 	}
 	return h
 }
@@ -105,7 +106,7 @@ func (h *fakeHA) publish(ctx context.Context, seq int64) error {
 	h.mu.Lock()
 	i := int(seq % int64(len(h.lights)))
 	old := h.lights[i]
-	cur := benchLight{on: !old.on, changed: now, context: newULID(now)}
+	cur := benchLight{on: !old.on, changed: now, context: hastamp.ULID(now, nil)}
 	h.lights[i] = cur
 	sessions := make([]*haSession, 0, len(h.sessions))
 	for s := range h.sessions {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"hasse/internal/hastamp"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -42,11 +43,11 @@ func appendState(b []byte, i int, l benchLight, stamp int64) []byte {
 	b = append(b, `,"friendly_name":"Bench `...)
 	b = strconv.AppendInt(b, int64(i), 10)
 	b = append(b, `","supported_features":32},"last_changed":"`...)
-	b = appendHATime(b, l.changed)
+	b = hastamp.AppendTime(b, l.changed)
 	b = append(b, `","last_reported":"`...)
-	b = appendHATime(b, l.changed)
+	b = hastamp.AppendTime(b, l.changed)
 	b = append(b, `","last_updated":"`...)
-	b = appendHATime(b, l.changed)
+	b = hastamp.AppendTime(b, l.changed)
 	b = append(b, `","context":`...)
 	b = appendContext(b, l.context)
 	return append(b, '}')
@@ -62,7 +63,7 @@ func appendStateChanged(b []byte, sub int64, i int, old, cur benchLight, stamp i
 	b = append(b, `,"new_state":`...)
 	b = appendState(b, i, cur, stamp)
 	b = append(b, `},"origin":"LOCAL","time_fired":"`...)
-	b = appendHATime(b, cur.changed)
+	b = hastamp.AppendTime(b, cur.changed)
 	b = append(b, `","context":`...)
 	b = appendContext(b, cur.context)
 	b = append(b, `},"id":`...)
@@ -75,41 +76,6 @@ func appendContext(b []byte, id string) []byte {
 	b = append(b, `{"id":"`...)
 	b = append(b, id...)
 	return append(b, `","parent_id":null,"user_id":null}`...)
-}
-
-// appendHATime renders t as Python's isoformat() does for Home Assistant's UTC times:
-// microseconds, no fraction when they are zero, and "+00:00".
-func appendHATime(b []byte, t time.Time) []byte {
-	t = t.UTC()
-	b = t.AppendFormat(b, "2006-01-02T15:04:05")
-	if us := t.Nanosecond() / 1000; us != 0 {
-		b = append(b, '.')
-		for d := 100000; d > 0; d /= 10 {
-			b = append(b, byte('0'+us/d%10))
-		}
-	}
-	return append(b, "+00:00"...)
-}
-
-// crockford is the alphabet of ULIDs.
-const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-// newULID returns a ULID for t, as Home Assistant's context ids are: 48 bits of Unix
-// milliseconds and 80 random bits, in 26 characters of Crockford's base 32.
-func newULID(t time.Time) string {
-	var out [26]byte
-	ms := uint64(t.UnixMilli())
-	for i := 9; i >= 0; i-- {
-		out[i] = crockford[ms&31]
-		ms >>= 5
-	}
-	hi, lo := rand.Uint64()&(1<<16-1), rand.Uint64() // 16 + 64 random bits
-	for i := 25; i >= 10; i-- {
-		out[i] = crockford[lo&31]
-		lo = lo>>5 | hi<<59
-		hi >>= 5
-	}
-	return string(out[:])
 }
 
 // newHexID returns 32 random hex digits, the shape of Home Assistant's user and registry ids.

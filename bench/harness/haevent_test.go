@@ -9,37 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestAppendHATime(t *testing.T) {
-	for _, tc := range []struct {
-		t    time.Time
-		want string
-	}{
-		{time.Date(2025, 3, 14, 9, 31, 40, 120567000, time.UTC), "2025-03-14T09:31:40.120567+00:00"},
-		{time.Date(2025, 3, 14, 9, 31, 40, 5000, time.UTC), "2025-03-14T09:31:40.000005+00:00"},
-		{time.Date(2025, 3, 14, 9, 31, 40, 999, time.UTC), "2025-03-14T09:31:40+00:00"}, // under a microsecond
-		{time.Date(2025, 3, 14, 10, 31, 40, 0, time.FixedZone("CET", 3600)), "2025-03-14T09:31:40+00:00"},
-	} {
-		if got := string(appendHATime(nil, tc.t)); got != tc.want {
-			t.Errorf("appendHATime(%v) = %s, want %s", tc.t, got, tc.want)
-		}
-	}
-}
-
-func TestNewULID(t *testing.T) {
-	at := time.UnixMilli(1741944413589)
-	a, b := newULID(at), newULID(at)
-	if len(a) != 26 || strings.Trim(a, crockford) != "" || a == b {
-		t.Errorf("newULID twice = %s, %s; want two different 26-character ULIDs", a, b)
-	}
-	var ms int64
-	for _, c := range a[:10] {
-		ms = ms<<5 | int64(strings.IndexRune(crockford, c))
-	}
-	if ms != at.UnixMilli() {
-		t.Errorf("newULID(%v) = %s, whose time is %d ms, want %d", at, a, ms, at.UnixMilli())
-	}
-}
-
 // A state_changed message has HA's shape (HA-PROTOCOL.md §6, §7): new_state carries the stamp,
 // old_state does not, and the event's context and time are the new state's.
 func TestAppendStateChanged(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hasse/internal/hastamp"
 	"io"
 	"math"
 	"net/http"
@@ -116,10 +117,10 @@ func appendRawPayload(b []byte, seq, stamp int64, pad int) []byte {
 		b = append(b, bytes.Repeat([]byte{'x'}, pad)...)
 	}
 	b = append(b, `","supported_color_modes":["brightness"]},"last_changed":"`...)
-	b = appendHATime(b, at)
+	b = hastamp.AppendTime(b, at)
 	b = append(b, `","last_updated":"`...)
-	b = appendHATime(b, at)
+	b = hastamp.AppendTime(b, at)
 	b = append(b, `","context":`...)
-	b = appendContext(b, newULID(at))
+	b = appendContext(b, hastamp.ULID(at, nil))
 	return append(b, '}')
 }

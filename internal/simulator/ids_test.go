@@ -10,51 +10,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-func TestIsoformat(t *testing.T) {
-	for _, tc := range []struct {
-		in   time.Time
-		want string
-	}{
-		{time.Date(2025, 3, 14, 9, 31, 40, 120567000, time.UTC), "2025-03-14T09:31:40.120567+00:00"},
-		{time.Date(2025, 3, 14, 9, 31, 40, 0, time.UTC), "2025-03-14T09:31:40+00:00"},
-		{time.Date(2025, 3, 14, 9, 31, 40, 4000, time.UTC), "2025-03-14T09:31:40.000004+00:00"},
-		{time.Date(2025, 3, 14, 9, 31, 40, 999, time.UTC), "2025-03-14T09:31:40+00:00"}, // below a microsecond
-		{time.Date(2025, 3, 14, 10, 31, 40, 500000000, time.FixedZone("CET", 3600)), "2025-03-14T09:31:40.500000+00:00"},
-	} {
-		if got := isoformat(tc.in); got != tc.want {
-			t.Errorf("isoformat(%v) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
-func TestULID(t *testing.T) {
-	// The ULID specification's example: 1469918176385 ms encodes as 01ARYZ6S41.
-	r := rand.New(rand.NewPCG(1, 2))
-	if got := newULID(time.UnixMilli(1469918176385), r); got[:10] != "01ARYZ6S41" || !ulidRE.MatchString(got) {
-		t.Errorf("newULID(1469918176385 ms) = %q, want prefix 01ARYZ6S41 and 26 Crockford characters", got)
-	}
-	zero := rand.New(zeroSource{})
-	if got := newULID(time.UnixMilli(0), zero); got != "00000000000000000000000000" {
-		t.Errorf("newULID(0, zero randomness) = %q, want 26 zeros", got)
-	}
-	if got := newULID(time.UnixMilli(1<<48-1), rand.New(maxSource{})); got != "7ZZZZZZZZZZZZZZZZZZZZZZZZZ" {
-		t.Errorf("newULID(max) = %q, want 7ZZZZZZZZZZZZZZZZZZZZZZZZZ", got)
-	}
-	a := newULID(time.UnixMilli(1000), r)
-	b := newULID(time.UnixMilli(1001), r)
-	if a[:10] >= b[:10] {
-		t.Errorf("ULIDs %s and %s do not sort by time", a, b)
-	}
-}
-
-type zeroSource struct{}
-
-func (zeroSource) Uint64() uint64 { return 0 }
-
-type maxSource struct{}
-
-func (maxSource) Uint64() uint64 { return math.MaxUint64 }
-
 func TestHexID(t *testing.T) {
 	id := hexID(rand.New(rand.NewPCG(1, 1)), 16)
 	if !userIDRE.MatchString(id) {

@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"hasse/internal/hastamp"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
@@ -79,7 +80,7 @@ func newHome(s *Simulator, start time.Time, identity, activity, ids *rand.Rand) 
 	put := func(id, state string, attrs map[string]any) {
 		at := past()
 		h.states[id] = State{EntityID: id, State: state, Attributes: attrs, LastChanged: at, LastReported: at,
-			LastUpdated: at, Context: Context{ID: newULID(at, ids)}}
+			LastUpdated: at, Context: Context{ID: hastamp.ULID(at, ids)}}
 	}
 	sp := &h.spec
 	for i := range sp.lights {
@@ -173,7 +174,7 @@ func (h *home) now() time.Time {
 
 // newContext returns a context with a fresh ULID.
 func (h *home) newContext(parentID, userID string) Context {
-	return Context{ID: newULID(h.now(), h.ids), ParentID: parentID, UserID: userID}
+	return Context{ID: hastamp.ULID(h.now(), h.ids), ParentID: parentID, UserID: userID}
 }
 
 // write sets an entity's state as HA's StateMachine.async_set does (HA-PROTOCOL.md §7) and runs

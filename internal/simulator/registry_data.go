@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"fmt"
+	"hasse/internal/hastamp"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -253,7 +254,7 @@ func (r *registry) dropLabelsFloors() {
 func (r *registry) addDevice(h *home, d deviceSpec, g registryIDs, entries map[string]string) *DeviceEntry {
 	created := g.past()
 	if entries[d.integration] == "" || d.integration == "mobile_app" {
-		entries[d.integration] = newULID(created, g.r)
+		entries[d.integration] = hastamp.ULID(created, g.r)
 	}
 	dev := &DeviceEntry{ID: g.hex(), Name: d.name, Manufacturer: d.manufacturer, Model: d.model, ModelID: d.modelID,
 		AreaID: d.area, ConfigEntries: []string{entries[d.integration]}, PrimaryConfigEntry: entries[d.integration],
