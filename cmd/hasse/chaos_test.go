@@ -109,20 +109,7 @@ func TestChaosEveryViewEndsTrue(t *testing.T) {
 	queries := []string{"?snapshot=1", "?snapshot=1&format=named", "?snapshot=1&domain=light"}
 	for i, v := range views {
 		v.states = map[string]map[string]any{}
-		req, _ := http.NewRequestWithContext(gctx, "GET", g.URL()+"/subscribe_events"+queries[i], nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wg.Go(func() {
-			defer resp.Body.Close()
-			for ev, err := range sse.Read(resp.Body, &sse.ReadConfig{MaxEventSize: 1 << 20}) {
-				if err != nil {
-					return
-				}
-				v.apply(ev)
-			}
-		})
+		follow(gctx, t, &wg, g.URL()+"/subscribe_events"+queries[i], v.apply)
 	}
 
 	// The busy home: activity steps until the drops are over.
@@ -183,6 +170,26 @@ func TestChaosEveryViewEndsTrue(t *testing.T) {
 			time.Sleep(50 * time.Millisecond) // streams are catching up; wait for them, not a timing assertion
 		}
 	}
+}
+
+// follow opens the stream at url and hands each of its events to apply, on a goroutine of wg,
+// until the stream or ctx ends.
+func follow(ctx context.Context, t *testing.T, wg *sync.WaitGroup, url string, apply func(sse.Event)) {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wg.Go(func() {
+		defer resp.Body.Close()
+		for ev, err := range sse.Read(resp.Body, &sse.ReadConfig{MaxEventSize: 1 << 20}) {
+			if err != nil {
+				return
+			}
+			apply(ev)
+		}
+	})
 }
 
 // startGateway runs hasse's gateway, as command cmd (demo or serve) with environment environ

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -49,20 +48,7 @@ func testRestartWhileStarting(t *testing.T, env []string) {
 	for i, q := range []string{"?snapshot=1", "?snapshot=1&format=named"} {
 		v := views[i]
 		v.states, v.removed = map[string]map[string]any{}, map[string]bool{}
-		req, _ := http.NewRequestWithContext(ctx, "GET", g.URL()+"/subscribe_events"+q, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wg.Go(func() {
-			defer resp.Body.Close()
-			for ev, err := range sse.Read(resp.Body, &sse.ReadConfig{MaxEventSize: 1 << 20}) {
-				if err != nil {
-					return
-				}
-				v.apply(ev)
-			}
-		})
+		follow(ctx, t, &wg, g.URL()+"/subscribe_events"+q, v.apply)
 	}
 	before := homeTruth(sim.Simulator)
 	for _, v := range views {

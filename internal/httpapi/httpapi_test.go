@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -70,18 +69,10 @@ type errorBody struct {
 	ErrorCode string `json:"error_code"`
 }
 
+// do sends req as it is (no redirect followed) and returns the response and its body.
 func do(t *testing.T, req *http.Request) (*http.Response, []byte) {
 	t.Helper()
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, body
+	return ssetest.Do(t, noRedirects(http.DefaultTransport), req)
 }
 
 func TestRefusalsHaveTheErrorShape(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 	"hasse/internal/auth"
 	"hasse/internal/hub"
 	"hasse/internal/pipenet"
+	"hasse/internal/ssetest"
 	"hasse/internal/stats"
 )
 
@@ -138,15 +138,7 @@ func (e *statsEnv) call(t *testing.T, method, target, token, body string) (int, 
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := e.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := ssetest.Do(t, e.client, req)
 	var v map[string]any
 	if err := json.Unmarshal(b, &v); err != nil {
 		t.Fatalf("%s %s: body %q is not a JSON object: %v", method, target, b, err)

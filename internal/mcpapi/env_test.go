@@ -150,16 +150,7 @@ func (e *env) rest(t *testing.T, method, path, token string, body io.Reader, hea
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
+	return ssetest.Do(t, http.DefaultClient, req)
 }
 
 // restData requests path with the admin token and returns the "data" of the answer as JSON.

@@ -1,15 +1,32 @@
-// Package ssetest reads Server-Sent Events streams in tests: a real HTTP request, and its events
-// on a channel, read with go-sse until the test ends.
+// Package ssetest sends the gateway real HTTP requests in tests: [Open] reads a Server-Sent
+// Events stream's events onto a channel with go-sse until the test ends; [Do] reads a whole
+// answer.
 package ssetest
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"testing"
 	"time"
 
 	sse "github.com/tmaxmax/go-sse"
 )
+
+// Do sends req with client and returns the response and its whole body, already closed.
+func Do(t testing.TB, client *http.Client, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
 
 // Open sends req and returns its response and the events of its body, read until the test
 // ends (events of up to 1 MiB; the channel closes when the stream does). The caller checks the
