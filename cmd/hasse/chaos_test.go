@@ -132,43 +132,57 @@ func TestChaosEveryViewEndsTrue(t *testing.T) {
 	quiet()
 	gatewaytest.Ready(t, g.URL())
 
-	truth := map[string]map[string]any{}
-	san := hass.NewSanitizer([]string{"access_token", "token", "password", "api_key"})
-	for _, st := range sim.States() {
-		b, _ := json.Marshal(st)
-		b, _ = san.State(b)
-		v := &chaosView{states: truth}
-		v.set(st.EntityID, b)
-	}
-	follow := []func(string) bool{
+	truth := homeTruth(sim.Simulator)
+	follows := []func(string) bool{
 		func(string) bool { return true }, func(string) bool { return true },
 		func(e string) bool { return strings.HasPrefix(e, "light.") },
 	}
-	deadline := time.Now().Add(20 * time.Second)
 	for i, v := range views {
 		want := map[string]map[string]any{}
 		for e, st := range truth {
-			if follow[i](e) {
+			if follows[i](e) {
 				want[e] = st
 			}
 		}
-		for {
-			v.mu.Lock()
-			diff := cmp.Diff(want, v.states)
-			gaps, outages, order := v.gaps, v.outages, strings.Join(v.order, " ")
-			v.mu.Unlock()
-			if diff == "" {
-				if outages == 0 || gaps != outages || strings.Contains(order, "gap gap") || strings.Contains(order, "down down") {
-					t.Errorf("%s client: %d outages announced, %d gaps, in order %q; want each outage announced once and closed by one gap", v.name, outages, gaps, order)
-				}
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("%s client's view differs from the simulator's truth (-truth +view):\n%s", v.name, diff)
-				break
-			}
-			time.Sleep(50 * time.Millisecond) // streams are catching up; wait for them, not a timing assertion
+		v.waitTrue(t, want)
+		v.mu.Lock()
+		gaps, outages, order := v.gaps, v.outages, strings.Join(v.order, " ")
+		v.mu.Unlock()
+		if outages == 0 || gaps != outages || strings.Contains(order, "gap gap") || strings.Contains(order, "down down") {
+			t.Errorf("%s client: %d outages announced, %d gaps, in order %q; want each outage announced once and closed by one gap", v.name, outages, gaps, order)
 		}
+	}
+}
+
+// homeTruth is the simulator's state as a client's view holds it.
+func homeTruth(sim *simulator.Simulator) map[string]map[string]any {
+	truth := map[string]map[string]any{}
+	san := hass.NewSanitizer([]string{"access_token", "token", "password", "api_key"})
+	v := &chaosView{states: truth}
+	for _, st := range sim.States() {
+		b, _ := json.Marshal(st)
+		b, _ = san.State(b)
+		v.set(st.EntityID, b)
+	}
+	return truth
+}
+
+// waitTrue waits until the view holds want, failing the test with the difference after 20 s.
+func (v *chaosView) waitTrue(t *testing.T, want map[string]map[string]any) {
+	t.Helper()
+	var diff string
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		v.mu.Lock()
+		diff = cmp.Diff(want, v.states)
+		v.mu.Unlock()
+		if diff == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s client's view differs from the truth (-truth +view):\n%s", v.name, diff)
+		}
+		time.Sleep(20 * time.Millisecond) // streams are catching up; wait for them, not a timing assertion
 	}
 }
 

@@ -17,7 +17,6 @@ import (
 
 	sse "github.com/tmaxmax/go-sse"
 
-	"hasse/internal/hass"
 	"hasse/internal/simulator"
 	"hasse/internal/simulator/simtest"
 )
@@ -56,17 +55,7 @@ func (hm *testHome) start() {
 func (hm *testHome) quiet() { hm.busy() }
 
 // truth is the home's state as a client's view holds it.
-func (hm *testHome) truth() map[string]map[string]any {
-	truth := map[string]map[string]any{}
-	san := hass.NewSanitizer([]string{"access_token", "token", "password", "api_key"})
-	v := &chaosView{states: truth}
-	for _, st := range hm.sim.States() {
-		b, _ := json.Marshal(st)
-		b, _ = san.State(b)
-		v.set(st.EntityID, b)
-	}
-	return truth
-}
+func (hm *testHome) truth() map[string]map[string]any { return homeTruth(hm.sim) }
 
 // serveProc is one `hasse serve` process.
 type serveProc struct {

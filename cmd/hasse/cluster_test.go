@@ -189,19 +189,7 @@ func checkViews(t *testing.T, hm *testHome, viewers []*viewer, gaps int) {
 	t.Helper()
 	truth := hm.truth()
 	for _, v := range viewers {
-		deadline := time.Now().Add(20 * time.Second)
-		for {
-			v.mu.Lock()
-			diff := cmp.Diff(truth, v.states)
-			v.mu.Unlock()
-			if diff == "" {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s's view differs from the home's truth (-truth +view):\n%s", v.name, diff)
-			}
-			time.Sleep(50 * time.Millisecond) // streams are catching up; polling, not a timing assertion
-		}
+		v.waitTrue(t, truth)
 		if _, got, order := v.snapshot(); got != gaps {
 			t.Errorf("%s saw %d gaps (%s), want %d", v.name, got, order, gaps)
 		}

@@ -9,10 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	sse "github.com/tmaxmax/go-sse"
 
-	"hasse/internal/hass"
 	"hasse/internal/simulator"
 	"hasse/internal/simulator/simtest"
 	"hasse/internal/testredis"
@@ -52,7 +50,7 @@ func testRestartWhileStarting(t *testing.T, env []string) {
 	}
 	before := homeTruth(sim.Simulator)
 	for _, v := range views {
-		v.waitFor(t, before)
+		v.waitTrue(t, before)
 	}
 
 	sim.RestartStaged()
@@ -69,7 +67,7 @@ func testRestartWhileStarting(t *testing.T, env []string) {
 
 	after := homeTruth(sim.Simulator)
 	for _, v := range views {
-		v.waitFor(t, after)
+		v.waitTrue(t, after)
 		v.mu.Lock()
 		var wrong []string
 		for e := range v.removed {
@@ -117,35 +115,4 @@ func (v *restartView) apply(ev sse.Event) {
 		}
 	}
 	v.chaosView.apply(ev)
-}
-
-// waitFor waits until the view equals want, failing the test after 20 s.
-func (v *restartView) waitFor(t *testing.T, want map[string]map[string]any) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		v.mu.Lock()
-		diff := cmp.Diff(want, v.states)
-		v.mu.Unlock()
-		if diff == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s client's view differs from the simulator's truth (-truth +view):\n%s", v.name, diff)
-		}
-		time.Sleep(20 * time.Millisecond) // streams are catching up; wait for them, not a timing assertion
-	}
-}
-
-// homeTruth is the simulator's state as a client's view holds it.
-func homeTruth(sim *simulator.Simulator) map[string]map[string]any {
-	truth := map[string]map[string]any{}
-	san := hass.NewSanitizer([]string{"access_token", "token", "password", "api_key"})
-	v := &chaosView{states: truth}
-	for _, st := range sim.States() {
-		b, _ := json.Marshal(st)
-		b, _ = san.State(b)
-		v.set(st.EntityID, b)
-	}
-	return truth
 }
