@@ -2,7 +2,7 @@ package main
 
 import (
 	"encoding/json"
-	"io"
+	"hasse/internal/ssetest"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -53,12 +53,8 @@ func statsField(t *testing.T, url, field string) float64 {
 
 func getJSON(t *testing.T, url string, v any) {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	req, _ := http.NewRequest("GET", url, nil)
+	resp, b := ssetest.Do(t, http.DefaultClient, req)
 	if resp.StatusCode != 200 || json.Unmarshal(b, v) != nil {
 		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
 	}
