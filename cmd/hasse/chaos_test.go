@@ -29,6 +29,7 @@ type chaosView struct {
 	gaps    int
 	outages int // ha_disconnected errors
 	order   []string
+	reasons []string // of the gaps, in order
 }
 
 func (v *chaosView) set(entity string, state json.RawMessage) {
@@ -62,8 +63,11 @@ func (v *chaosView) apply(ev sse.Event) {
 	_ = json.Unmarshal(m["entity_id"], &entity)
 	switch typ {
 	case "gap":
+		var reason string
+		_ = json.Unmarshal(m["reason"], &reason)
 		v.gaps++
 		v.order = append(v.order, "gap")
+		v.reasons = append(v.reasons, reason)
 	case "error":
 		v.outages++
 		v.order = append(v.order, "down")

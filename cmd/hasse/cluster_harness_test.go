@@ -237,10 +237,10 @@ func (v *viewer) wait(t *testing.T) {
 	}
 }
 
-func (v *viewer) snapshot() (ids []string, gaps int, order string) {
+func (v *viewer) snapshot() (ids []string, gaps int, reasons string) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return append([]string(nil), v.ids...), v.gaps, strings.Join(v.order, " ")
+	return append([]string(nil), v.ids...), v.gaps, strings.Join(v.reasons, " ")
 }
 
 // has reports whether the view holds entity in state.

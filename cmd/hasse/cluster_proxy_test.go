@@ -78,7 +78,7 @@ func TestClusterBehindNginx(t *testing.T) {
 	if !slices.Equal(v.resumed, []bool{false, true}) {
 		t.Errorf("connection events said resumed %v, want [false true]", v.resumed)
 	}
-	checkViews(t, hm, []*viewer{v}, gaps)
+	checkViews(t, hm, []*viewer{v}, func() int { return gaps })
 }
 
 // clientsOf reads how many streams an instance holds.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,7 +22,7 @@ import (
 //   - a client that leaves one instance resumes on another, with no duplicate and no gap;
 //   - the leader is killed (SIGKILL) mid-stream: another leads, and every client, including
 //     the dead instance's, which reconnects, ends with the home's true state after exactly one
-//     gap;
+//     gap for each leadership taken over (one, unless a stalled leader lost its lease too);
 //   - Redis is stopped for longer than a lease and started again, empty: the instances report
 //     degraded, keep their clients, heal by themselves, and every view ends true again.
 //
@@ -158,7 +159,7 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	hm.sim.SetState("input_text.sentinel", "act3", nil)
 	time.Sleep(300 * time.Millisecond) // the home stays busy under the new leader; not a timing assertion
 	hm.quiet()
-	checkViews(t, hm, viewers, 1)
+	checkViews(t, hm, viewers, func() int { return leaderships(procs) - 1 })
 	for _, p := range survivors {
 		testwait.For(t, 10*time.Second, p.name+" healthy", func() bool { st, _, _ := p.health(); return st == "healthy" })
 	}
@@ -180,18 +181,30 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	hm.sim.SetState("input_text.sentinel", "act4", nil)
 	time.Sleep(300 * time.Millisecond) // the home stays busy after healing; not a timing assertion
 	hm.quiet()
-	checkViews(t, hm, live, 2)
+	checkViews(t, hm, live, func() int { return leaderships(procs) - 1 })
 }
 
-// checkViews waits until every viewer's view equals the home's truth, and checks that each saw
-// the given number of gaps in all.
-func checkViews(t *testing.T, hm *testHome, viewers []*viewer, gaps int) {
+// leaderships counts the ingest sessions the instances began, from their logs. Every session
+// after the first opens with a failover mark, which every client sees as one gap (SPEC.md §7).
+// Normally there is one after the kill and one after Redis came back empty; a lease lost to a
+// stall of its holder (a loaded machine, with the test's 2 s lease) is one more, honestly.
+func leaderships(procs []*serveProc) int {
+	n := 0
+	for _, p := range procs {
+		n += strings.Count(p.log.String(), `msg="leading the ingest"`)
+	}
+	return n
+}
+
+// checkViews waits until every viewer's view equals the home's truth, and then checks that each
+// saw as many gaps in all as gaps says.
+func checkViews(t *testing.T, hm *testHome, viewers []*viewer, gaps func() int) {
 	t.Helper()
 	truth := hm.truth()
 	for _, v := range viewers {
 		v.waitTrue(t, truth)
-		if _, got, order := v.snapshot(); got != gaps {
-			t.Errorf("%s saw %d gaps (%s), want %d", v.name, got, order, gaps)
+		if _, got, reasons := v.snapshot(); got != gaps() {
+			t.Errorf("%s saw %d gaps (%s), want %d", v.name, got, reasons, gaps())
 		}
 	}
 }
