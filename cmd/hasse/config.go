@@ -28,6 +28,7 @@ import (
 	"hasse/internal/hub"
 	"hasse/internal/limit"
 	"hasse/internal/stats"
+	"hasse/internal/writer"
 )
 
 // settings is hasse's configuration: environment names (SPEC.md §1) and flags, flags winning.
@@ -271,8 +272,6 @@ func (s *settings) gateway(haURL, haToken string, authn httpapi.Authenticator) g
 			MaxClients:        s.MaxClients,
 			MaxClientsPerUser: s.MaxClientsPerUser,
 			QueueBytes:        int(s.QueueBytes),
-			KeepAlive:         s.PingInterval,
-			WriteTimeout:      s.InactivityTimeout,
 			ReplaySize:        cmp.Or(s.ReplaySize, -1),       // 0 asks for no replay
 			ReplayBytes:       cmp.Or(int(s.ReplayBytes), -1), // 0 asks for no bound
 		},
@@ -290,6 +289,7 @@ func (s *settings) gateway(haURL, haToken string, authn httpapi.Authenticator) g
 			TrustedProxies: s.trustedProxies,
 			TLSCert:        s.TLSCert,
 			TLSKey:         s.TLSKey,
+			Writer:         writer.Config{KeepAlive: s.PingInterval, WriteTimeout: s.InactivityTimeout},
 			// An accepted token's streams are checked again once its answer has run out.
 			RevalidateEvery: min(30*time.Second, s.AuthHACache),
 		},

@@ -19,6 +19,7 @@ import (
 	"hasse/internal/hub"
 	"hasse/internal/simulator"
 	"hasse/internal/testredis"
+	"hasse/internal/writer"
 )
 
 func TestMain(m *testing.M) {
@@ -158,7 +159,7 @@ func read(t *testing.T, c *hub.Client) *client {
 	cl := &client{c: c, events: make(chan sse.Event, 100000), cancel: cancel}
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		_ = c.Stream(ctx, pipeOutput{pw})
+		_ = writer.Stream(ctx, c, pipeOutput{pw})
 		c.Close()
 		pw.Close()
 	})

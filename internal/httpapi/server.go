@@ -55,6 +55,7 @@ type Config struct {
 	UserLimit         limit.Config   // requests per window per user or token; zero Requests: no limit
 	TrustedProxies    []netip.Prefix // peers whose X-Forwarded-For is believed
 	TLSCert, TLSKey   string         // PEM files; when set, HTTPS with HTTP/2 (SPEC.md §5.4)
+	Writer            writer.Config  // how streams are written: keep-alives, write timeouts; its HeadTimeout defaults to ReadHeaderTimeout
 
 	// The statistics tool (SPEC.md §6).
 	Stats   *stats.Collector    // its source; nil: no statistics routes and no WebSocket API
@@ -88,12 +89,12 @@ type Server struct {
 	link  func() LinkStatus
 	log   *slog.Logger
 
-	ipLimit, userLimit *limit.Limiter              // nil: no limit
-	streams            *streamTokens               // open streams' tokens, when tokens expire (auth.HA); else nil
-	rateLimited        atomic.Int64                // requests refused as over a rate limit
-	pool               atomic.Pointer[writer.Pool] // writes plain HTTP/1.1 streams while Serve runs; nil: handlers do
-	mcpSlots           slots                       // MCP requests being answered
-	handler            http.Handler                // every route, made by New
+	ipLimit, userLimit *limit.Limiter // nil: no limit
+	streams            *streamTokens  // open streams' tokens, when tokens expire (auth.HA); else nil
+	rateLimited        atomic.Int64   // requests refused as over a rate limit
+	writer             *writer.Writer // writes the streams: a pool the plain HTTP/1.1 ones while Serve runs, handlers the others
+	mcpSlots           slots          // MCP requests being answered
+	handler            http.Handler   // every route, made by New
 }
 
 // New returns a Server for h. authn is required under AuthTokens and ignored under AuthNone;
@@ -136,7 +137,15 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 			return nil, fmt.Errorf("rate limit of %d requests per %v: need a positive count and window", l.Requests, l.Window)
 		}
 	}
-	s := &Server{cfg: cfg, hub: h, authn: authn, link: link, log: log, mcpSlots: make(slots, max(cfg.MCPConcurrency, 1))}
+	cfg.Writer.HeadTimeout = cmp.Or(cfg.Writer.HeadTimeout, cfg.ReadHeaderTimeout)
+	if cfg.Writer.Log == nil {
+		cfg.Writer.Log = log
+	}
+	w, err := writer.New(cfg.Writer)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, hub: h, authn: authn, link: link, log: log, writer: w, mcpSlots: make(slots, max(cfg.MCPConcurrency, 1))}
 	if _, ok := authn.(expirer); ok && cfg.Auth != AuthNone {
 		s.streams = &streamTokens{tokens: make(map[string]auth.Token)}
 	}
@@ -146,7 +155,6 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 	if cfg.UserLimit.Requests > 0 {
 		s.userLimit = limit.New(cfg.UserLimit)
 	}
-	var err error
 	if s.handler, err = s.routes(); err != nil {
 		return nil, err
 	}
@@ -181,17 +189,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		revalidating.Go(func() { s.revalidate(rctx) })
 		defer func() { stop(); revalidating.Wait() }()
 	}
-	hc := s.hub.Config()
-	pool, err := writer.New(writer.Config{KeepAlive: hc.KeepAlive, WriteTimeout: hc.WriteTimeout,
-		FinalWriteTimeout: hc.FinalWriteTimeout, Log: s.log})
-	if err != nil {
-		s.log.LogAttrs(ctx, slog.LevelInfo, "every stream is written by its own goroutine", slog.Any("reason", err))
-	} else {
-		var pooled sync.WaitGroup
-		pooled.Go(func() { _ = pool.Run(ctx) }) // after ctx ends, it waits for the hub's goodbyes
-		s.pool.Store(pool)
+	pool, pooled := s.writer.Start(ctx) // after ctx ends, it waits for the hub's goodbyes
+	defer pooled()
+	if pool != nil {
 		s.poolStarted(pool)
-		defer pooled.Wait()
 	}
 	errc := make(chan error, 1)
 	go func() {
@@ -209,7 +210,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	heads.closeAll()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownGrace)
 	defer cancel()
-	err = srv.Shutdown(sctx)
+	err := srv.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = srv.Close()
 	}

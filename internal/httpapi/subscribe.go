@@ -64,31 +64,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	if c.Gap != "" {
 		first = format.AppendGap(first, c.Format, c.Gap, clip(sub.LastEventID), now)
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream; charset=utf-8")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	if pool := s.pool.Load(); pool != nil && r.ProtoMajor == 1 && r.ProtoMinor == 1 && r.TLS == nil {
-		if nc, _, err := http.NewResponseController(w).Hijack(); err == nil {
-			s.handOver(stopping(r), pool, nc, h, c, first, ended)
-			return nil
-		}
-	}
-	defer c.Close()
-	defer ended()
-	if r.ProtoMajor == 1 {
-		h.Set("Connection", "keep-alive")
-	}
-	w.WriteHeader(http.StatusOK)
-	out := output{http.NewResponseController(w), w}
-	if err := out.SetWriteDeadline(now.Add(s.cfg.ReadHeaderTimeout)); err != nil {
-		return nil
-	}
-	if _, err := w.Write(first); err != nil || out.Flush() != nil {
-		return nil
-	}
-	c.Wrote(len(first))
-	_ = c.Stream(r.Context(), out) // it ends when the client, the hub or a write does; nothing to answer
+	s.writer.Respond(stopping(r), w, r, c, first, ended)
 	return nil
 }
 
@@ -182,21 +158,4 @@ func clipTo(s string, n int) string {
 		return strings.ToValidUTF8(s[:n], "") + "…"
 	}
 	return s
-}
-
-// output is a stream's response as hub.Client.Stream writes it.
-type output struct {
-	rc *http.ResponseController
-	w  http.ResponseWriter
-}
-
-func (o output) Write(p []byte) (int, error) { return o.w.Write(p) }
-func (o output) Flush() error                { return o.rc.Flush() }
-
-// SetWriteDeadline sets the deadline where the connection supports one.
-func (o output) SetWriteDeadline(t time.Time) error {
-	if err := o.rc.SetWriteDeadline(t); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		return err
-	}
-	return nil
 }

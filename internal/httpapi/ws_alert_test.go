@@ -17,6 +17,7 @@ import (
 	"hasse/internal/hub"
 	"hasse/internal/pipenet"
 	"hasse/internal/stats"
+	"hasse/internal/writer"
 )
 
 type discardOutput struct{}
@@ -90,7 +91,7 @@ func TestAlertTransitionsReachWebSocketSubscriber(t *testing.T) {
 			}
 			sctx, l := context.WithCancel(ctx)
 			leave = append(leave, l)
-			wg.Go(func() { _ = cl.Stream(sctx, discardOutput{}); cl.Close() })
+			wg.Go(func() { _ = writer.Stream(sctx, cl, discardOutput{}); cl.Close() })
 		}
 		time.Sleep(65 * time.Second)
 		for _, l := range leave[:3] {

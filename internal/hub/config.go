@@ -1,48 +1,37 @@
 package hub
 
 import (
+	"cmp"
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"time"
 )
 
 // Config tunes a Hub. Zero fields take the defaults shown.
 type Config struct {
-	MaxClients        int           // concurrent clients in all; default 100
-	MaxClientsPerUser int           // concurrent clients of one user; default 10
-	QueueBytes        int           // bytes a client may have waiting before it is dropped; default 1 MiB
-	KeepAlive         time.Duration // keep-alive period of a quiet stream; default 30s
-	WriteTimeout      time.Duration // longest one write to a client may take; default 5m
-	FinalWriteTimeout time.Duration // longest the last write to an ended client may take; default 2s
-	Epoch             string        // first part of event ids; default: random, new for each Hub
-	EventBuffer       int           // events accepted ahead of dispatch; default 4096
-	ReplaySize        int           // events kept for Last-Event-ID resume; default 10000, negative: none
-	ReplayBytes       int           // memory those events may take, in bytes (format.Frame.Size); default 16 MiB, negative: no bound
-	ShutdownRetry     time.Duration // the retry hint sent on shutdown, ±20 % (SPEC.md §4.7); default 3s
-	Meter             Meter         // told of every delivery; nil: nobody
-	History           History       // cluster mode: resumes older than the ring; nil: none (cluster_resume.go)
+	MaxClients        int     // concurrent clients in all; default 100
+	MaxClientsPerUser int     // concurrent clients of one user; default 10
+	QueueBytes        int     // bytes a client may have waiting before it is dropped; default 1 MiB
+	Epoch             string  // first part of event ids; default: random, new for each Hub
+	EventBuffer       int     // events accepted ahead of dispatch; default 4096
+	ReplaySize        int     // events kept for Last-Event-ID resume; default 10000, negative: none
+	ReplayBytes       int     // memory those events may take, in bytes (format.Frame.Size); default 16 MiB, negative: no bound
+	Meter             Meter   // told of every delivery; nil: nobody
+	History           History // cluster mode: resumes older than the ring; nil: none (cluster_resume.go)
 }
 
 func (c *Config) setDefaults() error {
-	c.MaxClients = cmpOr(c.MaxClients, 100)
-	c.MaxClientsPerUser = cmpOr(c.MaxClientsPerUser, 10)
-	c.QueueBytes = cmpOr(c.QueueBytes, 1<<20)
-	c.KeepAlive = cmpOr(c.KeepAlive, 30*time.Second)
-	c.WriteTimeout = cmpOr(c.WriteTimeout, 5*time.Minute)
-	c.FinalWriteTimeout = cmpOr(c.FinalWriteTimeout, 2*time.Second)
-	c.EventBuffer = cmpOr(c.EventBuffer, 4096)
-	c.ReplaySize = max(cmpOr(c.ReplaySize, 10000), 0)
-	c.ReplayBytes = max(cmpOr(c.ReplayBytes, 16<<20), 0)
-	c.ShutdownRetry = cmpOr(c.ShutdownRetry, 3*time.Second)
+	c.MaxClients = cmp.Or(c.MaxClients, 100)
+	c.MaxClientsPerUser = cmp.Or(c.MaxClientsPerUser, 10)
+	c.QueueBytes = cmp.Or(c.QueueBytes, 1<<20)
+	c.EventBuffer = cmp.Or(c.EventBuffer, 4096)
+	c.ReplaySize = max(cmp.Or(c.ReplaySize, 10000), 0)
+	c.ReplayBytes = max(cmp.Or(c.ReplayBytes, 16<<20), 0)
 	if c.Epoch == "" {
 		c.Epoch = NewEpoch()
 	}
-	switch {
-	case c.MaxClients < 0 || c.MaxClientsPerUser < 0 || c.QueueBytes < 0 || c.EventBuffer < 0:
+	if c.MaxClients < 0 || c.MaxClientsPerUser < 0 || c.QueueBytes < 0 || c.EventBuffer < 0 {
 		return errors.New("hub: negative limit")
-	case c.KeepAlive < 0 || c.WriteTimeout < 0 || c.FinalWriteTimeout < 0 || c.ShutdownRetry < 0:
-		return errors.New("hub: negative duration")
 	}
 	for _, r := range c.Epoch {
 		if !isIDChar(r) || r == '-' {
@@ -52,13 +41,8 @@ func (c *Config) setDefaults() error {
 	return nil
 }
 
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
-}
+// cmpOr is cmp.Or of two values; hub.go and cluster_resume.go still call it.
+func cmpOr[T comparable](v, def T) T { return cmp.Or(v, def) }
 
 func isIDChar(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-'

@@ -287,7 +287,6 @@ func (h *Hub) drop(c *Client, fr *format.Frame) {
 	if m := h.cfg.Meter; m != nil && lost > 0 {
 		m.Undelivered(lost)
 	}
-	c.abortWrite()
 }
 
 // join registers the client j asks for, unless only the cluster's stream can serve its resume.

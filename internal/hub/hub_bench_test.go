@@ -32,10 +32,6 @@ func drain(h *Hub) {
 	var buf []byte
 	for c := range h.clients {
 		buf, _ = c.q.take(buf[:0], nil)
-		select {
-		case <-c.q.ready:
-		default:
-		}
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"hasse/internal/filter"
 	"hasse/internal/format"
 	"hasse/internal/hass"
+	"hasse/internal/writer"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -101,13 +102,30 @@ func (r *recorder) Flush() error {
 
 func (r *recorder) SetWriteDeadline(time.Time) error { return nil }
 
-// stream runs c.Stream into a recorder until the test ends or the stream does.
+// newWriter returns a writer of streams (package writer) set up by cfg.
+func newWriter(t testing.TB, cfg writer.Config) *writer.Writer {
+	t.Helper()
+	w, err := writer.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// stream has a writer's goroutine write c into a recorder until the test ends or the stream does.
 func stream(t *testing.T, c *Client) (*recorder, <-chan error) {
 	t.Helper()
+	return streamWith(t, c, writer.Config{})
+}
+
+// streamWith is stream with a writer set up by cfg.
+func streamWith(t *testing.T, c *Client, cfg writer.Config) (*recorder, <-chan error) {
+	t.Helper()
+	w := newWriter(t, cfg)
 	rec := newRecorder()
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
-	go func() { errc <- c.Stream(ctx, rec); c.Close() }()
+	go func() { errc <- w.Stream(ctx, c, rec); c.Close() }()
 	t.Cleanup(cancel)
 	return rec, errc
 }
@@ -248,13 +266,13 @@ func TestTokenLimitOverridesUserLimit(t *testing.T) {
 
 func TestKeepAliveWhenQuiet(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := startHub(t, Config{KeepAlive: 30 * time.Second})
+		h := startHub(t, Config{})
 		c, err := h.Subscribe(context.Background(), Subscription{ID: "a", User: "u", Format: format.Named})
 		if err != nil {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		rec, _ := stream(t, c)
+		rec, _ := streamWith(t, c, writer.Config{KeepAlive: 30 * time.Second})
 		chunk := <-rec.flushes
 		if got := time.Since(start); got != 30*time.Second || !strings.HasPrefix(chunk, ": keepalive ") {
 			t.Errorf("first write %q after %v, want a keep-alive after 30s", chunk, got)
@@ -315,7 +333,8 @@ func TestStreamEndsOnWriteError(t *testing.T) {
 	rec := newRecorder()
 	rec.failAt = 1
 	errc := make(chan error, 1)
-	go func() { errc <- c.Stream(context.Background(), rec); c.Close() }()
+	w := newWriter(t, writer.Config{})
+	go func() { errc <- w.Stream(context.Background(), c, rec); c.Close() }()
 	h.Publish(stateEvent("light.a", "on"))
 	<-rec.flushes
 	h.Publish(stateEvent("light.a", "off"))
@@ -331,7 +350,7 @@ func TestStreamEndsOnWriteError(t *testing.T) {
 
 func TestConfigRefuses(t *testing.T) {
 	for _, cfg := range []Config{
-		{MaxClients: -1}, {QueueBytes: -5}, {KeepAlive: -time.Second}, {Epoch: "a-b"}, {Epoch: "a b"},
+		{MaxClients: -1}, {QueueBytes: -5}, {Epoch: "a-b"}, {Epoch: "a b"},
 	} {
 		if _, err := New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil {
 			t.Errorf("New(%+v) succeeded, want an error", cfg)

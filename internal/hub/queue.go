@@ -20,8 +20,7 @@ type queue struct {
 	spare  []queued // the slice the writer handed back, reused by the next push
 	bytes  int
 
-	ready chan struct{}          // holds a token while frames wait, for Stream
-	wake  atomic.Pointer[func()] // a pooled writer's wake-up, set by Attach; nil: ready is used
+	wake atomic.Pointer[func()] // the writer's wake-up, set by Client.Wake; nil: no writer yet
 }
 
 // queued is one frame waiting, with or without its id: line.
@@ -38,7 +37,7 @@ func (e queued) bytes(k format.Kind) []byte {
 }
 
 func newQueue(kind format.Kind, limit int) *queue {
-	return &queue{kind: kind, limit: limit, ready: make(chan struct{}, 1)}
+	return &queue{kind: kind, limit: limit}
 }
 
 // push appends fr unless that would take a non-empty queue over its byte bound, so that one
@@ -61,15 +60,11 @@ func (q *queue) push(fr *format.Frame, withID bool) bool {
 	return true
 }
 
-// signal tells the client's writer that there is something new for it. It never blocks.
+// signal tells the client's writer that there is something new for it. It never blocks. Before a
+// writer is there, there is nobody to tell: Client.Wake wakes its writer once at once.
 func (q *queue) signal() {
 	if wake := q.wake.Load(); wake != nil {
 		(*wake)()
-		return
-	}
-	select {
-	case q.ready <- struct{}{}:
-	default:
 	}
 }
 

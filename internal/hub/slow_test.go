@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"hasse/internal/hass"
+	"hasse/internal/writer"
 )
 
 // countingOutput counts the events written to it and signals each flush.
@@ -44,6 +45,7 @@ func TestOneStalledClientAmongAThousand(t *testing.T) {
 			t.Fatal(err)
 		}
 		outs := make([]*countingOutput, readers)
+		w := newWriter(t, writer.Config{})
 		var wg sync.WaitGroup
 		for i := range outs {
 			c, err := h.Subscribe(ctx, Subscription{ID: fmt.Sprint(i), User: "u"})
@@ -51,7 +53,7 @@ func TestOneStalledClientAmongAThousand(t *testing.T) {
 				t.Fatal(err)
 			}
 			outs[i] = &countingOutput{flushed: func() {}}
-			wg.Go(func() { _ = c.Stream(ctx, outs[i]); c.Close() })
+			wg.Go(func() { _ = w.Stream(ctx, c, outs[i]); c.Close() })
 		}
 		maxPending := 0
 		for i := range events {
@@ -101,13 +103,14 @@ func (o *blockingOutput) SetWriteDeadline(t time.Time) error { o.deadline = t; r
 
 func TestInactiveClientIsClosedAfterTheTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := startHub(t, Config{WriteTimeout: 5 * time.Minute, KeepAlive: time.Hour})
+		h := startHub(t, Config{})
+		w := newWriter(t, writer.Config{WriteTimeout: 5 * time.Minute, KeepAlive: time.Hour})
 		c, err := h.Subscribe(context.Background(), Subscription{ID: "a", User: "u"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		errc := make(chan error, 1)
-		go func() { errc <- c.Stream(context.Background(), &blockingOutput{}); c.Close() }()
+		go func() { errc <- w.Stream(context.Background(), c, &blockingOutput{}); c.Close() }()
 		time.Sleep(time.Minute)
 		start := time.Now()
 		h.Publish(stateEvent("light.a", "on"))
@@ -139,6 +142,7 @@ func BenchmarkFanoutLatency(b *testing.B) {
 				}
 			}
 			var pending sync.WaitGroup
+			w := newWriter(b, writer.Config{})
 			for i := range 999 {
 				c, err := h.Subscribe(ctx, Subscription{ID: fmt.Sprint(i), User: "u"})
 				if err != nil {
@@ -146,7 +150,7 @@ func BenchmarkFanoutLatency(b *testing.B) {
 				}
 				out := &countingOutput{}
 				out.flushed = func() { pending.Done() }
-				run.Go(func() { _ = c.Stream(ctx, out) })
+				run.Go(func() { _ = w.Stream(ctx, c, out) })
 			}
 			ev := func(i int) *hass.Event { return stateEvent("sensor.s", fmt.Sprint(i)) }
 			i := 0
@@ -221,14 +225,15 @@ func (o *stuckOutput) SetWriteDeadline(d time.Time) error {
 // freed at once, not after the write timeout.
 func TestDroppedClientsWriteIsAborted(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := startHub(t, Config{QueueBytes: 4 << 10, WriteTimeout: time.Hour})
+		h := startHub(t, Config{QueueBytes: 4 << 10})
+		w := newWriter(t, writer.Config{WriteTimeout: time.Hour})
 		c, err := h.Subscribe(context.Background(), Subscription{ID: "stuck", User: "u"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		out := newStuckOutput()
 		done := make(chan error)
-		go func() { done <- c.Stream(context.Background(), out); c.Close() }()
+		go func() { done <- w.Stream(context.Background(), c, out); c.Close() }()
 		h.Publish(stateEvent("sensor.a", "0"))
 		<-out.writing
 		start := time.Now()

@@ -1,16 +1,10 @@
 package hub
 
-import (
-	"slices"
-	"strings"
-
-	"hasse/internal/format"
-	"hasse/internal/hass"
-)
+import "hasse/internal/hass"
 
 // snapshot returns, for c, the current state of every entity its filter matches. It runs in the
 // step that registers c, so the live events queued after it are all newer; the states are
-// sorted and encoded by the client's writer (appendSnapshot), off the hub's goroutine. The
+// sorted and encoded by the client's writer (writer.AppendSnapshot), off the hub's goroutine. The
 // result is never nil: a snapshot of nothing still ends with snapshot_complete.
 func (h *Hub) snapshot(c *Client) []hass.State {
 	states := make([]hass.State, 0, 16)
@@ -23,14 +17,4 @@ func (h *Hub) snapshot(c *Client) []hass.State {
 		}
 	}
 	return states
-}
-
-// appendSnapshot appends states in entity id order, each as a state_changed of that entity
-// would carry it, then snapshot_complete.
-func appendSnapshot(dst []byte, k format.Kind, states []hass.State) []byte {
-	slices.SortFunc(states, func(a, b hass.State) int { return strings.Compare(a.EntityID, b.EntityID) })
-	for _, st := range states {
-		dst = format.AppendState(dst, k, st.EntityID, st.Domain, st.State, st.JSON)
-	}
-	return format.AppendSnapshotComplete(dst, k, len(states))
 }

@@ -11,6 +11,7 @@ import (
 
 	"hasse/internal/format"
 	"hasse/internal/hass"
+	"hasse/internal/writer"
 )
 
 // view is a client's picture of the home: entity → state, built from a snapshot and the
@@ -189,5 +190,5 @@ func snapshotText(c *Client) string {
 	if c.snapshot == nil {
 		return ""
 	}
-	return string(appendSnapshot(nil, c.Format, slices.Clone(c.snapshot)))
+	return string(writer.AppendSnapshot(nil, c.Format, slices.Clone(c.snapshot)))
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hasse/internal/hass"
+	"hasse/internal/writer"
 )
 
 // delivery is one message a client received, and when.
@@ -40,12 +41,12 @@ func deliveries(at time.Duration, chunk string) []delivery {
 
 func TestThrottleLeadingAndTrailing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := startHub(t, Config{Epoch: "e", KeepAlive: time.Hour})
+		h := startHub(t, Config{Epoch: "e"})
 		c, err := h.Subscribe(context.Background(), Subscription{ID: "t", User: "u", Throttle: time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec, _ := stream(t, c)
+		rec, _ := streamWith(t, c, writer.Config{KeepAlive: time.Hour})
 		start := time.Now()
 		var got []delivery
 		collect := func() {
@@ -100,12 +101,12 @@ func TestThrottleLeadingAndTrailing(t *testing.T) {
 // again instead of losing it.
 func TestThrottledClientResumesWithoutLoss(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := startHub(t, Config{Epoch: "e", KeepAlive: time.Hour})
+		h := startHub(t, Config{Epoch: "e"})
 		c, err := h.Subscribe(context.Background(), Subscription{ID: "t", User: "u", Throttle: time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
-		rec, _ := stream(t, c)
+		rec, _ := streamWith(t, c, writer.Config{KeepAlive: time.Hour})
 		h.Publish(stateEvent("light.a", "a1")) // e-1 at once
 		h.Publish(stateEvent("light.a", "a2")) // e-2 held
 		time.Sleep(500 * time.Millisecond)

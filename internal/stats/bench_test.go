@@ -11,6 +11,7 @@ import (
 
 	"hasse/internal/hass"
 	"hasse/internal/hub"
+	"hasse/internal/writer"
 )
 
 // BenchmarkDispatchDeliver measures one event dispatched by a running hub to 100 streaming
@@ -41,7 +42,7 @@ func BenchmarkDispatchDeliver(b *testing.B) {
 					b.Fatal(err)
 				}
 				subs = append(subs, cl)
-				wg.Go(func() { _ = cl.Stream(ctx, nowhere{}); cl.Close() })
+				wg.Go(func() { _ = writer.Stream(ctx, cl, nowhere{}); cl.Close() })
 			}
 			delivered := func(n int64) { // waits until every client has flushed n events
 				for _, cl := range subs {

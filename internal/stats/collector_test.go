@@ -14,6 +14,7 @@ import (
 
 	"hasse/internal/hass"
 	"hasse/internal/hub"
+	"hasse/internal/writer"
 )
 
 // rig is a running hub and collector inside a synctest bubble.
@@ -67,7 +68,7 @@ func (r *rig) open(id string) (*hub.Client, context.CancelFunc) {
 	r.c.Notice() // as the HTTP handler does once the stream is open
 	ctx, cancel := context.WithCancel(context.Background())
 	r.wg.Go(func() {
-		_ = cl.Stream(ctx, nowhere{})
+		_ = writer.Stream(ctx, cl, nowhere{})
 		cl.Close()
 		r.c.Notice()
 	})

@@ -31,7 +31,7 @@ func (o *counting) Flush() error                     { return nil }
 func (o *counting) SetWriteDeadline(time.Time) error { return nil }
 
 // stream subscribes sub and streams it to out until the rig stops or cancel is called.
-func (r *rig) stream(sub hub.Subscription, out hub.Output) (*hub.Client, context.CancelFunc) {
+func (r *rig) stream(sub hub.Subscription, out writer.Output) (*hub.Client, context.CancelFunc) {
 	r.t.Helper()
 	sub.User = cmp.Or(sub.User, "u")
 	cl, err := r.hub.Subscribe(context.Background(), sub)
@@ -41,7 +41,7 @@ func (r *rig) stream(sub hub.Subscription, out hub.Output) (*hub.Client, context
 	r.c.Notice()
 	ctx, cancel := context.WithCancel(context.Background())
 	r.wg.Go(func() {
-		_ = cl.Stream(ctx, out)
+		_ = writer.Stream(ctx, cl, out)
 		cl.Close()
 		r.c.Notice()
 	})

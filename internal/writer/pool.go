@@ -1,10 +1,3 @@
-// Package writer writes many clients' streams to their connections from a few goroutines, one
-// per core, instead of one goroutine per client. A connection it takes is a plain TCP socket
-// whose HTTP/1.1 response headers, announcing chunked transfer coding, are already written; each
-// write is one chunk, and a stream that ends ends its response. The pool writes without
-// blocking, keeps what a full socket would not take until the kernel says it drains, sends
-// keep-alives, and learns from epoll when a client hangs up. A quiet client costs a few hundred
-// bytes here, not a goroutine's stack and buffers.
 package writer
 
 import (
@@ -12,49 +5,16 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 )
 
-// Stream is one client's event stream as the pool drains it; hub.Client is one.
-type Stream interface {
-	// Attach arranges for wake to be called, without blocking, whenever Next has something new.
-	Attach(wake func())
-	// Next appends what the connection is owed now and the receive times of its events; final
-	// marks the stream's last words, after which the connection is closed.
-	Next(dst []byte, received []time.Time) (_ []byte, _ []time.Time, final bool)
-	// Delivered is told of the events written at now.
-	Delivered(now time.Time, received []time.Time)
-	// Wrote is told of the bytes each write put on the connection, as they go.
-	Wrote(n int)
-	// WriteFailed is told of a write that failed, with the number of events it carried.
-	WriteFailed(events int)
-	// AppendKeepAlive appends a keep-alive for a quiet stream.
-	AppendKeepAlive(dst []byte, now time.Time) []byte
-	// Done is closed when the stream has ended: what is still unwritten gets only
-	// Config.FinalWriteTimeout more.
-	Done() <-chan struct{}
-	// Close unregisters the stream once its connection is gone.
-	Close()
-}
-
-// Config tunes a Pool. Zero fields take the defaults shown.
-type Config struct {
-	Writers           int           // goroutines writing; default GOMAXPROCS
-	KeepAlive         time.Duration // keep-alive period of a quiet stream; default 30s
-	WriteTimeout      time.Duration // longest a client may leave written bytes unread; default 5m
-	FinalWriteTimeout time.Duration // the same for a stream's last words; default 2s
-	SweepEvery        time.Duration // how often keep-alives and timeouts are checked; default 1s
-	Log               *slog.Logger  // default: nowhere
-}
-
 // ErrClosed refuses a connection handed to a pool that has stopped.
 var ErrClosed = errors.New("writer: pool stopped")
 
-// Pool writes streams to their connections. Create it with [New] and run it with [Pool.Run];
+// Pool writes streams to their connections. Create it with [NewPool] and run it with [Pool.Run];
 // Add is safe for concurrent use.
 type Pool struct {
 	cfg    Config
@@ -89,16 +49,13 @@ func (p *Pool) Status() []ShardStatus {
 	return out
 }
 
-// New returns a Pool that is not yet running. It fails where the system has no readiness
-// polling (anywhere but Linux): streams are then written by their handlers.
-func New(cfg Config) (*Pool, error) {
-	cfg.Writers = cmpOr(cfg.Writers, runtime.GOMAXPROCS(0))
-	cfg.KeepAlive = cmpOr(cfg.KeepAlive, 30*time.Second)
-	cfg.WriteTimeout = cmpOr(cfg.WriteTimeout, 5*time.Minute)
-	cfg.FinalWriteTimeout = cmpOr(cfg.FinalWriteTimeout, 2*time.Second)
-	cfg.SweepEvery = cmpOr(cfg.SweepEvery, time.Second)
-	if cfg.Log == nil {
-		cfg.Log = slog.New(slog.DiscardHandler)
+// NewPool returns a Pool that is not yet running; [Writer.Start] makes and runs one. It fails
+// on a negative setting, and where the system has no readiness polling (anywhere but Linux):
+// streams are then written by their handlers.
+func NewPool(cfg Config) (*Pool, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	p, err := newPoller()
 	if err != nil {
@@ -111,10 +68,11 @@ func New(cfg Config) (*Pool, error) {
 	return pool, nil
 }
 
-// Add takes over nc, whose response has begun, to write s to it. From then on the pool owns
-// both: it closes nc and calls s.Close and then onEnd when the stream ends. Add fails, owning
-// nothing, when nc is not a socket or the pool has stopped.
-func (p *Pool) Add(s Stream, nc net.Conn, onEnd func()) error {
+// Add takes over nc, a plain TCP connection whose chunked HTTP/1.1 response has begun and whose
+// backlog is written, to write s to it: each write is one chunk, and a stream that ends ends its
+// response. From then on the pool owns both: it closes nc and calls s.Close and then onEnd when
+// the stream ends. Add fails, owning nothing, when nc is not a socket or the pool has stopped.
+func (p *Pool) Add(s Source, nc net.Conn, onEnd func()) error {
 	sc, ok := nc.(syscall.Conn)
 	if !ok {
 		return errors.ErrUnsupported
@@ -131,18 +89,18 @@ func (p *Pool) Add(s Stream, nc net.Conn, onEnd func()) error {
 		return err
 	}
 	sh := p.shards[p.next.Add(1)%uint32(len(p.shards))]
-	c := &conn{stream: s, nc: nc, raw: raw, fd: fd, shard: sh, onEnd: onEnd, lastWrite: time.Now()}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stopped {
 		return ErrClosed
 	}
+	c := &conn{stream: s, done: s.Done(), kind: s.Kind(), nc: nc, raw: raw, fd: fd, shard: sh, onEnd: onEnd, lastWrite: time.Now()}
 	p.live.Add(1)
 	sh.adopt(c) // before epoll can wake it: the shard knows every connection it serves
 	if p.poller.add(c) != nil {
 		c.hungUp.Store(true) // unpolled, it cannot be served: its shard closes it
 	}
-	s.Attach(c.wake)
+	s.Wake(c.wake)
 	return nil
 }
 
@@ -177,12 +135,4 @@ func (p *Pool) Run(ctx context.Context) error {
 	p.poller.stop()
 	wg.Wait()
 	return p.poller.close()
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }

@@ -44,7 +44,7 @@ func startRig(t testing.TB, hcfg hub.Config, pcfg Config) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := New(pcfg)
+	p, err := NewPool(pcfg)
 	if err != nil {
 		t.Fatal(err)
 	}

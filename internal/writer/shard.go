@@ -2,16 +2,19 @@ package writer
 
 import (
 	"net"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"hasse/internal/format"
 )
 
 // conn is one connection the pool writes to.
 type conn struct {
-	stream Stream
+	stream Source
+	done   <-chan struct{} // stream.Done()
+	kind   format.Kind     // stream.Kind()
 	nc     net.Conn
 	raw    syscall.RawConn
 	fd     uintptr // the socket's descriptor, valid until the shard closes nc
@@ -41,7 +44,7 @@ func (c *conn) wake() {
 // ended reports whether c's stream has ended, its last words written or not.
 func (c *conn) ended() bool {
 	select {
-	case <-c.stream.Done():
+	case <-c.done:
 		return true
 	default:
 		return c.final
@@ -164,38 +167,27 @@ func (sh *shard) serve(c *conn) {
 		sh.close(c) // the last words are out
 		return
 	}
-	buf, received, final := c.stream.Next(sh.buf[:chunkHead], sh.received[:0])
+	buf, received := sh.buf[:chunkHead], sh.received[:0]
+	select {
+	case <-c.done: // the stream has ended: its last words, once, and the connection closes
+		c.final = true
+		buf = appendLastWords(buf, c.stream, sh.pool.cfg.ShutdownRetry, time.Now())
+	default:
+		buf, received = c.stream.Next(buf, received)
+	}
 	sh.buf, sh.received = buf[:0], received[:0]
-	c.final = final
 	switch {
 	case len(buf) > chunkHead:
 		buf = chunk(buf)
-	case !final:
+	case !c.final:
 		return
 	default:
 		buf = buf[:0]
 	}
-	if final {
+	if c.final {
 		buf = append(buf, lastChunk...)
 	}
 	sh.write(c, buf, received)
-}
-
-// Each write is one chunk of HTTP/1.1's chunked transfer coding: buffers are built from
-// chunkHead on, leaving room for the chunk's size line, and the stream ends with lastChunk.
-const (
-	chunkHead = 10 // 8 hex digits and CRLF
-	lastChunk = "0\r\n\r\n"
-)
-
-// chunk frames buf[chunkHead:] as one chunk and returns the framed bytes.
-func chunk(buf []byte) []byte {
-	var size [8]byte
-	hex := strconv.AppendUint(size[:0], uint64(len(buf)-chunkHead), 16)
-	start := chunkHead - 2 - len(hex)
-	copy(buf[start:], hex)
-	buf[chunkHead-2], buf[chunkHead-1] = '\r', '\n'
-	return append(buf, "\r\n"...)[start:]
 }
 
 // write writes buf to c and keeps what the socket would not take.
@@ -262,7 +254,7 @@ func (sh *shard) sweep(now time.Time) {
 				sh.close(c)
 			}
 		case now.Sub(c.lastWrite) >= cfg.KeepAlive:
-			sh.write(c, chunk(c.stream.AppendKeepAlive(sh.buf[:chunkHead], now)), nil)
+			sh.write(c, chunk(format.AppendKeepAlive(sh.buf[:chunkHead], c.kind, now)), nil)
 		}
 	}
 }

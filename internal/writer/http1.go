@@ -1,0 +1,99 @@
+package writer
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Each write to a hijacked HTTP/1.1 connection is one chunk of the chunked transfer coding
+// (RFC 9112 §7.1): a size line, the bytes, CRLF. The pool builds its buffers from chunkHead on,
+// leaving room for the size line in front; the stream ends with lastChunk.
+const (
+	chunkHead = 10 // 8 hex digits and CRLF
+	lastChunk = "0\r\n\r\n"
+)
+
+var crlf = []byte("\r\n")
+
+// appendChunkSize appends the size line of a chunk of n bytes.
+func appendChunkSize(dst []byte, n int) []byte {
+	return append(strconv.AppendUint(dst, uint64(n), 16), crlf...)
+}
+
+// chunk frames buf[chunkHead:] as one chunk, in place, and returns the framed bytes.
+func chunk(buf []byte) []byte {
+	var line [chunkHead]byte
+	size := appendChunkSize(line[:0], len(buf)-chunkHead)
+	start := chunkHead - len(size)
+	copy(buf[start:], size)
+	return append(buf, crlf...)[start:]
+}
+
+// appendHead appends the head of a chunked HTTP/1.1 response that keeps its connection, with
+// the headers of h, as net/http would write it.
+func appendHead(dst []byte, h http.Header) []byte {
+	h.Set("Connection", "keep-alive")
+	h.Set("Transfer-Encoding", "chunked")
+	h.Set("Date", time.Now().UTC().Format(http.TimeFormat)) // as net/http sends, and RFC 9110 asks
+	dst = append(dst, "HTTP/1.1 200 OK\r\n"...)
+	for name, values := range h {
+		for _, v := range values {
+			dst = append(append(append(append(dst, name...), ": "...), v...), crlf...)
+		}
+	}
+	return append(dst, crlf...)
+}
+
+// chunkedOutput writes each write to a hijacked connection as one chunk.
+type chunkedOutput struct{ net.Conn }
+
+func (o chunkedOutput) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if _, err := (&net.Buffers{appendChunkSize(nil, len(p)), p, crlf}).WriteTo(o.Conn); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (chunkedOutput) Flush() error { return nil }
+
+// handOver writes the head of an HTTP/1.1 stream with the headers h to its hijacked connection
+// nc, then first and src's backlog, and gives the rest to pool: the handler's goroutine, with its
+// stack and buffers, ends. Where the pool cannot take the connection, the stream is written from
+// here. When stop ends while the head or the backlog is being written to a client that does not
+// read, the write is given up.
+func (w *Writer) handOver(stop context.Context, pool *Pool, nc net.Conn, h http.Header, src Source, first []byte, ended func()) {
+	out := chunkedOutput{nc}
+	abort := func() { _ = nc.SetWriteDeadline(time.Now()) }
+	src.Wake(wakeOrAbort(src, nil, abort)) // a dropped client's backlog stops at once
+	halt := context.AfterFunc(stop, abort)
+	err := nc.SetWriteDeadline(time.Now().Add(w.cfg.HeadTimeout))
+	if err == nil {
+		head := appendChunkSize(appendHead(nil, h), len(first))
+		var n int64
+		n, err = (&net.Buffers{head, first, crlf}).WriteTo(nc)
+		src.Wrote(int(n))
+	}
+	if err == nil {
+		err = w.writeBacklog(src, out)
+	}
+	if !halt() {
+		err = context.Canceled // the deadline may have been set after the last write: start no more
+	}
+	if err == nil {
+		if pool.Add(src, nc, ended) == nil {
+			return
+		}
+		if w.Stream(context.Background(), src, out) == nil { // it ends when a write fails or the hub ends src
+			_, _ = nc.Write([]byte(lastChunk))
+		}
+	}
+	_ = nc.Close()
+	src.Close()
+	ended()
+}
