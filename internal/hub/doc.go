@@ -6,6 +6,9 @@
 // wire format ([format.NewFrame]) and pushed, without ever blocking, into the bounded queue of every
 // matching client; a client whose queue would overflow is dropped with a slow_consumer error.
 //
-// A [Client]'s queue is drained by whoever streams it ([Client.Stream], today the client's own HTTP
-// handler goroutine). When Run ends, every client is closed and its Stream returns.
+// A [Client]'s queue is drained by its writer (package writer), which the hub wakes through
+// [Client.Wake] and which takes the backlog, then what is queued ([Client.Next]). The hub writes
+// no bytes to a connection: when it ends a client (Run ends, the client was too slow, an
+// administrator closed it, its token expired) it closes [Client.Done] and names the reason
+// ([Ending]); the writer says the last words.
 package hub
