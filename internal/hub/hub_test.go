@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -264,29 +263,6 @@ func TestTokenLimitOverridesUserLimit(t *testing.T) {
 	}
 }
 
-func TestKeepAliveWhenQuiet(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		h := startHub(t, Config{})
-		c, err := h.Subscribe(context.Background(), Subscription{ID: "a", User: "u", Format: format.Named})
-		if err != nil {
-			t.Fatal(err)
-		}
-		start := time.Now()
-		rec, _ := streamWith(t, c, writer.Config{KeepAlive: 30 * time.Second})
-		chunk := <-rec.flushes
-		if got := time.Since(start); got != 30*time.Second || !strings.HasPrefix(chunk, ": keepalive ") {
-			t.Errorf("first write %q after %v, want a keep-alive after 30s", chunk, got)
-		}
-		time.Sleep(20 * time.Second)
-		h.Publish(stateEvent("light.a", "on"))
-		<-rec.flushes // the event resets the timer
-		start = time.Now()
-		if chunk := <-rec.flushes; time.Since(start) != 30*time.Second || !strings.HasPrefix(chunk, ": keepalive ") {
-			t.Errorf("after an event, next write %q came %v later, want a keep-alive 30s later", chunk, time.Since(start))
-		}
-	})
-}
-
 func TestShutdownEndsStreamsAfterFlushing(t *testing.T) {
 	h, err := New(Config{Epoch: "e"}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -321,31 +297,6 @@ func TestShutdownEndsStreamsAfterFlushing(t *testing.T) {
 		t.Errorf("Subscribe after shutdown = %v, want ErrClosed", err)
 	}
 	h.Publish(stateEvent("light.a", "off")) // must not block
-}
-
-func TestStreamEndsOnWriteError(t *testing.T) {
-	meter := &meterRecorder{}
-	h := startHub(t, Config{Meter: meter})
-	c, err := h.Subscribe(context.Background(), Subscription{ID: "a", User: "u"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := newRecorder()
-	rec.failAt = 1
-	errc := make(chan error, 1)
-	w := newWriter(t, writer.Config{})
-	go func() { errc <- w.Stream(context.Background(), c, rec); c.Close() }()
-	h.Publish(stateEvent("light.a", "on"))
-	<-rec.flushes
-	h.Publish(stateEvent("light.a", "off"))
-	if err := <-errc; err == nil {
-		t.Error("Stream on a broken connection returned nil")
-	}
-	meter.mu.Lock()
-	defer meter.mu.Unlock()
-	if meter.undelivered != 1 {
-		t.Errorf("meter told of %d undelivered events, want 1: the event of the failed write", meter.undelivered)
-	}
 }
 
 func TestConfigRefuses(t *testing.T) {

@@ -14,14 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"hasse/internal/format"
-	"hasse/internal/hass"
 	"hasse/internal/hub"
 )
-
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // rig is a running hub and pool and a loopback listener whose accepted connections the pool
 // takes over.
@@ -102,17 +97,6 @@ func (r *rig) connect() *bufio.Reader {
 
 // head begins a response as the HTTP server does before it hands a stream to the pool.
 const head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
-
-func stateEvent(entity, state string) *hass.Event {
-	domain, _, _ := strings.Cut(entity, ".")
-	return &hass.Event{
-		Type: hass.TypeStateChanged, EntityID: entity, Domain: domain, Entities: []string{entity},
-		State: state, StateChanged: true, TimeFired: "2025-03-14T09:31:40.120567+00:00",
-		Data:     []byte(`{"entity_id":"` + entity + `","new_state":{"entity_id":"` + entity + `","state":"` + state + `"}}`),
-		NewState: []byte(`{"entity_id":"` + entity + `","state":"` + state + `"}`),
-		Received: time.Now(),
-	}
-}
 
 // frame reads one SSE frame (up to its blank line) and returns its lines.
 func frame(t *testing.T, rd *bufio.Reader) []string {
