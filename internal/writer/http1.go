@@ -74,9 +74,12 @@ func (w *Writer) handOver(stop context.Context, pool *Pool, nc net.Conn, h http.
 	halt := context.AfterFunc(stop, abort)
 	err := nc.SetWriteDeadline(time.Now().Add(w.cfg.HeadTimeout))
 	if err == nil {
-		head := appendChunkSize(appendHead(nil, h), len(first))
+		bufs := net.Buffers{appendHead(nil, h)}
+		if len(first) > 0 { // an empty chunk would end the response
+			bufs = append(bufs, appendChunkSize(nil, len(first)), first, crlf)
+		}
 		var n int64
-		n, err = (&net.Buffers{head, first, crlf}).WriteTo(nc)
+		n, err = bufs.WriteTo(nc)
 		src.Wrote(int(n))
 	}
 	if err == nil {
