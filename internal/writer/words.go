@@ -2,13 +2,13 @@ package writer
 
 import (
 	"cmp"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
 
 	"hasse/internal/format"
 	"hasse/internal/hass"
+	"hasse/internal/random"
 )
 
 // appendLastWords appends what src is owed after the hub ended it: when the hub is stopping or an
@@ -24,7 +24,7 @@ func appendLastWords(dst []byte, src Source, retry time.Duration, now time.Time)
 		return format.AppendError(dst, k, why, "the token is no longer valid", now)
 	default:
 		dst, _ = src.Next(dst, nil)
-		dst = format.AppendRetry(dst, jitter(retry))
+		dst = format.AppendRetry(dst, random.Jitter(retry))
 		return format.AppendDisconnect(dst, k, cmp.Or(why, reasonShutdown), now)
 	}
 }
@@ -52,9 +52,4 @@ func takeReplay(dst []byte, k format.Kind, replay []*format.Frame, limit int) ([
 		n++
 	}
 	return dst, replay[n:], n
-}
-
-// jitter returns d give or take up to 20 %.
-func jitter(d time.Duration) time.Duration {
-	return d + time.Duration((rand.Float64()*0.4-0.2)*float64(d))
 }
