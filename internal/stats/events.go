@@ -3,17 +3,24 @@ package stats
 import (
 	"sync/atomic"
 
-	"hasse/internal/halink"
 	"hasse/internal/hass"
 )
 
-// Sink returns a [halink.Sink] that counts the events of each type and hands everything on to
-// next. Counting takes a lock-free map lookup and an atomic add per event.
-func (c *Collector) Sink(next halink.Sink) halink.Sink { return countingSink{c, next} }
+// Sink is what takes the events read from Home Assistant, in order: the Home Assistant link's
+// sink (halink.Sink has the same methods), defined here so that the statistics need no network code.
+type Sink interface {
+	Publish(ev *hass.Event)
+	Connected(states []hass.State)
+	Disconnected()
+}
+
+// Sink returns a Sink that counts the events of each type and hands everything on to next.
+// Counting takes a lock-free map lookup and an atomic add per event.
+func (c *Collector) Sink(next Sink) Sink { return countingSink{c, next} }
 
 type countingSink struct {
 	c *Collector
-	halink.Sink
+	Sink
 }
 
 func (s countingSink) Publish(ev *hass.Event) {
