@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -239,22 +238,5 @@ func (p *publisher) resync(ctx context.Context, truth []hass.State) ([]*hass.Eve
 			known[id] = st
 		}
 	}
-	now := time.Now()
-	var events []*hass.Event
-	seen := make(map[string]bool, len(truth))
-	for _, st := range truth {
-		seen[st.EntityID] = true
-		if k, ok := known[st.EntityID]; !ok {
-			events = append(events, hass.Resync(hass.State{}, st, now))
-		} else if !hass.SameState(k, st) {
-			events = append(events, hass.Resync(k, st, now))
-		}
-	}
-	for id, k := range known {
-		if !seen[id] {
-			events = append(events, hass.Resync(k, hass.State{}, now))
-		}
-	}
-	slices.SortFunc(events, func(a, b *hass.Event) int { return cmp.Compare(a.EntityID, b.EntityID) })
-	return events, nil
+	return hass.Diff(known, truth, time.Now()), nil
 }

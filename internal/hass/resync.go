@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -81,4 +83,27 @@ func resyncContext() json.RawMessage {
 		b[i] = crockford[b[i]&31]
 	}
 	return json.RawMessage(`{"id":"` + string(b[:]) + `","parent_id":null,"user_id":null}`)
+}
+
+// Diff returns the events that take a subscriber who knows the states known to the states truth
+// (SPEC.md §2): a Resync event for every entity that changed, appeared or disappeared, in entity
+// id order, each fired at at.
+func Diff(known map[string]State, truth []State, at time.Time) []*Event {
+	var events []*Event
+	seen := make(map[string]bool, len(truth))
+	for _, st := range truth {
+		seen[st.EntityID] = true
+		if k, ok := known[st.EntityID]; !ok {
+			events = append(events, Resync(State{}, st, at))
+		} else if !SameState(k, st) {
+			events = append(events, Resync(k, st, at))
+		}
+	}
+	for id, k := range known {
+		if !seen[id] {
+			events = append(events, Resync(k, State{}, at))
+		}
+	}
+	slices.SortFunc(events, func(a, b *Event) int { return strings.Compare(a.EntityID, b.EntityID) })
+	return events
 }

@@ -2,6 +2,7 @@ package hass
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 )
@@ -61,6 +62,38 @@ func TestResync(t *testing.T) {
 		if ev.Origin != OriginResync || ev.Type != TypeStateChanged || ev.EntityID != "light.a" || ev.Domain != "light" ||
 			ev.State != tc.wantState || ev.StateChanged != tc.wantChanged || ev.TimeFired != "2025-03-14T09:31:40.120567+00:00" {
 			t.Errorf("%s: %+v", tc.name, ev)
+		}
+	}
+}
+
+func TestDiff(t *testing.T) {
+	at := time.Date(2025, 3, 14, 9, 31, 40, 0, time.UTC)
+	on := mustState(t, `{"entity_id":"light.a","state":"on","attributes":{}}`)
+	off := mustState(t, `{"entity_id":"light.a","state":"off","attributes":{}}`)
+	same := mustState(t, `{"entity_id":"switch.s","state":"on","attributes":{}}`)
+	gone := mustState(t, `{"entity_id":"sensor.gone","state":"1","attributes":{}}`)
+	added := mustState(t, `{"entity_id":"binary_sensor.new","state":"off","attributes":{}}`)
+	for _, tc := range []struct {
+		name  string
+		known map[string]State
+		truth []State
+		want  []string // entity id and new state of each event, in order
+	}{
+		{"nothing known", nil, []State{on, added}, []string{"binary_sensor.new=off", "light.a=on"}},
+		{"no change", map[string]State{"light.a": on, "switch.s": same}, []State{same, on}, nil},
+		{"changed, gone, added", map[string]State{"light.a": on, "switch.s": same, "sensor.gone": gone}, []State{off, same, added},
+			[]string{"binary_sensor.new=off", "light.a=off", "sensor.gone="}},
+		{"everything gone", map[string]State{"light.a": on}, nil, []string{"light.a="}},
+	} {
+		var got []string
+		for _, ev := range Diff(tc.known, tc.truth, at) {
+			if ev.Origin != OriginResync {
+				t.Errorf("%s: origin %q", tc.name, ev.Origin)
+			}
+			got = append(got, ev.EntityID+"="+ev.State)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: Diff = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

@@ -1,10 +1,8 @@
 package hub
 
 import (
-	"cmp"
 	"context"
 	"log/slog"
-	"slices"
 	"time"
 
 	"hasse/internal/format"
@@ -87,24 +85,7 @@ func (h *Hub) linkUp(states []hass.State) {
 // resync dispatches, in entity id order, an event for every entity whose state differs between
 // what the hub knows and states.
 func (h *Hub) resync(states []hass.State, now time.Time) {
-	truth := make(map[string]hass.State, len(states))
-	for _, st := range states {
-		truth[st.EntityID] = st
-	}
-	var events []*hass.Event
-	for id, known := range h.states {
-		if st, ok := truth[id]; !ok {
-			events = append(events, hass.Resync(known, hass.State{}, now))
-		} else if !hass.SameState(known, st) {
-			events = append(events, hass.Resync(known, st, now))
-		}
-	}
-	for id, st := range truth {
-		if _, ok := h.states[id]; !ok {
-			events = append(events, hass.Resync(hass.State{}, st, now))
-		}
-	}
-	slices.SortFunc(events, func(a, b *hass.Event) int { return cmp.Compare(a.EntityID, b.EntityID) })
+	events := hass.Diff(h.states, states, now)
 	for _, ev := range events {
 		h.dispatch(ev)
 	}
