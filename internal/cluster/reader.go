@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -155,14 +154,22 @@ func (n *Node) read(ctx context.Context, h Hub) {
 // first read ones: more entries are gone than have been read (the stream is only ever trimmed
 // from its oldest end, and a new epoch makes a new stream).
 func (n *Node) trimmedUnread(ctx context.Context, rdb *redis.Client, read int64) (bool, error) {
-	info, err := rdb.XInfoStream(ctx, n.keys.stream).Result()
+	var exists *redis.IntCmd
+	var info *redis.XInfoStreamCmd
+	_, err := rdb.TxPipelined(ctx, func(p redis.Pipeliner) error { // one step: the answers agree
+		exists = p.Exists(ctx, n.keys.stream)
+		info = p.XInfoStream(ctx, n.keys.stream)
+		return nil
+	})
 	switch {
-	case err != nil && strings.Contains(err.Error(), "no such key"):
-		return false, nil // no entry yet
+	case exists.Err() != nil:
+		return false, exists.Err()
+	case exists.Val() == 0:
+		return false, nil // no entry yet: XINFO's error says so
 	case err != nil:
 		return false, err
 	}
-	return info.EntriesAdded-info.Length > read, nil
+	return info.Val().EntriesAdded-info.Val().Length > read, nil
 }
 
 // readFailed records a failed read and waits Config.Retry.
