@@ -73,7 +73,8 @@ type Gateway struct {
 // New wires a gateway from cfg and opens its listener; nothing runs until [Gateway.Run].
 func New(cfg Config, log *slog.Logger) (g *Gateway, err error) {
 	meter := new(stats.Meter)
-	cfg.Hub.Meter = meter
+	var col *stats.Collector // made once the hub is; told of every stream that ends
+	cfg.Hub.Meter, cfg.Hub.OnClose = meter, func(c *hub.Client) { col.Closed(c) }
 	var node *cluster.Node
 	if cfg.Cluster != nil {
 		redis.SetLogger(cluster.RedisLog{Log: log.With("part", "redis")}) // go-redis has one logger per process
@@ -120,7 +121,7 @@ func New(cfg Config, log *slog.Logger) (g *Gateway, err error) {
 			}
 		}()
 	}
-	col, err := stats.New(scfg, h, meter, log.With("part", "stats"))
+	col, err = stats.New(scfg, h, meter, log.With("part", "stats"))
 	if err != nil {
 		return nil, cfg.settingError("Stats", err)
 	}

@@ -85,12 +85,13 @@ func startStatsEnv(t *testing.T, cfg Config, scfg stats.Config, hcfg hub.Config,
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	m := new(stats.Meter)
-	hcfg.Meter = m
+	var c *stats.Collector
+	hcfg.Meter, hcfg.OnClose = m, func(cl *hub.Client) { c.Closed(cl) }
 	h, err := hub.New(hcfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := stats.New(scfg, h, m, log)
+	c, err = stats.New(scfg, h, m, log)
 	if err != nil {
 		t.Fatal(err)
 	}

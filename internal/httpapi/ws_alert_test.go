@@ -33,12 +33,13 @@ func TestAlertTransitionsReachWebSocketSubscriber(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		log := slog.New(slog.DiscardHandler)
 		m := new(stats.Meter)
-		h, err := hub.New(hub.Config{Meter: m, MaxClients: 10, MaxClientsPerUser: 10}, log)
+		var c *stats.Collector
+		h, err := hub.New(hub.Config{Meter: m, MaxClients: 10, MaxClientsPerUser: 10, OnClose: func(cl *hub.Client) { c.Closed(cl) }}, log)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rule := stats.Rule{Name: "surge", Metric: "connections_pct", Threshold: 50, For: stats.Duration(30 * time.Second)}
-		c, err := stats.New(stats.Config{Interval: 10 * time.Second, MaxClients: 10, Rules: []stats.Rule{rule}}, h, m, log)
+		c, err = stats.New(stats.Config{Interval: 10 * time.Second, MaxClients: 10, Rules: []stats.Rule{rule}}, h, m, log)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,7 +17,10 @@ type Config struct {
 	ReplaySize        int     // events kept for Last-Event-ID resume; default 10000, negative: none
 	ReplayBytes       int     // memory those events may take, in bytes (format.Frame.Size); default 16 MiB, negative: no bound
 	Meter             Meter   // told of every delivery; nil: nobody
-	History           History // cluster mode: resumes older than the ring; nil: none (cluster_resume.go)
+	History           History // cluster mode: resumes older than the ring; nil: none (resume.go)
+	// OnClose is told of every client the hub unregisters, on the hub's goroutine, so it must not
+	// block; the client's Err says why it ended (nil: it went away). nil: nobody.
+	OnClose func(*Client)
 }
 
 func (c *Config) setDefaults() error {

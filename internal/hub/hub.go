@@ -56,9 +56,8 @@ type joinReply struct {
 // Hub fans events out to clients. Create it with [New], run it with [Hub.Run]; Publish,
 // Subscribe and the Client methods are safe for concurrent use.
 type Hub struct {
-	cfg     Config
-	log     *slog.Logger
-	onClose func(*Client) // set before Run
+	cfg Config
+	log *slog.Logger
 
 	events  chan ingest
 	joins   chan join
@@ -107,19 +106,12 @@ func New(cfg Config, log *slog.Logger) (*Hub, error) {
 	}, nil
 }
 
-// OnClose has f told of every client the hub unregisters, on the hub's goroutine, so f must not
-// block; the client's Err says why it ended (nil: it went away). Call it before Run.
-func (h *Hub) OnClose(f func(*Client)) { h.onClose = f }
-
 // Stopped returns a channel closed when Run has returned: by then every client open as it
-// stopped has been ended (ErrShutdown) and told to OnClose's f.
+// stopped has been ended (ErrShutdown) and told to Config.OnClose.
 func (h *Hub) Stopped() <-chan struct{} { return h.stopped }
 
 // Config returns the hub's configuration, defaults filled in.
 func (h *Hub) Config() Config { return h.cfg }
-
-// Epoch returns the first part of every event id this hub gives out (SPEC.md §4.5).
-func (h *Hub) Epoch() string { return h.cfg.Epoch }
 
 // Clients returns the number of open clients.
 func (h *Hub) Clients() int { return int(h.count.Load()) }
@@ -350,8 +342,8 @@ func (h *Hub) remove(c *Client) {
 	}
 	h.index.remove(c)
 	h.count.Add(-1)
-	if h.onClose != nil {
-		h.onClose(c)
+	if h.cfg.OnClose != nil {
+		h.cfg.OnClose(c)
 	}
 }
 

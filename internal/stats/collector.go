@@ -102,7 +102,8 @@ type view struct {
 	busy    []float64               // % of the interval each writer shard spent writing
 }
 
-// New returns a Collector for h that is not yet running. m must be the Meter of h's Config.
+// New returns a Collector for h that is not yet running. m must be the Meter of h's Config, and
+// the Config's OnClose must call the Collector's Closed.
 func New(cfg Config, h *hub.Hub, m *Meter, log *slog.Logger) (*Collector, error) {
 	cfg.Interval = cmp.Or(cfg.Interval, 10*time.Second)
 	cfg.ClosedKept = cmp.Or(cfg.ClosedKept, 100)
@@ -133,7 +134,6 @@ func New(cfg Config, h *hub.Hub, m *Meter, log *slog.Logger) (*Collector, error)
 		alerts:      make(map[string]*Alert),
 		subscribers: make(map[chan Transition]struct{}),
 	}
-	h.OnClose(c.Closed)
 	c.sampler = sampler{prevAt: c.start, prevCPU: cpuTime(), prevDist: m.snapshot(), prevDrops: h.Dropped(),
 		prevBytes: m.bytesSent(), prevLost: m.lost()}
 	c.sampler.prevSent = int64(c.sampler.prevDist.Total())

@@ -35,12 +35,13 @@ func newRigLog(t *testing.T, cfg Config, hcfg hub.Config, log *slog.Logger) *rig
 	t.Helper()
 	hcfg.MaxClients, hcfg.MaxClientsPerUser = cmp.Or(hcfg.MaxClients, 1000), cmp.Or(hcfg.MaxClientsPerUser, 1000)
 	m := new(Meter)
-	hcfg.Meter = m
+	var c *Collector
+	hcfg.Meter, hcfg.OnClose = m, func(cl *hub.Client) { c.Closed(cl) }
 	h, err := hub.New(hcfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := New(cfg, h, m, log)
+	c, err = New(cfg, h, m, log)
 	if err != nil {
 		t.Fatal(err)
 	}

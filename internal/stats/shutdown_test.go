@@ -24,11 +24,12 @@ func TestStreamsOpenAtShutdownAreSaved(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := new(stats.Meter)
-	h, err := hub.New(hub.Config{Meter: m}, log)
+	var c *stats.Collector
+	h, err := hub.New(hub.Config{Meter: m, OnClose: func(cl *hub.Client) { c.Closed(cl) }}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := stats.New(stats.Config{History: db}, h, m, log)
+	c, err = stats.New(stats.Config{History: db}, h, m, log)
 	if err != nil {
 		t.Fatal(err)
 	}
