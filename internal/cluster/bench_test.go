@@ -11,7 +11,6 @@ import (
 
 	"hasse/internal/halink"
 	"hasse/internal/hass"
-	"hasse/internal/hub"
 	"hasse/internal/testredis"
 )
 
@@ -145,23 +144,24 @@ func (m *measuringHub) quantile(q float64) float64 {
 	return s[int(q*float64(len(s)-1))]
 }
 
-func (m *measuringHub) Follow(string, hub.StreamID, []hass.State) {}
+func (m *measuringHub) Reset(string, string, []hass.State) {}
+func (m *measuringHub) Gap(string, string)                 {}
 
-func (m *measuringHub) Append(e hub.Entry) {
-	if e.Event == nil {
+// Publish measures the stream's events, which come with ids; the leader's local delivery, used
+// only while Redis cannot be written, has none and is not measured.
+func (m *measuringHub) Publish(ev *hass.Event) {
+	if ev.ID == "" {
 		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if !e.Event.Received.IsZero() {
-		m.latencies = append(m.latencies, float64(time.Since(e.Event.Received))/float64(time.Millisecond))
+	if !ev.Received.IsZero() {
+		m.latencies = append(m.latencies, float64(time.Since(ev.Received))/float64(time.Millisecond))
 	}
 	if m.got++; m.got == m.want {
 		m.arrived <- struct{}{}
 	}
 }
 
-// The leader's local delivery, used only while Redis cannot be written, is not measured.
-func (m *measuringHub) Publish(*hass.Event)    {}
 func (m *measuringHub) Connected([]hass.State) {}
 func (m *measuringHub) Disconnected()          {}

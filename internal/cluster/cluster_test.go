@@ -142,14 +142,15 @@ func TestResumeAheadWaitsForTheStream(t *testing.T) {
 	hubDone := make(chan struct{})
 	go func() { defer close(hubDone); _ = h.Run(ctx) }()
 	defer func() { cancel(); <-hubDone }()
-	entries, err := a.node.Range(ctx, a.node.Status().Epoch, streamID(t, all[0]), streamID(t, all[len(all)-1]))
+	epoch := a.node.Status().Epoch
+	entries, err := a.node.rangeAfter(ctx, epoch, streamID(t, all[0]), streamID(t, all[len(all)-1]))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.Follow(a.node.Status().Epoch, streamID(t, all[0]), nil)
+	h.Reset(all[0], "", nil)
 	split := len(entries) - 10
 	for _, e := range entries[:split] {
-		h.Append(e)
+		feed(h, epoch, e)
 	}
 	k := len(all) - 4 // resume after this event: 3 more follow it
 	joined := make(chan *hub.Client, 1)
@@ -166,7 +167,7 @@ func TestResumeAheadWaitsForTheStream(t *testing.T) {
 	case <-time.After(100 * time.Millisecond): // it waits, as it should; this is not a timing assertion
 	}
 	for _, e := range entries[split:] {
-		h.Append(e)
+		feed(h, epoch, e)
 	}
 	c := <-joined
 	if !c.Resumed || c.Gap != "" {
@@ -185,10 +186,9 @@ func TestResumeAheadWaitsForTheStream(t *testing.T) {
 	}
 }
 
-func streamID(t *testing.T, eventID string) hub.StreamID {
+func streamID(t *testing.T, eventID string) StreamID {
 	t.Helper()
-	_, rest, _ := strings.Cut(eventID, "-")
-	id, ok := hub.ParseStreamID(rest)
+	_, id, ok := parseEventID(eventID)
 	if !ok {
 		t.Fatalf("%q is not an event id of the stream", eventID)
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"hasse/internal/hass"
-	"hasse/internal/hub"
 )
 
 // An entry of the stream has three fields: k, its kind (one of the kind… values below), p, the
@@ -23,7 +22,12 @@ const (
 	kindFailover = "f"
 )
 
-var markKinds = map[hub.Mark]string{hub.MarkLinkDown: kindLinkDown, hub.MarkLinkUp: kindLinkUp, hub.MarkFailover: kindFailover}
+// entry is one entry of the stream: an event, or a mark that is news about the ingest.
+type entry struct {
+	id   StreamID
+	kind string      // one of the kind… values
+	ev   *hass.Event // kindEvent: the event, its ID "<epoch>-<id>" already
+}
 
 // Events and states are kept in a compact binary form of their own: one version byte, then
 // each field in a fixed order, strings and JSON as a uvarint length and the bytes, lists as a
@@ -234,30 +238,24 @@ func (r *reader) list() []string {
 	return out
 }
 
-// decodeEntry reads an entry of the stream: the hub's Entry (its event's id set) and the epoch
-// it was written in.
-func decodeEntry(m entryFields) (hub.Entry, string, error) {
-	id, ok := hub.ParseStreamID(m.id)
+// decodeEntry reads an entry of the stream (its event's id set) and the epoch it was written in.
+func decodeEntry(m entryFields) (entry, string, error) {
+	id, ok := ParseStreamID(m.id)
 	if !ok {
-		return hub.Entry{}, "", fmt.Errorf("stream entry %q: not a stream id", m.id)
+		return entry{}, "", fmt.Errorf("stream entry %q: not a stream id", m.id)
 	}
-	e := hub.Entry{ID: id}
+	e := entry{id: id, kind: m.kind}
 	switch m.kind {
 	case kindEvent:
 		ev, err := decodeEvent(m.value)
 		if err != nil {
-			return hub.Entry{}, "", fmt.Errorf("stream entry %s: %w", m.id, err)
+			return entry{}, "", fmt.Errorf("stream entry %s: %w", m.id, err)
 		}
-		ev.ID = m.epoch + "-" + m.id
-		e.Event = ev
-	case kindLinkDown:
-		e.Mark = hub.MarkLinkDown
-	case kindLinkUp:
-		e.Mark = hub.MarkLinkUp
-	case kindFailover:
-		e.Mark = hub.MarkFailover
+		ev.ID = eventID(m.epoch, id)
+		e.ev = ev
+	case kindLinkDown, kindLinkUp, kindFailover:
 	default:
-		return hub.Entry{}, "", fmt.Errorf("stream entry %s: unknown kind %q", m.id, m.kind)
+		return entry{}, "", fmt.Errorf("stream entry %s: unknown kind %q", m.id, m.kind)
 	}
 	return e, m.epoch, nil
 }

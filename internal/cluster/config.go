@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -45,11 +46,11 @@ func (c *Config) setDefaults() error {
 		host, _ := os.Hostname()
 		c.Instance = cleanID(host) + "-" + randomHex(3)
 	}
-	c.Prefix = cmpOr(c.Prefix, "hasse")
-	c.Lease = cmpOr(c.Lease, 10*time.Second)
-	c.MaxLen = max(cmpOr(c.MaxLen, 10000), 1000)
-	c.Block = cmpOr(c.Block, 2*time.Second)
-	c.Retry = cmpOr(c.Retry, 500*time.Millisecond)
+	c.Prefix = cmp.Or(c.Prefix, "hasse")
+	c.Lease = cmp.Or(c.Lease, 10*time.Second)
+	c.MaxLen = max(cmp.Or(c.MaxLen, 10000), 1000)
+	c.Block = cmp.Or(c.Block, 2*time.Second)
+	c.Retry = cmp.Or(c.Retry, 500*time.Millisecond)
 	switch {
 	case !hub.ValidID(c.Instance):
 		return fmt.Errorf("cluster: instance %q: 1 to 64 of A-Z a-z 0-9 . _ -", c.Instance)
@@ -125,12 +126,4 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }

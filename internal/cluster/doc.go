@@ -6,8 +6,10 @@
 // fenced script that refuses to write for an instance whose lease is gone. Every instance,
 // leader included, reads the stream in one XREAD BLOCK loop on a connection of its own and
 // hands each entry to its hub, so that event ids ("<epoch>-<stream id>") are the same on every
-// instance and a client may resume on any of them. Resumes older than a hub's ring are served
-// from the stream with XRANGE ([Node.Range]).
+// instance and a client may resume on any of them. The hub knows those ids only as strings: the
+// stream's ids, their order and XRANGE stay here. [Node.Locate] places an id a hub does not hold:
+// one from ahead of the hub is resumed after the newest entry at or before it, which the hub
+// waits for; one older than the hub's ring is served from the stream with XRANGE.
 //
 // [Node.Run] runs three goroutines and waits for them: the reader, the lease loop (which runs the
 // ingest while this instance leads), and the reports loop, which publishes this instance's

@@ -11,7 +11,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"hasse/internal/hass"
-	"hasse/internal/hub"
 )
 
 // publishScript appends a batch to the stream (MAXLEN ~), each entry with the new state of its
@@ -40,8 +39,9 @@ var (
 )
 
 // publisher is the leader's halink.Sink: Home Assistant's events, in order, go to the stream; while
-// Redis cannot be written they go to the local hub instead, numbered by it (SPEC.md §7: the
-// leader keeps local delivery). One session of the lease has one publisher.
+// Redis cannot be written they go to the local hub instead, through the door the reader uses,
+// without ids: the hub numbers them (SPEC.md §7: the leader keeps local delivery). One session
+// of the lease has one publisher.
 type publisher struct {
 	n     *Node
 	hub   Hub
@@ -156,21 +156,21 @@ func (p *publisher) deliverLocally(batch []item) {
 func (p *publisher) write(ctx context.Context, batch []item) error {
 	var pending []entryArgs
 	if !p.marked {
-		pending = append(pending, markArgs(hub.MarkFailover))
+		pending = append(pending, markArgs(kindFailover))
 	}
 	for _, it := range batch {
 		switch it.kind {
 		case itemEvent:
 			pending = append(pending, eventArgs(it.ev))
 		case itemDown:
-			pending = append(pending, markArgs(hub.MarkLinkDown))
+			pending = append(pending, markArgs(kindLinkDown))
 		case itemUp:
 			if err := p.flush(ctx, pending); err != nil { // the states hash must hold every event before
 				return err
 			}
 			pending = pending[:0]
 			if p.linked {
-				pending = append(pending, markArgs(hub.MarkLinkUp))
+				pending = append(pending, markArgs(kindLinkUp))
 			}
 			p.linked = true
 			events, err := p.resync(ctx, it.states)
@@ -193,7 +193,7 @@ type entryArgs struct {
 	state      []byte
 }
 
-func markArgs(m hub.Mark) entryArgs { return entryArgs{kind: markKinds[m]} }
+func markArgs(kind string) entryArgs { return entryArgs{kind: kind} }
 
 func eventArgs(ev *hass.Event) entryArgs {
 	a := entryArgs{kind: kindEvent, value: encodeEvent(ev)}

@@ -14,13 +14,29 @@ import (
 	"hasse/internal/hub"
 )
 
-// Hub is the local hub as the Node feeds it; hub.Hub satisfies it.
+// Hub is the local hub as the Node feeds it; hub.Hub satisfies it. The reader hands it the
+// stream's events with their ids (Publish), the leader's link going down (Disconnected), the
+// marks where clients may have missed events (Gap), and a new start when the stream's history
+// was lost (Reset); the leader hands it its own events, without ids, while Redis cannot be
+// written.
 type Hub interface {
-	// Follow and Append feed the hub from the stream.
-	Follow(epoch string, at hub.StreamID, states []hass.State)
-	Append(e hub.Entry)
-	// The Sink takes the leader's own events while Redis cannot be written.
 	halink.Sink
+	Gap(id, reason string)
+	Reset(at, reason string, states []hass.State)
+}
+
+// feed hands h the entry e of epoch's stream.
+func feed(h Hub, epoch string, e entry) {
+	switch e.kind {
+	case kindEvent:
+		h.Publish(e.ev)
+	case kindLinkDown:
+		h.Disconnected()
+	case kindLinkUp:
+		h.Gap(eventID(epoch, e.id), hub.GapHAReconnected)
+	case kindFailover:
+		h.Gap(eventID(epoch, e.id), hub.GapLeaderFailover)
+	}
 }
 
 // startScript says where a reader that starts, or whose epoch changed, takes the stream up:
@@ -43,7 +59,7 @@ return {epoch, last, redis.call('HGETALL', KEYS[3]), added}`)
 
 // start returns where the reader takes the stream up: its epoch, the id to read after, the
 // states as of that id, and how many entries the epoch had up to it.
-func (n *Node) start(ctx context.Context, rdb *redis.Client) (string, hub.StreamID, []hass.State, int64, error) {
+func (n *Node) start(ctx context.Context, rdb *redis.Client) (string, StreamID, []hass.State, int64, error) {
 	res, err := startScript.Run(ctx, rdb, []string{n.keys.epoch, n.keys.stream, n.keys.states}).Slice()
 	if errors.Is(err, redis.Nil) {
 		if _, err = n.ensureEpoch(ctx); err == nil {
@@ -51,13 +67,13 @@ func (n *Node) start(ctx context.Context, rdb *redis.Client) (string, hub.Stream
 		}
 	}
 	if err != nil {
-		return "", hub.StreamID{}, nil, 0, err
+		return "", StreamID{}, nil, 0, err
 	}
 	epoch, _ := res[0].(string)
 	lastText, _ := res[1].(string)
-	at, ok := hub.ParseStreamID(lastText)
+	at, ok := ParseStreamID(lastText)
 	if epoch == "" || !ok || len(res) < 4 {
-		return "", hub.StreamID{}, nil, 0, fmt.Errorf("start: unexpected answer %v", res)
+		return "", StreamID{}, nil, 0, fmt.Errorf("start: unexpected answer %v", res)
 	}
 	added, _ := res[3].(int64)
 	var states []hass.State
@@ -87,7 +103,7 @@ func (n *Node) read(ctx context.Context, h Hub) {
 
 	var (
 		epoch     string
-		last      hub.StreamID
+		last      StreamID
 		read      int64 // entries of the epoch up to last: those read, and those before the start
 		following bool
 	)
@@ -98,7 +114,15 @@ func (n *Node) read(ctx context.Context, h Hub) {
 				n.readFailed(ctx, err)
 				continue
 			}
-			h.Follow(e, at, states)
+			switch {
+			case epoch == e && last == at: // where it was: nothing was lost
+			case epoch == "":
+				h.Reset(eventID(e, at), "", states)
+			case epoch != e:
+				h.Reset(eventID(e, at), hub.GapEpochChanged, states)
+			default: // entries it had not read were trimmed
+				h.Reset(eventID(e, at), hub.GapReplayWindowExceeded, states)
+			}
 			epoch, last, read, following = e, at, before, true
 			n.state.setEpoch(e)
 			n.noteRedis(nil)
@@ -135,7 +159,7 @@ func (n *Node) read(ctx context.Context, h Hub) {
 			e, of, err := decodeEntry(fieldsOf(m.ID, m.Values))
 			if err != nil {
 				n.log.LogAttrs(ctx, slog.LevelError, "unreadable stream entry skipped", slog.Any("err", err))
-				if id, ok := hub.ParseStreamID(m.ID); ok {
+				if id, ok := ParseStreamID(m.ID); ok {
 					last = id
 				}
 				continue
@@ -144,8 +168,8 @@ func (n *Node) read(ctx context.Context, h Hub) {
 				following = false
 				break
 			}
-			h.Append(e)
-			last = e.ID
+			feed(h, epoch, e)
+			last = e.id
 		}
 	}
 }

@@ -9,26 +9,29 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"hasse/internal/hass"
-	"hasse/internal/hub"
 	"hasse/internal/testredis"
 )
 
-// gatedHub records what the reader hands it; its first Append waits until the gate opens.
+// gatedHub records what the reader hands it; its first event from the stream waits until the
+// gate opens.
 type gatedHub struct {
 	gate    chan struct{}
 	once    sync.Once
 	mu      sync.Mutex
-	follows int
-	appends int
+	follows int // Resets
+	appends int // events from the stream
 }
 
-func (g *gatedHub) Follow(string, hub.StreamID, []hass.State) {
+func (g *gatedHub) Reset(string, string, []hass.State) {
 	g.mu.Lock()
 	g.follows++
 	g.mu.Unlock()
 }
 
-func (g *gatedHub) Append(hub.Entry) {
+func (g *gatedHub) Publish(ev *hass.Event) {
+	if ev.ID == "" {
+		return // the leader's local delivery
+	}
 	g.once.Do(func() { <-g.gate })
 	g.mu.Lock()
 	g.appends++
@@ -41,12 +44,12 @@ func (g *gatedHub) counts() (follows, appends int) {
 	return g.follows, g.appends
 }
 
-func (g *gatedHub) Publish(*hass.Event)    {}
+func (g *gatedHub) Gap(string, string)     {}
 func (g *gatedHub) Connected([]hass.State) {}
 func (g *gatedHub) Disconnected()          {}
 
 // TestTrimmedUnreadEntriesBecomeAGap: a reader held up while the stream is trimmed past what it
-// has read takes the stream up again with a Follow, which gives its clients a gap, rather than
+// has read takes the stream up again with a Reset, which gives its clients a gap, rather than
 // skipping the lost entries silently.
 func TestTrimmedUnreadEntriesBecomeAGap(t *testing.T) {
 	r := testredis.Start(t)
@@ -79,7 +82,7 @@ func TestTrimmedUnreadEntriesBecomeAGap(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			_, a := g.counts()
-			t.Fatalf("no Follow after the stream was trimmed past the reader (%d appends): the entries were skipped unannounced", a)
+			t.Fatalf("no Reset after the stream was trimmed past the reader (%d appends): the entries were skipped unannounced", a)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

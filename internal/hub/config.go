@@ -66,7 +66,7 @@ func ValidID(s string) bool {
 }
 
 // NewEpoch returns 6 random base-36 characters: the first part of event ids, new for each hub
-// (or, with Redis, each stream).
+// (or, in cluster mode, each shared history).
 func NewEpoch() string {
 	const digits = "0123456789abcdefghijklmnopqrstuvwxyz"
 	var b [6]byte

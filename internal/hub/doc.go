@@ -6,6 +6,12 @@
 // wire format ([format.NewFrame]) and pushed, without ever blocking, into the bounded queue of every
 // matching client; a client whose queue would overflow is dropped with a slow_consumer error.
 //
+// The hub numbers events ("<epoch>-<sequence>") unless they come with ids of their own, from a
+// history elsewhere (cluster mode): those it treats as opaque strings, found in its replay ring by
+// exact match; an id it does not hold it asks a [History] about. Marks of that history where
+// events may have been lost ([Hub.Gap]) sit in the ring among the events, so a replay that
+// crosses one reports its gap.
+//
 // A [Client]'s queue is drained by its writer (package writer), which the hub wakes through
 // [Client.Wake] and which takes the backlog, then what is queued ([Client.Next]). The hub writes
 // no bytes to a connection: when it ends a client (Run ends, the client was too slow, an

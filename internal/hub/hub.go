@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -39,7 +38,8 @@ type Subscription struct {
 	Protocol       string // the request's protocol, for the statistics tool: "HTTP/1.1", "HTTP/2.0"
 	TLS            string // the TLS version, "TLS 1.3"; "" for a plain connection
 
-	stream streamResume // what Subscribe learned for a resume by stream id (cluster_resume.go)
+	resume resumeState // what Subscribe learned of Config.History (resume.go)
+	placed placement   // where Run resumes it
 }
 
 type join struct {
@@ -50,7 +50,7 @@ type join struct {
 type joinReply struct {
 	c    *Client
 	err  error
-	need *need // cluster mode: what Subscribe must learn before joining again; nil otherwise
+	need *need // what Subscribe must learn of Config.History before joining again; nil otherwise
 }
 
 // Hub fans events out to clients. Create it with [New], run it with [Hub.Run]; Publish,
@@ -78,7 +78,8 @@ type Hub struct {
 	seq     uint64
 	lastID  string // of the newest event dispatched
 	scratch []*Client
-	cluster clusterState // cluster mode (cluster.go); zero otherwise
+	quiet   int64             // dispatched as the last history gap went out: another before an event repeats it
+	waiting map[string][]join // resumes parked until the entry of that id comes (resume.go)
 
 	windowEnds  windowEnds // open throttle windows, earliest first
 	windowTimer *time.Timer
@@ -103,6 +104,7 @@ func New(cfg Config, log *slog.Logger) (*Hub, error) {
 		states:  make(map[string]hass.State),
 		clients: make(map[*Client]struct{}),
 		perUser: make(map[string]int),
+		waiting: make(map[string][]join),
 	}, nil
 }
 
@@ -122,14 +124,14 @@ func (h *Hub) Dropped() int64 { return h.dropped.Load() }
 // Dispatched returns how many events the hub has fanned out.
 func (h *Hub) Dispatched() int64 { return h.dispatched.Load() }
 
-// ingest is what the Home Assistant link hands the hub, in the order it happened.
+// ingest is what the Home Assistant link, or a history (history.go), hands the hub, in the order
+// it happened.
 type ingest struct {
 	kind   ingestKind
 	ev     *hass.Event  // an event
-	states []hass.State // linkUp: every entity's state, or nil; follow: the stream's
-	epoch  string       // follow
-	id     StreamID     // follow, entry
-	mark   Mark         // entry
+	states []hass.State // linkUp: every entity's state, or nil; reset: the history's
+	id     string       // gapMark, reset
+	reason string       // gapMark, reset
 }
 
 type ingestKind uint8
@@ -138,13 +140,14 @@ const (
 	event ingestKind = iota
 	linkUp
 	linkDown
-	follow // cluster mode (cluster.go)
-	entry
+	gapMark // history.go
+	reset
 )
 
-// Publish hands ev to the hub, which gives it its id and fans it out; the caller must not touch
-// ev afterwards. Publish waits only while the hub is more than Config.EventBuffer events behind,
-// and returns at once when the hub has stopped.
+// Publish hands ev to the hub, which fans it out; the caller must not touch ev afterwards. An
+// event without an ID gets one from the hub ("<epoch>-<sequence>"); one that has an ID (from a
+// History, history.go) keeps it. Publish waits only while the hub is more than
+// Config.EventBuffer events behind, and returns at once when the hub has stopped.
 func (h *Hub) Publish(ev *hass.Event) { h.ingest(ingest{ev: ev}) }
 
 func (h *Hub) ingest(in ingest) {
@@ -157,10 +160,8 @@ func (h *Hub) ingest(in ingest) {
 // Subscribe registers a client. It fails with [ErrFull] or [ErrUserFull] over the connection
 // limits, with [ErrClosed] when the hub is not running, or with ctx's error.
 func (h *Hub) Subscribe(ctx context.Context, sub Subscription) (*Client, error) {
-	for round := 0; ; round++ {
-		if round == 6 { // a resume by stream id asks Run a few times at most (cluster_resume.go)
-			sub = giveUp(sub)
-		}
+	var asking time.Time // since when Subscribe asks the History (resume.go)
+	for {
 		j := join{sub: sub, reply: make(chan joinReply, 1)}
 		select {
 		case h.joins <- j:
@@ -172,6 +173,12 @@ func (h *Hub) Subscribe(ctx context.Context, sub Subscription) (*Client, error) 
 		r, err := h.await(ctx, j)
 		if err != nil || r.need == nil {
 			return r.c, cmp.Or(err, r.err)
+		}
+		if asking.IsZero() {
+			asking = time.Now()
+		} else if time.Since(asking) > resumeWait && !r.need.timedOut { // the ring keeps outrunning the reads
+			sub.resume.gap = GapReplayWindowExceeded
+			continue
 		}
 		sub = h.prepare(ctx, sub, r.need)
 	}
@@ -218,10 +225,10 @@ func (h *Hub) handle(in ingest) {
 		h.linkUp(in.states)
 	case linkDown:
 		h.linkDown()
-	case follow:
-		h.follow(in.epoch, in.id, in.states)
-	case entry:
-		h.appendEntry(in.id, in.ev, in.mark)
+	case gapMark:
+		h.mark(in.id, in.reason)
+	case reset:
+		h.reset(in.id, in.reason, in.states)
 	}
 }
 
@@ -236,18 +243,24 @@ func (h *Hub) dispatch(ev *hass.Event) {
 	}
 	h.seq++
 	h.dispatched.Add(1)
-	if ev.ID == "" { // the cluster's stream numbered it already (cluster.go)
+	var id string // the id ev came with; "" when the hub numbers it
+	if ev.ID == "" {
 		ev.ID = h.cfg.Epoch + "-" + strconv.FormatUint(h.seq, 10)
+	} else {
+		id = ev.ID
 	}
 	h.lastID = ev.ID
 	fr := format.NewFrame(ev)
-	h.ring.put(fr, h.seq)
+	h.ring.put(entry{fr: fr, id: id}, h.seq)
 	h.scratch = h.index.appendMatches(h.scratch[:0], ev)
 	for i, c := range h.scratch {
 		if !h.holdBack(c, fr, h.seq) {
 			h.deliver(c, fr, h.seq)
 		}
 		h.scratch[i] = nil
+	}
+	if id != "" {
+		h.answerWaiting(id)
 	}
 }
 
@@ -281,17 +294,27 @@ func (h *Hub) drop(c *Client, fr *format.Frame) {
 	}
 }
 
-// join registers the client j asks for, unless only the cluster's stream can serve its resume.
+// join registers the client j asks for, unless its resume needs the History first or waits for
+// an entry to come (resume.go).
 func (h *Hub) join(j join) {
-	if h.joinStream(j) {
-		return
+	if j.sub.LastEventID != "" {
+		p, n, park := h.place(&j.sub)
+		switch {
+		case n != nil:
+			j.reply <- joinReply{need: n}
+			return
+		case park:
+			h.waiting[j.sub.resume.after] = append(h.waiting[j.sub.resume.after], j)
+			return
+		}
+		j.sub.placed = p
 	}
 	c, err := h.add(j.sub)
 	j.reply <- joinReply{c: c, err: err}
 }
 
 func (h *Hub) add(sub Subscription) (*Client, error) {
-	userLimit := cmpOr(sub.MaxConnections, h.cfg.MaxClientsPerUser)
+	userLimit := cmp.Or(sub.MaxConnections, h.cfg.MaxClientsPerUser)
 	switch {
 	case len(h.clients) >= h.cfg.MaxClients:
 		return nil, ErrFull
@@ -316,7 +339,7 @@ func (h *Hub) add(sub Subscription) (*Client, error) {
 		done:        make(chan struct{}),
 	}
 	if sub.LastEventID != "" {
-		h.resume(c, sub.LastEventID, &sub.stream)
+		h.resume(c, sub.placed, &sub.resume)
 	}
 	if sub.Snapshot && !c.Resumed {
 		c.snapshot = h.snapshot(c)
@@ -353,27 +376,4 @@ func (h *Hub) end(c *Client, err error) {
 	close(c.done)
 	h.remove(c)
 	c.q.signal() // a pooled writer learns of the end as of anything new
-}
-
-// resume gives c the events after lastID, or the reason it cannot have them (SPEC.md §4.5).
-// It runs in the same step that registers c, so nothing falls between the replay and live events.
-func (h *Hub) resume(c *Client, lastID string, sr *streamResume) {
-	if h.resumeStream(c, lastID, sr) { // an id of the cluster's stream
-		return
-	}
-	epoch, seqText, ok := strings.Cut(lastID, "-")
-	seq, err := strconv.ParseUint(seqText, 10, 64)
-	switch {
-	case !ok || err != nil:
-		c.Gap = GapUnknownEventID
-	case epoch != h.cfg.Epoch:
-		c.Gap = GapEpochChanged
-	case seq > h.seq:
-		c.Gap = GapUnknownEventID
-	case !h.ring.covers(seq, h.seq):
-		c.Gap = GapReplayWindowExceeded
-	default:
-		c.Resumed = true
-		c.replay = h.ring.appendAfter(nil, seq, func(fr *format.Frame) bool { return c.wants(fr.Event) })
-	}
 }

@@ -16,7 +16,11 @@ import (
 func (h *Hub) Recent(ctx context.Context) []*format.Frame {
 	var out []*format.Frame
 	h.query(ctx, func() {
-		out = append([]*format.Frame(nil), h.ring.held()...)
+		for _, e := range h.ring.held() {
+			if e.fr != nil { // not a mark
+				out = append(out, e.fr)
+			}
+		}
 	})
 	return out
 }

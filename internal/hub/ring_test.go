@@ -34,7 +34,7 @@ func TestRing(t *testing.T) {
 	} {
 		r := newRing(tc.size, 0)
 		for seq := uint64(1); seq <= tc.published; seq++ {
-			r.put(frame(seq), seq)
+			r.put(entry{fr: frame(seq)}, seq)
 		}
 		if got := r.covers(tc.after, tc.published); got != tc.covers {
 			t.Errorf("%s: covers(%d) = %v, want %v", tc.name, tc.after, got, tc.covers)
@@ -43,7 +43,8 @@ func TestRing(t *testing.T) {
 			continue
 		}
 		var ids []string
-		for _, fr := range r.appendAfter(nil, tc.after, all) {
+		frames, _ := r.appendAfter(nil, tc.after, all)
+		for _, fr := range frames {
 			ids = append(ids, fr.Event.ID)
 		}
 		if got := joinIDs(ids); got != tc.want {
@@ -85,18 +86,18 @@ func TestRingBytes(t *testing.T) {
 	} {
 		r := newRing(100, tc.maxBytes)
 		for i, size := range tc.sizes {
-			r.put(frame(uint64(i+1), size), uint64(i+1))
+			r.put(entry{fr: frame(uint64(i+1), size)}, uint64(i+1))
 		}
 		var ids []string
-		for _, fr := range r.held() {
-			ids = append(ids, fr.Event.ID)
+		for _, e := range r.held() {
+			ids = append(ids, e.fr.Event.ID)
 		}
 		if got := joinIDs(ids); got != tc.want {
 			t.Errorf("%s: held %s, want %s", tc.name, got, tc.want)
 		}
 		total := 0
-		for _, fr := range r.held() {
-			total += fr.Size()
+		for _, e := range r.held() {
+			total += e.fr.Size()
 		}
 		if total != r.bytes || (tc.maxBytes > 0 && len(r.held()) > 1 && total > tc.maxBytes) {
 			t.Errorf("%s: %d bytes held (counted %d), bound %d", tc.name, total, r.bytes, tc.maxBytes)
@@ -111,9 +112,47 @@ func TestRingBytes(t *testing.T) {
 func TestRingMovesDown(t *testing.T) {
 	r := newRing(10, 0)
 	for seq := uint64(1); seq <= 10000; seq++ {
-		r.put(&format.Frame{Event: &hass.Event{}}, seq)
+		r.put(entry{fr: &format.Frame{Event: &hass.Event{}}}, seq)
 	}
-	if len(r.held()) != 10 || r.first != 9991 || cap(r.frames) > 1000 {
-		t.Errorf("held %d from %d in a slice of capacity %d; want 10 from 9991 in a small slice", len(r.held()), r.first, cap(r.frames))
+	if len(r.held()) != 10 || r.first != 9991 || cap(r.entries) > 1000 {
+		t.Errorf("held %d from %d in a slice of capacity %d; want 10 from 9991 in a small slice", len(r.held()), r.first, cap(r.entries))
+	}
+}
+
+// TestRingIDs: entries that came with an id are found by it, exactly, while the ring holds them;
+// the floor names the newest entry let go, so that every entry after it is held; a mark among
+// the entries after a resume point is reported, not replayed.
+func TestRingIDs(t *testing.T) {
+	r := newRing(4, 0)
+	ev := func(id string) entry { return entry{fr: &format.Frame{Event: &hass.Event{ID: id}}, id: id} }
+	r.forget("s-0", 0)
+	for i, e := range []entry{ev("s-1"), ev("s-2"), {id: "s-3", gap: "leader_failover"}, ev("s-4"), ev("s-5"), ev("s-6")} {
+		r.put(e, uint64(i+1))
+	}
+	for _, tc := range []struct {
+		id    string
+		seq   uint64
+		found bool
+	}{
+		{"s-1", 0, false}, {"s-2", 0, false}, {"s-3", 3, true}, {"s-6", 6, true}, {"s-7", 0, false}, {"s-3 ", 0, false},
+	} {
+		if seq, ok := r.lookup(tc.id); seq != tc.seq || ok != tc.found {
+			t.Errorf("lookup(%q) = %d, %v; want %d, %v", tc.id, seq, ok, tc.seq, tc.found)
+		}
+	}
+	if r.floor != "s-2" || r.floorSeq != 2 {
+		t.Errorf("floor %q at %d, want s-2 at 2", r.floor, r.floorSeq)
+	}
+	all := func(*format.Frame) bool { return true }
+	frames, gap := r.appendAfter(nil, r.floorSeq, all)
+	if len(frames) != 3 || gap != "leader_failover" {
+		t.Errorf("after the floor: %d frames, gap %q; want 3 and leader_failover", len(frames), gap)
+	}
+	if frames, gap = r.appendAfter(nil, 3, all); len(frames) != 3 || gap != "" {
+		t.Errorf("after the mark: %d frames, gap %q; want 3 and none", len(frames), gap)
+	}
+	r.forget("t-0", 6)
+	if _, ok := r.lookup("s-6"); ok || r.floor != "t-0" {
+		t.Errorf("after forget: s-6 still found, or floor %q", r.floor)
 	}
 }

@@ -1,4 +1,4 @@
-package hub
+package cluster
 
 import (
 	"cmp"
@@ -45,9 +45,12 @@ func (id StreamID) Less(other StreamID) bool { return id.Compare(other) < 0 }
 // IsZero reports whether id is the zero StreamID, before every entry.
 func (id StreamID) IsZero() bool { return id == StreamID{} }
 
-// parseClusterID splits an event id of the cluster, "<epoch>-<ms>-<seq>"; false for any other
+// eventID is the id clients see of the stream's entry id in epoch: "<epoch>-<ms>-<seq>".
+func eventID(epoch string, id StreamID) string { return epoch + "-" + id.String() }
+
+// parseEventID splits an event id of the stream, "<epoch>-<ms>-<seq>"; false for any other
 // shape, such as the "<epoch>-<sequence>" of a hub that numbers its own events.
-func parseClusterID(id string) (epoch string, sid StreamID, ok bool) {
+func parseEventID(id string) (epoch string, sid StreamID, ok bool) {
 	epoch, rest, ok := strings.Cut(id, "-")
 	if !ok {
 		return "", StreamID{}, false

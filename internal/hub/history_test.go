@@ -1,0 +1,141 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"hasse/internal/hass"
+)
+
+// fromHistory is an event with the id id, as a History hands it to the hub.
+func fromHistory(id, entity, state string) *hass.Event {
+	ev := stateEvent(entity, state)
+	ev.ID = id
+	return ev
+}
+
+// TestHistoryResumeFromTheRing resumes clients by ids a history gave at every point of a small
+// ring: each gets the events after its id, once, in order; an id the ring does not hold ends in a
+// gap (no History to ask here; cluster's tests ask one), and so does an id of the hub's own
+// numbering that the ring no longer holds.
+func TestHistoryResumeFromTheRing(t *testing.T) {
+	h := startHub(t, Config{Epoch: "local", ReplaySize: 8})
+	h.Reset("ep-100-0", "", []hass.State{state("light.a", "on")})
+	w, err := h.Subscribe(context.Background(), Subscription{ID: "w", User: "w"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	watcher, _ := stream(t, w)
+	var all []string
+	for i := range 12 {
+		ev := fromHistory(fmt.Sprintf("ep-%d-0", 101+i), fmt.Sprintf("light.l%d", i), "on")
+		all = append(all, ev.ID)
+		h.Publish(ev)
+	}
+	var got []string
+	for len(got) < len(all) {
+		got = append(got, ids(<-watcher.flushes)...)
+	}
+	if !slicesEqual(got, all) {
+		t.Fatalf("watcher got %v, want the stream's ids %v", got, all)
+	}
+	// The ring holds the last 8 (ep-105-0 … ep-112-0): ep-104-0 is the floor, and every entry
+	// after it is held.
+	for _, tc := range []struct {
+		last   string
+		replay []string
+		gap    string
+	}{
+		{"ep-104-0", all[4:], ""},
+		{"ep-108-0", all[8:], ""},
+		{"ep-112-0", nil, ""},
+		{"ep-100-0", nil, GapUnknownEventID},      // the reset's place, no longer held, and no History to ask
+		{"ep-113-0", nil, GapUnknownEventID},      // never handed, and no History to ask
+		{"ep-108-0 ", nil, GapUnknownEventID},     // ids are found exactly
+		{"local-3", nil, GapReplayWindowExceeded}, // the hub's own numbering shares the ring's sequence
+		{"local-13", nil, GapUnknownEventID},
+	} {
+		c, err := h.Subscribe(context.Background(), Subscription{ID: tc.last, User: tc.last, LastEventID: tc.last})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Gap != tc.gap || c.Resumed != (tc.gap == "") {
+			t.Errorf("resume after %s: Resumed %v, Gap %q; want gap %q", tc.last, c.Resumed, c.Gap, tc.gap)
+		}
+		var replay []string
+		for _, fr := range c.replay {
+			replay = append(replay, fr.Event.ID)
+		}
+		if !slicesEqual(replay, tc.replay) {
+			t.Errorf("resume after %s: replay %v, want %v", tc.last, replay, tc.replay)
+		}
+		c.Close()
+	}
+}
+
+// TestHistoryMarks checks what clients hear of a history's marks: the leader's link going down
+// and up, a failover, and the history lost, each outage closed by one gap.
+func TestHistoryMarks(t *testing.T) {
+	h := startHub(t, Config{Epoch: "local"})
+	h.Reset("ep-0-0", "", nil)
+	c, err := h.Subscribe(context.Background(), Subscription{ID: "c", User: "u"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := stream(t, c)
+	h.Gap("ep-1-0", GapLeaderFailover) // the first leader: nothing was lost
+	h.Publish(fromHistory("ep-2-0", "light.a", "on"))
+	h.Disconnected()
+	h.Gap("ep-4-0", GapHAReconnected)
+	h.Publish(fromHistory("ep-5-0", "light.a", "off"))
+	h.Gap("ep-6-0", GapLeaderFailover)
+	h.Publish(fromHistory("ep-7-0", "light.a", "on"))
+	h.Reset("ep2-0-0", GapEpochChanged, nil) // the history was lost
+	h.Gap("ep2-1-0", GapLeaderFailover)      // the same outage: no second gap
+	h.Publish(fromHistory("ep2-2-0", "light.a", "off"))
+	want := []string{
+		"id: ep-2-0",
+		`"error":"ha_disconnected"`,
+		`"type":"gap","reason":"ha_reconnected","since":"ep-2-0"`,
+		"id: ep-5-0",
+		`"type":"gap","reason":"leader_failover","since":"ep-5-0"`,
+		"id: ep-7-0",
+		`"type":"gap","reason":"epoch_changed","since":"ep-7-0"`,
+		"id: ep2-2-0",
+	}
+	got := messages(t, rec, len(want))
+	for i, w := range want {
+		if i >= len(got) || !strings.Contains(got[i], w) {
+			t.Errorf("messages %q\nwant, in order, %q", got, want)
+			break
+		}
+	}
+	// A resume across a failover says so, though it replays what follows.
+	r, err := h.Subscribe(context.Background(), Subscription{ID: "r", User: "r", LastEventID: "ep2-1-0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Resumed || len(r.replay) != 1 {
+		t.Errorf("resume after ep2-1-0: Resumed %v, %d replayed; want 1", r.Resumed, len(r.replay))
+	}
+	r.Close()
+	r, err = h.Subscribe(context.Background(), Subscription{ID: "r2", User: "r", LastEventID: "ep2-0-0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Resumed || r.Gap != GapLeaderFailover || len(r.replay) != 1 {
+		t.Errorf("resume across a failover: Resumed %v, Gap %q, %d replayed; want a resume with gap %s and 1", r.Resumed, r.Gap, len(r.replay), GapLeaderFailover)
+	}
+	r.Close()
+	// The lost history's ids are forgotten.
+	r, err = h.Subscribe(context.Background(), Subscription{ID: "r3", User: "r", LastEventID: "ep-5-0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Resumed || r.Gap != GapUnknownEventID {
+		t.Errorf("resume from a lost history: Resumed %v, Gap %q; want gap %s (no History to ask)", r.Resumed, r.Gap, GapUnknownEventID)
+	}
+	r.Close()
+}
