@@ -71,7 +71,7 @@ func (h *Hub) mark(id, reason string) {
 		h.link = linkState{haveStates: true}
 	}
 	h.seq++
-	h.ring.put(entry{id: id, gap: reason}, h.seq)
+	h.ring.putMark(id, reason, h.seq)
 	h.answerWaiting(id)
 }
 

@@ -100,7 +100,7 @@ func New(cfg Config, log *slog.Logger) (*Hub, error) {
 		queries: make(chan func()),
 		stopped: make(chan struct{}),
 		index:   newIndex(),
-		ring:    newRing(cfg.ReplaySize, cfg.ReplayBytes),
+		ring:    newRing(cfg.ReplaySize, cfg.ReplayBytes, cfg.Epoch),
 		states:  make(map[string]hass.State),
 		clients: make(map[*Client]struct{}),
 		perUser: make(map[string]int),
@@ -243,15 +243,17 @@ func (h *Hub) dispatch(ev *hass.Event) {
 	}
 	h.seq++
 	h.dispatched.Add(1)
-	var id string // the id ev came with; "" when the hub numbers it
-	if ev.ID == "" {
+	given := ev.ID != "" // by a History (history.go); otherwise the hub numbers it
+	if !given {
 		ev.ID = h.cfg.Epoch + "-" + strconv.FormatUint(h.seq, 10)
-	} else {
-		id = ev.ID
 	}
 	h.lastID = ev.ID
 	fr := format.NewFrame(ev)
-	h.ring.put(entry{fr: fr, id: id}, h.seq)
+	if given {
+		h.ring.putWithID(fr, h.seq)
+	} else {
+		h.ring.put(fr, h.seq)
+	}
 	h.scratch = h.index.appendMatches(h.scratch[:0], ev)
 	for i, c := range h.scratch {
 		if !h.holdBack(c, fr, h.seq) {
@@ -259,8 +261,8 @@ func (h *Hub) dispatch(ev *hass.Event) {
 		}
 		h.scratch[i] = nil
 	}
-	if id != "" {
-		h.answerWaiting(id)
+	if given {
+		h.answerWaiting(ev.ID)
 	}
 }
 

@@ -60,3 +60,31 @@ func BenchmarkDispatch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDispatchIDs compares the two ways an event gets its id, with 10,000 clients of which
+// one matches: numbered by the hub (single-instance mode), or handed with an id of its own that
+// the ring must find again by exact match (cluster mode: a map insert and, once the ring is
+// full, a delete per event).
+func BenchmarkDispatchIDs(b *testing.B) {
+	ids := make([]string, 1<<16) // more than the ring holds, so ids are let go before they recur
+	for i := range ids {
+		ids[i] = fmt.Sprintf("ep-%d-0", 1700000000000+i)
+	}
+	for _, given := range []bool{false, true} {
+		b.Run(map[bool]string{false: "ids=numbered", true: "ids=given"}[given], func(b *testing.B) {
+			h := benchHub(b, 10_000, 1)
+			ev := stateEvent("light.bench", "on")
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				ev.ID = ""
+				if given {
+					ev.ID = ids[i&(len(ids)-1)]
+					i++
+				}
+				h.dispatch(ev)
+			}
+			drain(h)
+		})
+	}
+}

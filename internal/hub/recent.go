@@ -16,9 +16,9 @@ import (
 func (h *Hub) Recent(ctx context.Context) []*format.Frame {
 	var out []*format.Frame
 	h.query(ctx, func() {
-		for _, e := range h.ring.held() {
-			if e.fr != nil { // not a mark
-				out = append(out, e.fr)
+		for _, fr := range h.ring.held() {
+			if fr.Event != nil { // not a mark
+				out = append(out, fr)
 			}
 		}
 	})

@@ -83,20 +83,22 @@ func (h *Hub) place(sub *Subscription) (p placement, n *need, park bool) {
 
 // find returns the sequence of the entry id names, when the ring holds every entry after it.
 func (h *Hub) find(id string) (uint64, bool) {
-	if seq, ok := h.ring.lookup(id); ok {
-		return seq, true
-	}
 	switch epoch, n, own := parseOwnID(id); {
 	case id == "":
-	case id == h.ring.floor:
-		return h.ring.floorSeq, true
-	case id == h.lastID:
-		return h.seq, true
-	case !own || epoch != h.cfg.Epoch:
+	case !own || epoch != h.cfg.Epoch: // an id from a history
+		if seq, ok := h.ring.lookup(id); ok {
+			return seq, true
+		}
+		switch id {
+		case h.ring.floor:
+			return h.ring.floorSeq, true
+		case h.lastID: // the newest event, and the ring holds nothing
+			return h.seq, true
+		}
 	case n == h.seq || n+1 == h.ring.first: // the newest, or the one just before the oldest held
 		return n, true
 	default:
-		if e, ok := h.ring.at(n); ok && e.fr != nil && e.id == "" {
+		if fr, ok := h.ring.at(n); ok && fr.Event != nil && fr.Event.ID == id {
 			return n, true
 		}
 	}
@@ -121,10 +123,8 @@ func (h *Hub) resume(c *Client, p placement, rs *resumeState) {
 		return
 	}
 	c.Resumed = true
-	c.replay = rs.older
-	var gap string
-	c.replay, gap = h.ring.appendAfter(c.replay, p.seq, func(fr *format.Frame) bool { return c.wants(fr.Event) })
-	c.Gap = cmp.Or(p.gap, gap)
+	c.replay = h.ring.appendAfter(rs.older, p.seq, func(fr *format.Frame) bool { return c.wants(fr.Event) })
+	c.Gap = cmp.Or(p.gap, h.ring.gapAfter(p.seq))
 }
 
 // prepare asks the History, outside Run, what Run needs to resume sub.

@@ -1,109 +1,157 @@
 package hub
 
-import "hasse/internal/format"
+import (
+	"strings"
+
+	"hasse/internal/format"
+)
 
 // ring keeps the most recent entries for Last-Event-ID resume (SPEC.md §4.5): at most size of
 // them, and at most maxBytes of their memory ([format.Frame.Size]; the newest entry is kept
 // whatever its size). The hub numbers entries consecutively, so the entry of sequence s sits at
-// a fixed distance from the oldest. Entries the hub was handed with an id of their own (cluster
-// mode) are found by that id, exactly: the ring keeps an id → sequence map of the entries it
-// holds, pruned with them. Owned by Hub.Run.
+// a fixed distance from the oldest. Owned by Hub.Run.
+//
+// An entry is an event's frame, or a mark: a point of a history where clients may have missed
+// events, which a resume across it reports as a gap. A mark takes a frame of its own without an
+// event, and its id and gap reason are kept aside (marks are rare), so that an entry stays one
+// pointer. Entries the hub was handed with an id of their own (cluster mode) are found by that
+// id, exactly, by a scan from the newest: resumes are rare and mostly recent, events are many,
+// and an id → sequence map cost every event an insert and a delete (BenchmarkDispatchIDs).
 type ring struct {
-	entries  []entry // entries[head:] are held, oldest first
-	head     int     // index of the oldest entry held
-	first    uint64  // sequence of the oldest entry; 0 while empty
-	size     int     // most entries held; 0: none
-	maxBytes int     // most bytes held; 0: no bound
-	bytes    int     // bytes held
+	frames   []*format.Frame // frames[head:] are held, oldest first
+	head     int             // index of the oldest frame held
+	first    uint64          // sequence of the oldest frame; 0 while empty
+	size     int             // most frames held; 0: none
+	maxBytes int             // most bytes held; 0: no bound
+	bytes    int             // bytes held
 
-	ids      map[string]uint64 // the id of every entry held that came with one; nil until one does
-	floor    string            // the ring holds every entry with an id after the one of this id; "" when none came
-	floorSeq uint64            // the sequence floor's entry had, or that of the newest entry before the first with an id
+	own       string // "<epoch>-" of the ids the hub gives its own events
+	marks     []mark // the marks held, oldest first
+	floor     string // the ring holds every entry with an id after the one of this id; "" when none came
+	floorSeq  uint64 // the sequence of floor's entry, or of the newest entry before the first with an id
+	forgotten uint64 // entries up to this sequence are of a lost history: not found by id
 }
 
-// entry is an event's frame, or a mark: a point of the history where clients may have missed
-// events, which a resume across it reports as a gap.
-type entry struct {
-	fr  *format.Frame // the event; nil for a mark
-	id  string        // the id the entry came with; "" for an event the hub numbered itself
-	gap string        // a mark's gap reason
+// mark is a mark of the ring: its sequence, its id and the gap reason a resume across it gets.
+type mark struct {
+	seq     uint64
+	id, gap string
 }
 
-func newRing(size, maxBytes int) *ring { return &ring{size: size, maxBytes: maxBytes} }
+// newRing returns a ring of at most size entries and maxBytes bytes, for a hub whose own event
+// ids start with epoch.
+func newRing(size, maxBytes int, epoch string) *ring {
+	return &ring{size: size, maxBytes: maxBytes, own: epoch + "-"}
+}
 
-// held returns the entries held, oldest first; the slice is the ring's own.
-func (r *ring) held() []entry { return r.entries[r.head:] }
+// held returns the frames held, oldest first (a mark's has no Event); the slice is the ring's own.
+func (r *ring) held() []*format.Frame { return r.frames[r.head:] }
 
-// put appends e, the entry of sequence seq, which must follow the newest by one, and lets go of
-// the oldest entries until both bounds hold.
-func (r *ring) put(e entry, seq uint64) {
+// put appends fr, the frame of the event of sequence seq, which must follow the newest by one,
+// and lets go of the oldest entries until both bounds hold.
+func (r *ring) put(fr *format.Frame, seq uint64) {
 	if r.size == 0 {
-		if e.id != "" {
-			r.floor, r.floorSeq = e.id, seq // nothing is held: resumes start after the newest
-		}
 		return
 	}
 	if len(r.held()) == 0 {
 		r.first = seq
 	}
-	r.entries = append(r.entries, e)
-	if e.fr != nil {
-		r.bytes += e.fr.Size()
-	}
-	if e.id != "" {
-		if r.ids == nil {
-			r.ids = make(map[string]uint64)
-		}
-		r.ids[e.id] = seq
-	}
+	r.frames = append(r.frames, fr)
+	r.bytes += fr.Size()
 	for n := len(r.held()); n > r.size || n > 1 && r.maxBytes > 0 && r.bytes > r.maxBytes; n-- {
 		r.drop()
 	}
-	if r.head > len(r.entries)/2 && r.head >= 64 { // move down, so the slice stays in proportion
-		n := copy(r.entries, r.entries[r.head:])
-		clear(r.entries[n:])
-		r.entries, r.head = r.entries[:n], 0
+	if r.head > len(r.frames)/2 && r.head >= 64 { // move down, so the slice stays in proportion
+		n := copy(r.frames, r.frames[r.head:])
+		clear(r.frames[n:])
+		r.frames, r.head = r.frames[:n], 0
 	}
+}
+
+// putWithID puts fr, the frame of an event that came with its id (fr.Event.ID).
+func (r *ring) putWithID(fr *format.Frame, seq uint64) {
+	if r.size == 0 {
+		r.floor, r.floorSeq = fr.Event.ID, seq // nothing is held: resumes start after the newest
+	}
+	r.put(fr, seq)
+}
+
+// putMark puts a mark of id with the gap reason gap.
+func (r *ring) putMark(id, gap string, seq uint64) {
+	if r.size == 0 {
+		r.floor, r.floorSeq = id, seq
+		return
+	}
+	r.marks = append(r.marks, mark{seq: seq, id: id, gap: gap})
+	r.put(format.NewControl(nil, nil), seq)
 }
 
 // drop lets go of the oldest entry.
 func (r *ring) drop() {
-	old := r.entries[r.head]
-	if old.fr != nil {
-		r.bytes -= old.fr.Size()
+	old := r.frames[r.head]
+	r.bytes -= old.Size()
+	switch {
+	case old.Event == nil && len(r.marks) > 0 && r.marks[0].seq == r.first:
+		r.floor, r.floorSeq = r.marks[0].id, r.first
+		r.marks = r.marks[1:]
+	case r.floor != "" && old.Event != nil && !r.isOwn(old.Event.ID): // ids come from a history
+		r.floor, r.floorSeq = old.Event.ID, r.first
 	}
-	if old.id != "" {
-		delete(r.ids, old.id)
-		r.floor, r.floorSeq = old.id, r.first
-	}
-	r.entries[r.head] = entry{}
+	r.frames[r.head] = nil
 	r.head++
 	r.first++
 }
 
-// forget makes the ring find no entry by id any more: history was lost, and the entries to come
-// follow the one of id at, the entry of sequence seq being the newest before them.
+// isOwn reports whether id is of the shape the hub gives its own events.
+func (r *ring) isOwn(id string) bool {
+	rest, ok := strings.CutPrefix(id, r.own)
+	if !ok || rest == "" {
+		return false
+	}
+	for i := range len(rest) {
+		if rest[i] < '0' || rest[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// forget makes the ring find no entry held by id any more: history was lost, and the entries to
+// come follow the one of id at, the entry of sequence seq being the newest before them.
 func (r *ring) forget(at string, seq uint64) {
-	clear(r.ids)
 	r.floor, r.floorSeq = at, seq
+	r.forgotten = seq
 }
 
-// lookup returns the sequence of the entry held that came with id.
+// lookup returns the sequence of the entry held, since the last forget, whose id is id.
 func (r *ring) lookup(id string) (uint64, bool) {
-	seq, ok := r.ids[id]
-	return seq, ok
+	if id == "" {
+		return 0, false
+	}
+	for i := len(r.marks) - 1; i >= 0 && r.marks[i].seq > r.forgotten; i-- {
+		if r.marks[i].id == id {
+			return r.marks[i].seq, true
+		}
+	}
+	held := r.held()
+	for i := len(held) - 1; i >= 0 && r.first+uint64(i) > r.forgotten; i-- {
+		if ev := held[i].Event; ev != nil && ev.ID == id {
+			return r.first + uint64(i), true
+		}
+	}
+	return 0, false
 }
 
-// at returns the entry of sequence seq, if held.
-func (r *ring) at(seq uint64) (entry, bool) {
+// at returns the frame of sequence seq, if held.
+func (r *ring) at(seq uint64) (*format.Frame, bool) {
 	held := r.held()
 	if len(held) == 0 || seq < r.first || seq-r.first >= uint64(len(held)) {
-		return entry{}, false
+		return nil, false
 	}
 	return held[seq-r.first], true
 }
 
-// covers reports whether every entry after sequence seq is still held (seq up to the newest).
+// covers reports whether every frame after sequence seq is still held (seq up to the newest).
 func (r *ring) covers(seq, newest uint64) bool {
 	if seq == newest {
 		return true
@@ -111,24 +159,27 @@ func (r *ring) covers(seq, newest uint64) bool {
 	return len(r.held()) > 0 && seq+1 >= r.first && seq < newest
 }
 
-// appendAfter appends to dst the frames after sequence seq, or after the oldest held when seq is
-// older, that keep says to, and returns the gap reason of the first mark among those entries
-// ("" when none).
-func (r *ring) appendAfter(dst []*format.Frame, seq uint64, keep func(*format.Frame) bool) ([]*format.Frame, string) {
+// appendAfter appends to dst the events' frames after sequence seq, or after the oldest held
+// when seq is older, that keep says to.
+func (r *ring) appendAfter(dst []*format.Frame, seq uint64, keep func(*format.Frame) bool) []*format.Frame {
 	held := r.held()
 	if len(held) == 0 || seq+1 >= r.first+uint64(len(held)) {
-		return dst, ""
+		return dst
 	}
-	gap := ""
-	for _, e := range held[max(seq+1, r.first)-r.first:] {
-		switch {
-		case e.fr == nil:
-			if gap == "" {
-				gap = e.gap
-			}
-		case keep(e.fr):
-			dst = append(dst, e.fr)
+	for _, fr := range held[max(seq+1, r.first)-r.first:] {
+		if fr.Event != nil && keep(fr) {
+			dst = append(dst, fr)
 		}
 	}
-	return dst, gap
+	return dst
+}
+
+// gapAfter returns the gap reason of the first mark held after sequence seq; "" when none.
+func (r *ring) gapAfter(seq uint64) string {
+	for _, m := range r.marks {
+		if m.seq > seq {
+			return m.gap
+		}
+	}
+	return ""
 }

@@ -32,9 +32,9 @@ func TestRing(t *testing.T) {
 		{"no replay at all", 0, 10, 9, false, ""},
 		{"no replay, up to date", 0, 10, 10, true, ""},
 	} {
-		r := newRing(tc.size, 0)
+		r := newRing(tc.size, 0, "e")
 		for seq := uint64(1); seq <= tc.published; seq++ {
-			r.put(entry{fr: frame(seq)}, seq)
+			r.put(frame(seq), seq)
 		}
 		if got := r.covers(tc.after, tc.published); got != tc.covers {
 			t.Errorf("%s: covers(%d) = %v, want %v", tc.name, tc.after, got, tc.covers)
@@ -43,8 +43,7 @@ func TestRing(t *testing.T) {
 			continue
 		}
 		var ids []string
-		frames, _ := r.appendAfter(nil, tc.after, all)
-		for _, fr := range frames {
+		for _, fr := range r.appendAfter(nil, tc.after, all) {
 			ids = append(ids, fr.Event.ID)
 		}
 		if got := joinIDs(ids); got != tc.want {
@@ -84,20 +83,20 @@ func TestRingBytes(t *testing.T) {
 		{"one frame over the bound is kept", []int{100, 5000}, 300, "e-2", 0},
 		{"no bound", []int{5000, 5000}, 0, "e-1,e-2", 0},
 	} {
-		r := newRing(100, tc.maxBytes)
+		r := newRing(100, tc.maxBytes, "e")
 		for i, size := range tc.sizes {
-			r.put(entry{fr: frame(uint64(i+1), size)}, uint64(i+1))
+			r.put(frame(uint64(i+1), size), uint64(i+1))
 		}
 		var ids []string
-		for _, e := range r.held() {
-			ids = append(ids, e.fr.Event.ID)
+		for _, fr := range r.held() {
+			ids = append(ids, fr.Event.ID)
 		}
 		if got := joinIDs(ids); got != tc.want {
 			t.Errorf("%s: held %s, want %s", tc.name, got, tc.want)
 		}
 		total := 0
-		for _, e := range r.held() {
-			total += e.fr.Size()
+		for _, fr := range r.held() {
+			total += fr.Size()
 		}
 		if total != r.bytes || (tc.maxBytes > 0 && len(r.held()) > 1 && total > tc.maxBytes) {
 			t.Errorf("%s: %d bytes held (counted %d), bound %d", tc.name, total, r.bytes, tc.maxBytes)
@@ -110,12 +109,12 @@ func TestRingBytes(t *testing.T) {
 
 // TestRingMovesDown: a long run of puts keeps the ring's slice in proportion to what it holds.
 func TestRingMovesDown(t *testing.T) {
-	r := newRing(10, 0)
+	r := newRing(10, 0, "e")
 	for seq := uint64(1); seq <= 10000; seq++ {
-		r.put(entry{fr: &format.Frame{Event: &hass.Event{}}}, seq)
+		r.put(&format.Frame{Event: &hass.Event{}}, seq)
 	}
-	if len(r.held()) != 10 || r.first != 9991 || cap(r.entries) > 1000 {
-		t.Errorf("held %d from %d in a slice of capacity %d; want 10 from 9991 in a small slice", len(r.held()), r.first, cap(r.entries))
+	if len(r.held()) != 10 || r.first != 9991 || cap(r.frames) > 1000 {
+		t.Errorf("held %d from %d in a slice of capacity %d; want 10 from 9991 in a small slice", len(r.held()), r.first, cap(r.frames))
 	}
 }
 
@@ -123,11 +122,14 @@ func TestRingMovesDown(t *testing.T) {
 // the floor names the newest entry let go, so that every entry after it is held; a mark among
 // the entries after a resume point is reported, not replayed.
 func TestRingIDs(t *testing.T) {
-	r := newRing(4, 0)
-	ev := func(id string) entry { return entry{fr: &format.Frame{Event: &hass.Event{ID: id}}, id: id} }
+	r := newRing(4, 0, "e")
+	ev := func(id string) *format.Frame { return format.NewFrame(&hass.Event{ID: id, Type: "x"}) }
 	r.forget("s-0", 0)
-	for i, e := range []entry{ev("s-1"), ev("s-2"), {id: "s-3", gap: "leader_failover"}, ev("s-4"), ev("s-5"), ev("s-6")} {
-		r.put(e, uint64(i+1))
+	r.putWithID(ev("s-1"), 1)
+	r.putWithID(ev("s-2"), 2)
+	r.putMark("s-3", "leader_failover", 3)
+	for seq := uint64(4); seq <= 6; seq++ {
+		r.putWithID(ev("s-"+strconv.FormatUint(seq, 10)), seq)
 	}
 	for _, tc := range []struct {
 		id    string
@@ -144,15 +146,39 @@ func TestRingIDs(t *testing.T) {
 		t.Errorf("floor %q at %d, want s-2 at 2", r.floor, r.floorSeq)
 	}
 	all := func(*format.Frame) bool { return true }
-	frames, gap := r.appendAfter(nil, r.floorSeq, all)
-	if len(frames) != 3 || gap != "leader_failover" {
+	if frames, gap := r.appendAfter(nil, r.floorSeq, all), r.gapAfter(r.floorSeq); len(frames) != 3 || gap != "leader_failover" {
 		t.Errorf("after the floor: %d frames, gap %q; want 3 and leader_failover", len(frames), gap)
 	}
-	if frames, gap = r.appendAfter(nil, 3, all); len(frames) != 3 || gap != "" {
+	if frames, gap := r.appendAfter(nil, 3, all), r.gapAfter(3); len(frames) != 3 || gap != "" {
 		t.Errorf("after the mark: %d frames, gap %q; want 3 and none", len(frames), gap)
 	}
-	r.forget("t-0", 6)
+	r.putWithID(ev("s-7"), 7) // the mark goes
+	if _, ok := r.lookup("s-3"); ok || len(r.marks) != 0 || r.floor != "s-3" {
+		t.Errorf("the mark let go is still found (%d marks), or floor %q; want floor s-3", len(r.marks), r.floor)
+	}
+	r.forget("t-0", 7)
 	if _, ok := r.lookup("s-6"); ok || r.floor != "t-0" {
 		t.Errorf("after forget: s-6 still found, or floor %q", r.floor)
+	}
+}
+
+// BenchmarkRingLookup finds an id in a full ring of 10,000 events that came with ids: the newest
+// (a client that just reconnected), and one the ring does not hold (the whole ring scanned, as
+// before asking the History).
+func BenchmarkRingLookup(b *testing.B) {
+	r := newRing(10_000, 0, "local")
+	r.forget("ep-0-0", 0)
+	for seq := uint64(1); seq <= 20_000; seq++ {
+		r.putWithID(&format.Frame{Event: &hass.Event{ID: "ep-" + strconv.FormatUint(1700000000000+seq, 10) + "-0"}}, seq)
+	}
+	for _, bc := range []struct{ name, id string }{
+		{"newest", "ep-1700000020000-0"},
+		{"missing", "ep-1700000000001-0"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				r.lookup(bc.id)
+			}
+		})
 	}
 }
