@@ -56,6 +56,7 @@ func TestHistoryResumeFromTheRing(t *testing.T) {
 		{"ep-108-0 ", nil, GapUnknownEventID},     // ids are found exactly
 		{"local-3", nil, GapReplayWindowExceeded}, // the hub's own numbering shares the ring's sequence
 		{"local-13", nil, GapUnknownEventID},
+		{"other-3", nil, GapEpochChanged}, // another hub's numbering: never an id a history gives
 	} {
 		c, err := h.Subscribe(context.Background(), Subscription{ID: tc.last, User: tc.last, LastEventID: tc.last})
 		if err != nil {

@@ -73,7 +73,7 @@ func (h *Hub) place(sub *Subscription) (p placement, n *need, park bool) {
 		return placement{gap: GapUnknownEventID}, nil, false
 	case own && epoch == h.cfg.Epoch:
 		return placement{gap: GapReplayWindowExceeded}, nil, false
-	case h.ring.floor == "" && own: // ids are the hub's own, and this is of another hub's
+	case own: // of another hub's numbering (ids from a history never have this shape)
 		return placement{gap: GapEpochChanged}, nil, false
 	case h.ring.floor == "" || h.cfg.History == nil || rs.asked:
 		return placement{gap: GapUnknownEventID}, nil, false
