@@ -150,7 +150,7 @@ func TestResumeAheadWaitsForTheStream(t *testing.T) {
 	h.Reset(all[0], "", nil)
 	split := len(entries) - 10
 	for _, e := range entries[:split] {
-		feed(h, epoch, e)
+		feedEntryTo(h, epoch, e)
 	}
 	k := len(all) - 4 // resume after this event: 3 more follow it
 	joined := make(chan *hub.Client, 1)
@@ -167,7 +167,7 @@ func TestResumeAheadWaitsForTheStream(t *testing.T) {
 	case <-time.After(100 * time.Millisecond): // it waits, as it should; this is not a timing assertion
 	}
 	for _, e := range entries[split:] {
-		feed(h, epoch, e)
+		feedEntryTo(h, epoch, e)
 	}
 	c := <-joined
 	if !c.Resumed || c.Gap != "" {

@@ -17,7 +17,7 @@ type Ingest func(ctx context.Context, sink halink.Sink) error
 // lead is the lease loop. While another instance holds the lease it waits for the lease to run
 // out, checking every renewal period, and then takes it; while this instance holds it, it runs
 // the ingest (session). It returns when ctx ends, giving the lease up.
-func (n *Node) lead(ctx context.Context, h Hub, ingest Ingest) {
+func (n *Node) lead(ctx context.Context, ingest Ingest) {
 	defer func() {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 		defer cancel()
@@ -36,7 +36,7 @@ func (n *Node) lead(ctx context.Context, h Hub, ingest Ingest) {
 			wait(ctx, min(max(left, 10*time.Millisecond), n.cfg.renewEvery()))
 		default:
 			n.noteRedis(nil)
-			n.session(ctx, h, ingest)
+			n.session(ctx, ingest)
 		}
 	}
 }
@@ -44,12 +44,13 @@ func (n *Node) lead(ctx context.Context, h Hub, ingest Ingest) {
 // session runs the ingest while this instance holds the lease, renewing it every 3/10 of its
 // length. It returns, stopping the ingest at once, when the lease turns out to be another's,
 // when the stream's epoch changed, when Redis is back after the publisher had to deliver
-// locally (a new session resyncs the stream), or when ctx ends. While Redis cannot be reached
+// locally (a new session resyncs the stream), when another instance wrote the stream meanwhile
+// (feed.go), or when ctx ends. While Redis cannot be reached
 // the session goes on: no other instance can write the stream meanwhile, for the publishing
 // script checks the lease.
-func (n *Node) session(ctx context.Context, h Hub, ingest Ingest) {
+func (n *Node) session(ctx context.Context, ingest Ingest) {
 	ectx, cancel := context.WithTimeout(ctx, n.cfg.renewEvery())
-	epoch, err := n.ensureEpoch(ectx)
+	epoch, newest, err := n.begin(ectx)
 	cancel()
 	if err != nil {
 		n.noteRedis(err)
@@ -58,7 +59,7 @@ func (n *Node) session(ctx context.Context, h Hub, ingest Ingest) {
 	}
 	sctx, end := context.WithCancelCause(ctx)
 	defer end(nil)
-	pub := newPublisher(n, h, epoch, sctx.Done())
+	pub := newPublisher(n, epoch, newest, sctx.Done())
 	n.state.setLeading(true)
 	n.log.LogAttrs(ctx, slog.LevelInfo, "leading the ingest", slog.String("instance", n.cfg.Instance), slog.String("epoch", epoch))
 	var wg sync.WaitGroup
@@ -81,7 +82,9 @@ func (n *Node) session(ctx context.Context, h Hub, ingest Ingest) {
 				n.noteRedis(err)
 			case !held:
 				end(errLeaseLost)
-			case pub.local.Load():
+			case pub.superseded():
+				end(errSuperseded)
+			case pub.local.Load() != nil:
 				end(errHealed)
 			default:
 				n.noteRedis(nil)

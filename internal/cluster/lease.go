@@ -2,10 +2,12 @@ package cluster
 
 import (
 	"context"
-	"hasse/internal/hub"
+	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"hasse/internal/hub"
 )
 
 // The lease (SPEC.md §7): SET NX PX takes it, a check-and-extend script renews it, a
@@ -49,15 +51,34 @@ func (n *Node) release(ctx context.Context) error {
 	return releaseScript.Run(ctx, n.rdb, []string{n.keys.leader}, n.cfg.Instance).Err()
 }
 
-// ensureEpoch returns the stream's epoch, making one when Redis has none: at the first start, or
-// after Redis lost its data. Whoever makes it first wins, and empties the stream and the states
-// of any older epoch; everyone reads the winner's.
-func (n *Node) ensureEpoch(ctx context.Context) (string, error) {
-	return epochScript.Run(ctx, n.rdb, []string{n.keys.epoch, n.keys.stream, n.keys.states}, hub.NewEpoch()).Text()
+// begin returns the stream's epoch, making one when Redis has none (at the first start, or after
+// Redis lost its data: whoever makes it first wins, and empties the stream and the states of any
+// older epoch; everyone reads the winner's), and the id of the stream's newest entry (zero when
+// it has none). A leader's session begins with it: while this instance holds the lease no other
+// writes the stream, so an entry newer than that one and the session's own is another
+// leader's (feed.go).
+func (n *Node) begin(ctx context.Context) (string, StreamID, error) {
+	res, err := beginScript.Run(ctx, n.rdb, []string{n.keys.epoch, n.keys.stream, n.keys.states}, hub.NewEpoch()).StringSlice()
+	if err != nil {
+		return "", StreamID{}, err
+	}
+	if len(res) == 2 && res[0] != "" {
+		if newest, ok := ParseStreamID(res[1]); ok {
+			return res[0], newest, nil
+		}
+	}
+	return "", StreamID{}, fmt.Errorf("begin: unexpected answer %q", res)
 }
 
-var epochScript = redis.NewScript(`
+var beginScript = redis.NewScript(`
 if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
 	redis.call('DEL', KEYS[2], KEYS[3])
 end
-return redis.call('GET', KEYS[1])`)
+local newest = '0-0'
+if redis.call('EXISTS', KEYS[2]) == 1 then
+	local info = redis.call('XINFO', 'STREAM', KEYS[2])
+	for i = 1, #info, 2 do
+		if info[i] == 'last-generated-id' then newest = info[i+1] end
+	end
+end
+return {redis.call('GET', KEYS[1]), newest}`)

@@ -74,7 +74,7 @@ func startFedHub(t *testing.T, n *Node, cfg hub.Config, epoch string, at StreamI
 		if err != nil {
 			t.Fatal(err)
 		}
-		feed(h, epoch, e)
+		feedEntryTo(h, epoch, e)
 	}
 	return h
 }

@@ -16,6 +16,7 @@ type Node struct {
 	rdb   *redis.Client // leases, publishing, history, reports; the reader has its own
 	keys  keys
 	state state
+	feed  chan feedItem // to the one goroutine that feeds the local hub (feed.go)
 }
 
 // New returns a Node for cfg, or an error naming what is wrong. It connects to nothing.
@@ -27,7 +28,7 @@ func New(cfg Config, log *slog.Logger) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: log, rdb: redis.NewClient(opt), keys: newKeys(cfg.Prefix)}
+	n := &Node{cfg: cfg, log: log, rdb: redis.NewClient(opt), keys: newKeys(cfg.Prefix), feed: make(chan feedItem, feedBuffer)}
 	n.state.instance = cfg.Instance
 	return n, nil
 }
@@ -48,8 +49,9 @@ type Local struct {
 func (n *Node) Run(ctx context.Context, local Local) error {
 	defer n.rdb.Close()
 	var wg sync.WaitGroup
-	wg.Go(func() { n.read(ctx, local.Hub) })
-	wg.Go(func() { n.lead(ctx, local.Hub, local.Ingest) })
+	wg.Go(func() { n.feedHub(ctx, local.Hub) })
+	wg.Go(func() { n.read(ctx) })
+	wg.Go(func() { n.lead(ctx, local.Ingest) })
 	wg.Go(func() { n.report(ctx, local) })
 	wg.Wait()
 	return nil

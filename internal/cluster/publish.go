@@ -15,45 +15,47 @@ import (
 
 // publishScript appends a batch to the stream (MAXLEN ~), each entry with the new state of its
 // entity in the states hash, in one step, and only for the lease holder of the current epoch:
-// it answers -1 when the lease is not the caller's, -2 when the epoch is not, else the number
-// of entries written. ARGV: instance, epoch, maxlen, then per entry kind, value, state op ("s"
+// it answers -1 when the lease is not the caller's, -2 when the epoch is not, else the id of the
+// last entry written. ARGV: instance, epoch, maxlen, then per entry kind, value, state op ("s"
 // set, "d" delete, "" none), entity id, state.
 var publishScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 if redis.call('GET', KEYS[2]) ~= ARGV[2] then return -2 end
+local id = ''
 for i = 4, #ARGV, 5 do
-	redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'k', ARGV[i], 'p', ARGV[2], 'v', ARGV[i+1])
+	id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'k', ARGV[i], 'p', ARGV[2], 'v', ARGV[i+1])
 	if ARGV[i+2] == 's' then
 		redis.call('HSET', KEYS[4], ARGV[i+3], ARGV[i+4])
 	elseif ARGV[i+2] == 'd' then
 		redis.call('HDEL', KEYS[4], ARGV[i+3])
 	end
 end
-return (#ARGV - 3) / 5`)
+return id`)
 
 // Why a leader's session ends.
 var (
 	errLeaseLost    = errors.New("cluster: the lease is no longer this instance's")
 	errEpochChanged = errors.New("cluster: the stream's epoch changed")
 	errHealed       = errors.New("cluster: redis is back; the ingest starts again to resync")
+	errSuperseded   = errors.New("cluster: another instance wrote the stream while this one delivered locally")
 )
 
 // publisher is the leader's halink.Sink: Home Assistant's events, in order, go to the stream; while
-// Redis cannot be written they go to the local hub instead, through the door the reader uses,
-// without ids: the hub numbers them (SPEC.md §7: the leader keeps local delivery). One session
-// of the lease has one publisher.
+// Redis cannot be written they go to the local hub instead, through the feeder, without ids: the
+// hub numbers them (SPEC.md §7: the leader keeps local delivery), until the stream shows another
+// leader (feed.go). One session of the lease has one publisher.
 type publisher struct {
 	n     *Node
-	hub   Hub
 	epoch string
 	items chan item
-	done  <-chan struct{} // the session's end
-	local atomic.Bool     // Redis could not be written: items go to the local hub
+	done  <-chan struct{}          // the session's end
+	local atomic.Pointer[localRun] // once Redis could not be written: items go to the local hub; nil before
 
 	// Owned by run.
-	marked bool  // the session's failover mark is in the stream
-	linked bool  // Home Assistant was connected once in this session
-	args   []any // reused
+	marked  bool     // the session's failover mark is in the stream
+	linked  bool     // Home Assistant was connected once in this session
+	written StreamID // the newest entry of the stream this session knows of: its own last, or the newest as it began
+	args    []any    // reused
 }
 
 type item struct {
@@ -70,8 +72,15 @@ const (
 	itemDown
 )
 
-func newPublisher(n *Node, h Hub, epoch string, done <-chan struct{}) *publisher {
-	return &publisher{n: n, hub: h, epoch: epoch, items: make(chan item, 4096), done: done}
+func newPublisher(n *Node, epoch string, newest StreamID, done <-chan struct{}) *publisher {
+	return &publisher{n: n, epoch: epoch, written: newest, items: make(chan item, 4096), done: done}
+}
+
+// superseded reports whether another instance wrote the stream while this publisher delivered
+// locally; its session should end.
+func (p *publisher) superseded() bool {
+	run := p.local.Load()
+	return run != nil && run.stale.Load()
 }
 
 // Publish, Connected and Disconnected queue what Home Assistant said for run; they wait while
@@ -115,8 +124,8 @@ func (p *publisher) run(ctx context.Context, end func(error)) {
 				break more
 			}
 		}
-		if p.local.Load() {
-			p.deliverLocally(batch)
+		if p.local.Load() != nil {
+			p.deliverLocally(ctx, batch)
 			continue
 		}
 		err := p.write(ctx, batch)
@@ -129,24 +138,22 @@ func (p *publisher) run(ctx context.Context, end func(error)) {
 			return
 		default:
 			p.n.noteRedis(err)
-			p.local.Store(true)
+			run := &localRun{epoch: p.epoch, after: p.written}
+			p.n.send(ctx, feedItem{kind: feedLocalOn, run: run})
+			p.local.Store(run)
 			p.n.state.setLocal(true)
 			p.n.log.LogAttrs(ctx, slog.LevelWarn, "redis cannot be written; delivering to this instance's clients only", slog.Any("err", err))
-			p.deliverLocally(batch)
+			p.deliverLocally(ctx, batch)
 		}
 	}
 }
 
-func (p *publisher) deliverLocally(batch []item) {
+// deliverLocally sends batch to the feeder, which hands it to the local hub unless the stream
+// has shown another leader meanwhile.
+func (p *publisher) deliverLocally(ctx context.Context, batch []item) {
+	run := p.local.Load()
 	for _, it := range batch {
-		switch it.kind {
-		case itemEvent:
-			p.hub.Publish(it.ev)
-		case itemUp:
-			p.hub.Connected(it.states)
-		case itemDown:
-			p.hub.Disconnected()
-		}
+		p.n.send(ctx, feedItem{kind: feedLocal, run: run, item: it})
 	}
 }
 
@@ -212,14 +219,20 @@ func (p *publisher) flush(ctx context.Context, entries []entryArgs) error {
 		for _, e := range chunk {
 			p.args = append(p.args, e.kind, e.value, e.op, e.entity, e.state)
 		}
-		n, err := publishScript.Run(ctx, p.n.rdb, []string{p.n.keys.leader, p.n.keys.epoch, p.n.keys.stream, p.n.keys.states}, p.args...).Int()
-		switch {
-		case err != nil:
+		res, err := publishScript.Run(ctx, p.n.rdb, []string{p.n.keys.leader, p.n.keys.epoch, p.n.keys.stream, p.n.keys.states}, p.args...).Result()
+		if err != nil {
 			return err
-		case n == -1:
-			return errLeaseLost
-		case n == -2:
+		}
+		switch res := res.(type) {
+		case int64:
+			if res == -1 {
+				return errLeaseLost
+			}
 			return errEpochChanged
+		case string:
+			if id, ok := ParseStreamID(res); ok {
+				p.written = id
+			}
 		}
 		p.marked = true
 	}

@@ -25,20 +25,6 @@ type Hub interface {
 	Reset(at, reason string, states []hass.State)
 }
 
-// feed hands h the entry e of epoch's stream.
-func feed(h Hub, epoch string, e entry) {
-	switch e.kind {
-	case kindEvent:
-		h.Publish(e.ev)
-	case kindLinkDown:
-		h.Disconnected()
-	case kindLinkUp:
-		h.Gap(eventID(epoch, e.id), hub.GapHAReconnected)
-	case kindFailover:
-		h.Gap(eventID(epoch, e.id), hub.GapLeaderFailover)
-	}
-}
-
 // startScript says where a reader that starts, or whose epoch changed, takes the stream up:
 // from its first entry when it still holds the whole epoch (then no state comes before it),
 // otherwise after its newest entry, with every entity's state as of that entry, and how many
@@ -62,7 +48,7 @@ return {epoch, last, redis.call('HGETALL', KEYS[3]), added}`)
 func (n *Node) start(ctx context.Context, rdb *redis.Client) (string, StreamID, []hass.State, int64, error) {
 	res, err := startScript.Run(ctx, rdb, []string{n.keys.epoch, n.keys.stream, n.keys.states}).Slice()
 	if errors.Is(err, redis.Nil) {
-		if _, err = n.ensureEpoch(ctx); err == nil {
+		if _, _, err = n.begin(ctx); err == nil {
 			res, err = startScript.Run(ctx, rdb, []string{n.keys.epoch, n.keys.stream, n.keys.states}).Slice()
 		}
 	}
@@ -91,11 +77,11 @@ func (n *Node) start(ctx context.Context, rdb *redis.Client) (string, StreamID, 
 	return epoch, at, states, added, nil
 }
 
-// read is the instance's one XREAD BLOCK loop, on a connection of its own: it feeds h every
-// entry of the stream, in order, until ctx ends. When the stream's epoch changes (Redis lost its
+// read is the instance's one XREAD BLOCK loop, on a connection of its own: it sends the feeder
+// every entry of the stream, in order, until ctx ends. When the stream's epoch changes (Redis lost its
 // data) it follows the new one from its start; while Redis cannot be reached it tries again
 // every Config.Retry, and goes on where it was.
-func (n *Node) read(ctx context.Context, h Hub) {
+func (n *Node) read(ctx context.Context) {
 	opt, _ := n.cfg.options() // checked by New
 	opt.PoolSize, opt.MinIdleConns, opt.MaxIdleConns = 1, 0, 1
 	rdb := redis.NewClient(opt)
@@ -114,14 +100,15 @@ func (n *Node) read(ctx context.Context, h Hub) {
 				n.readFailed(ctx, err)
 				continue
 			}
-			switch {
-			case epoch == e && last == at: // where it was: nothing was lost
-			case epoch == "":
-				h.Reset(eventID(e, at), "", states)
-			case epoch != e:
-				h.Reset(eventID(e, at), hub.GapEpochChanged, states)
-			default: // entries it had not read were trimmed
-				h.Reset(eventID(e, at), hub.GapReplayWindowExceeded, states)
+			if epoch != e || last != at { // not where it was: the hub starts over
+				var reason string // none for the first start
+				switch {
+				case epoch != "" && epoch != e:
+					reason = hub.GapEpochChanged
+				case epoch != "": // entries it had not read were trimmed
+					reason = hub.GapReplayWindowExceeded
+				}
+				n.send(ctx, feedItem{kind: feedReset, at: eventID(e, at), reason: reason, states: states})
 			}
 			epoch, last, read, following = e, at, before, true
 			n.state.setEpoch(e)
@@ -168,7 +155,7 @@ func (n *Node) read(ctx context.Context, h Hub) {
 				following = false
 				break
 			}
-			feed(h, epoch, e)
+			n.send(ctx, feedItem{kind: feedEntry, epoch: epoch, entry: e})
 			last = e.id
 		}
 	}

@@ -48,16 +48,16 @@ func (g *gatedHub) Gap(string, string)     {}
 func (g *gatedHub) Connected([]hass.State) {}
 func (g *gatedHub) Disconnected()          {}
 
-// TestTrimmedUnreadEntriesBecomeAGap: a reader held up while the stream is trimmed past what it
-// has read takes the stream up again with a Reset, which gives its clients a gap, rather than
+// TestTrimmedUnreadEntriesBecomeAGap: a reader held up (by a hub that does not take its events,
+// once the feeder's buffer is full) while the stream is trimmed past what it has read takes the stream up again with a Reset, which gives its clients a gap, rather than
 // skipping the lost entries silently.
 func TestTrimmedUnreadEntriesBecomeAGap(t *testing.T) {
 	r := testredis.Start(t)
 	g := &gatedHub{gate: make(chan struct{})}
 	sink := runLeader(t, Config{URL: r.URL(), Instance: "trim", MaxLen: 1000, Block: 100 * time.Millisecond}, g)
 	ev := benchEvent()
-	sink.Publish(ev.clone()) // the reader takes this one and waits at the gate
-	const more = 5000        // five times what the stream keeps
+	sink.Publish(ev.clone())       // the reader takes this one and waits at the gate
+	const more = feedBuffer + 5000 // what the feeder holds, and five times what the stream keeps
 	for range more {
 		sink.Publish(ev.clone())
 	}
