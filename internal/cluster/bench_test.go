@@ -9,7 +9,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"hasse/internal/halink"
 	"hasse/internal/hass"
 	"hasse/internal/testredis"
 )
@@ -79,7 +78,7 @@ func BenchmarkTakeoverAfterCrash(b *testing.B) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			_ = n.Run(ctx, Local{Hub: &measuringHub{}, Ingest: func(ctx context.Context, _ halink.Sink) error {
+			_ = n.Run(ctx, Local{Hub: &measuringHub{}, Ingest: func(ctx context.Context, _ Sink) error {
 				led <- time.Now()
 				<-ctx.Done()
 				return nil

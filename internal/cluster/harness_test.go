@@ -99,7 +99,7 @@ func startInstanceWith(t *testing.T, cfg Config, hm *home, hcfg hub.Config) *ins
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = h.Run(ctx) })
 	wg.Go(func() {
-		_ = node.Run(ctx, Local{Hub: h, Ingest: ha.Run, Link: func() Link {
+		_ = node.Run(ctx, Local{Hub: h, Ingest: func(ctx context.Context, s Sink) error { return ha.Run(ctx, s) }, Link: func() Link {
 			st := ha.Status()
 			return Link{Connected: st.Connected, Version: st.HAVersion}
 		}})
@@ -254,18 +254,18 @@ func gapsOf(evs []sse.Event) []string {
 
 // runLeader runs a Node that leads with an ingest of its own, feeding h, until the test ends, and
 // returns the Sink its session publishes to, as Home Assistant's client would.
-func runLeader(tb testing.TB, cfg Config, h Hub) halink.Sink {
+func runLeader(tb testing.TB, cfg Config, h Hub) Sink {
 	tb.Helper()
 	n, err := New(cfg, testLog())
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sinks := make(chan halink.Sink, 1)
+	sinks := make(chan Sink, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = n.Run(ctx, Local{Hub: h, Ingest: func(ctx context.Context, sink halink.Sink) error {
+		_ = n.Run(ctx, Local{Hub: h, Ingest: func(ctx context.Context, sink Sink) error {
 			sink.Connected(nil)
 			sinks <- sink
 			<-ctx.Done()

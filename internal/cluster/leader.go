@@ -7,12 +7,21 @@ import (
 	"sync"
 	"time"
 
-	"hasse/internal/halink"
+	"hasse/internal/hass"
 )
 
 // Ingest runs the link to Home Assistant until ctx ends, handing sink what it reads;
 // halink.Client.Run is one.
-type Ingest func(ctx context.Context, sink halink.Sink) error
+type Ingest func(ctx context.Context, sink Sink) error
+
+// Sink takes what the link to Home Assistant reads, in order: its events, its connecting with
+// every entity's state, its losing the connection. halink.Sink has the same methods; the
+// cluster names its own so that it needs no WebSocket code.
+type Sink interface {
+	Publish(ev *hass.Event)
+	Connected(states []hass.State)
+	Disconnected()
+}
 
 // lead is the lease loop. While another instance holds the lease it waits for the lease to run
 // out, checking every renewal period, and then takes it; while this instance holds it, it runs

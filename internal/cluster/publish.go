@@ -40,7 +40,7 @@ var (
 	errSuperseded   = errors.New("cluster: another instance wrote the stream while this one delivered locally")
 )
 
-// publisher is the leader's halink.Sink: Home Assistant's events, in order, go to the stream; while
+// publisher is the leader's Sink: Home Assistant's events, in order, go to the stream; while
 // Redis cannot be written they go to the local hub instead, through the feeder, without ids: the
 // hub numbers them (SPEC.md §7: the leader keeps local delivery), until the stream shows another
 // leader (feed.go). One session of the lease has one publisher.

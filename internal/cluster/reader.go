@@ -9,7 +9,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"hasse/internal/halink"
 	"hasse/internal/hass"
 	"hasse/internal/hub"
 )
@@ -20,7 +19,7 @@ import (
 // was lost (Reset); the leader hands it its own events, without ids, while Redis cannot be
 // written.
 type Hub interface {
-	halink.Sink
+	Sink
 	Gap(id, reason string)
 	Reset(at, reason string, states []hass.State)
 }

@@ -157,7 +157,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 		}
 		return err
 	})
-	ingest := func(ctx context.Context, sink halink.Sink) error { return g.ha.Run(ctx, g.stats.Sink(sink)) }
+	ingest := func(ctx context.Context, sink cluster.Sink) error { return g.ha.Run(ctx, g.stats.Sink(sink)) }
 	if g.node == nil {
 		eg.Go(func() error { return ingest(ctx, g.hub) })
 	} else { // the ingest runs while this instance leads; every instance reads the stream
