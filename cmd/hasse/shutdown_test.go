@@ -20,9 +20,11 @@ import (
 // TestSIGTERMEndsEveryStreamAndExitsZero runs the real binary with 100 open streams and the
 // stuck clients an outside review held its shutdown up with (a request body that never comes, a
 // head that never ends, a connection that sends nothing), sends it SIGTERM, and checks that every
-// stream got a retry hint and a disconnect event, that the process exited 0 within the 10 s
-// SPEC.md §4.7 allows (container runtimes kill at 10 s), and that the statistics file holds every
-// stream's end.
+// stream got a retry hint and a disconnect event, that the process exited 0, and that the
+// statistics file holds every stream's end. That stopping does not wait on those clients (SPEC.md
+// §4.7 allows 10 s: container runtimes kill then) is httpapi's TestShutdownLetsStuckClientsGo,
+// where every timeout that could end them is an hour; here the time taken is a figure, not an
+// assertion, and a process still running after a minute is a hang.
 func TestSIGTERMEndsEveryStreamAndExitsZero(t *testing.T) {
 	bin := buildHasse(t)
 	statsDB := filepath.Join(t.TempDir(), "stats.db")
@@ -115,12 +117,10 @@ func TestSIGTERMEndsEveryStreamAndExitsZero(t *testing.T) {
 		if err != nil {
 			t.Errorf("hasse exited with %v after SIGTERM, want status 0", err)
 		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("hasse still running 15 s after SIGTERM")
+	case <-time.After(time.Minute):
+		t.Fatal("hasse still running a minute after SIGTERM: its shutdown hangs")
 	}
-	if took := time.Since(start); took > 10*time.Second {
-		t.Errorf("shutdown took %v, want under 10s", took)
-	}
+	t.Logf("hasse exited %v after SIGTERM", time.Since(start)) // a figure, not an assertion
 	wg.Wait()
 	close(ends)
 	failed := map[string]int{}
