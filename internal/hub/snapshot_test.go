@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -53,6 +54,9 @@ func readView(t *testing.T, rec *recorder, lastID string) view {
 				if m.Type == "state_changed" && !complete {
 					t.Errorf("event %s before snapshot_complete", id)
 				}
+				if want, ok := nextRound(v[m.EntityID]); ok && m.Type == "state_changed" && m.State != want {
+					t.Errorf("event %s takes %s from %s to %s, not %s: a hole", id, m.EntityID, v[m.EntityID], m.State, want)
+				}
 				v[m.EntityID] = m.State
 			case "snapshot_complete":
 				complete = true
@@ -63,8 +67,20 @@ func readView(t *testing.T, rec *recorder, lastID string) view {
 	return v
 }
 
+// nextRound returns the state that follows had, the state of round N ("sN"): that of round N+1.
+// ok is false for a state of no round.
+func nextRound(had string) (next string, ok bool) {
+	digits, ok := strings.CutPrefix(had, "s")
+	n, err := strconv.Atoi(digits)
+	if !ok || err != nil {
+		return "", false
+	}
+	return "s" + strconv.Itoa(n+1), true
+}
+
 // TestSnapshotThenLiveHasNoHole subscribes clients with snapshot=1 while events flow and checks
-// that each client's snapshot plus the live events after it add up to the final truth.
+// that each client's snapshot plus the live events after it add up to the final truth, and that
+// every event after the snapshot takes its entity one round on from the state the client had.
 func TestSnapshotThenLiveHasNoHole(t *testing.T) {
 	h := startHub(t, Config{Epoch: "e", MaxClients: 100, MaxClientsPerUser: 100})
 	const entities, rounds = 10, 60
