@@ -16,6 +16,7 @@ import (
 
 	"hasse/internal/format"
 	"hasse/internal/hub"
+	"hasse/internal/testwait"
 )
 
 // rig is a running hub and pool and a loopback listener whose accepted connections the pool
@@ -159,11 +160,7 @@ func TestHangUpEndsTheStream(t *testing.T) {
 		t.Fatalf("ended %q", id)
 	}
 	// The hub unregisters the client on its own goroutine just after onEnd: poll for that.
-	for deadline := time.Now().Add(5 * time.Second); r.hub.Clients() != 0; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the hub still holds %d clients", r.hub.Clients())
-		}
-	}
+	testwait.For(t, time.Minute, "the hub lets the client go", func() bool { return r.hub.Clients() == 0 })
 }
 
 func TestStalledClientNeitherBlocksOthersNorStays(t *testing.T) {
@@ -310,12 +307,13 @@ func TestStatusCountsTheWrites(t *testing.T) {
 		return
 	}
 	// The counters are added just after the write returns, maybe after the client read it.
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+	counted := func() bool {
 		conns, writes, bytes, busy := total()
-		if bytes == uint64(len(raw)) && c.BytesSent() == int64(len(raw)) && conns == 1 && writes > 0 && busy > 0 {
-			break
-		}
+		return bytes == uint64(len(raw)) && c.BytesSent() == int64(len(raw)) && conns == 1 && writes > 0 && busy > 0
+	}
+	for deadline := time.Now().Add(time.Minute); !counted(); time.Sleep(time.Millisecond) { // a hang guard, not a timing assertion
 		if time.Now().After(deadline) {
+			conns, writes, bytes, busy := total()
 			t.Fatalf("status: %d connections, %d writes, %d bytes, busy %v; client counted %d bytes; the socket carried %d",
 				conns, writes, bytes, busy, c.BytesSent(), len(raw))
 		}
