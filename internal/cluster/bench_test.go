@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"hasse/internal/format"
 	"hasse/internal/hass"
 	"hasse/internal/testredis"
 )
@@ -143,8 +144,8 @@ func (m *measuringHub) quantile(q float64) float64 {
 	return s[int(q*float64(len(s)-1))]
 }
 
-func (m *measuringHub) Reset(string, string, []hass.State) {}
-func (m *measuringHub) Gap(string, string)                 {}
+func (m *measuringHub) Reset(string, format.Gap, []hass.State) {}
+func (m *measuringHub) Gap(string, format.Gap)                 {}
 
 // Publish measures the stream's events, which come with ids; the leader's local delivery, used
 // only while Redis cannot be written, has none and is not measured.

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	sse "github.com/tmaxmax/go-sse"
 
+	"hasse/internal/format"
 	"hasse/internal/hub"
 	"hasse/internal/testredis"
 )
@@ -108,13 +109,16 @@ func TestResumeOnAnotherInstance(t *testing.T) {
 	}
 
 	// An id of another epoch, one the stream never had, and a malformed one end in gaps.
-	for _, tc := range []struct{ id, gap string }{
-		{"zzzzzz-1-0", hub.GapEpochChanged},
-		{a.node.Status().Epoch + "-99999999999999-0", hub.GapUnknownEventID},
-		{a.node.Status().Epoch + "-1-0", hub.GapReplayWindowExceeded},
-		{"x-y-z", hub.GapUnknownEventID},
+	for _, tc := range []struct {
+		id  string
+		gap format.Gap
+	}{
+		{"zzzzzz-1-0", format.GapEpochChanged},
+		{a.node.Status().Epoch + "-99999999999999-0", format.GapUnknownEventID},
+		{a.node.Status().Epoch + "-1-0", format.GapReplayWindowExceeded},
+		{"x-y-z", format.GapUnknownEventID},
 	} {
-		cl := subscribe(t, b, hub.Subscription{ID: "gap" + tc.gap, LastEventID: tc.id})
+		cl := subscribe(t, b, hub.Subscription{ID: "gap" + string(tc.gap), LastEventID: tc.id})
 		if cl.c.Resumed || cl.c.Gap != tc.gap {
 			t.Errorf("resume after %q: Resumed %v, Gap %q; want gap %q", tc.id, cl.c.Resumed, cl.c.Gap, tc.gap)
 		}
@@ -221,8 +225,8 @@ func TestFailover(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := cl.until(t, "light.kitchen", "unseen")
-	if gaps := gapsOf(got); !slices.Equal(gaps, []string{hub.GapLeaderFailover}) {
-		t.Errorf("gaps after the leader stopped: %q, want one %s", gaps, hub.GapLeaderFailover)
+	if gaps := gapsOf(got); !slices.Equal(gaps, []format.Gap{format.GapLeaderFailover}) {
+		t.Errorf("gaps after the leader stopped: %q, want one %s", gaps, format.GapLeaderFailover)
 	}
 	if e := envelopeOf(got[len(got)-1]); e.Origin != "resync" {
 		t.Errorf("light.kitchen came back with origin %q, want resync", e.Origin)
@@ -269,8 +273,8 @@ func TestLeaseLostStopsIngest(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := cl.until(t, "input_text.sentinel", "unwritten") // from the resync of the next session
-	if gaps := gapsOf(got); !slices.Equal(gaps, []string{hub.GapLeaderFailover}) {
-		t.Errorf("gaps: %q, want one %s", gaps, hub.GapLeaderFailover)
+	if gaps := gapsOf(got); !slices.Equal(gaps, []format.Gap{format.GapLeaderFailover}) {
+		t.Errorf("gaps: %q, want one %s", gaps, format.GapLeaderFailover)
 	}
 }
 

@@ -4,8 +4,8 @@ import (
 	"context"
 	"sync/atomic"
 
+	"hasse/internal/format"
 	"hasse/internal/hass"
-	"hasse/internal/hub"
 )
 
 // In cluster mode the local hub hears from two places: the stream, through the reader, and,
@@ -21,10 +21,10 @@ import (
 // feedItem is one thing for the feeder to hand the hub.
 type feedItem struct {
 	kind   feedKind
-	epoch  string // feedEntry: the stream's
-	entry  entry  // feedEntry
-	at     string // feedReset: the event id to resume after
-	reason string // feedReset: the gap reason
+	epoch  string     // feedEntry: the stream's
+	entry  entry      // feedEntry
+	at     string     // feedReset: the event id to resume after
+	reason format.Gap // feedReset: the gap reason
 	states []hass.State
 	run    *localRun // feedLocalOn, feedLocal
 	item   item      // feedLocal
@@ -98,9 +98,9 @@ func feedEntryTo(h Hub, epoch string, e entry) {
 	case kindLinkDown:
 		h.Disconnected()
 	case kindLinkUp:
-		h.Gap(eventID(epoch, e.id), hub.GapHAReconnected)
+		h.Gap(eventID(epoch, e.id), format.GapHAReconnected)
 	case kindFailover:
-		h.Gap(eventID(epoch, e.id), hub.GapLeaderFailover)
+		h.Gap(eventID(epoch, e.id), format.GapLeaderFailover)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"hasse/internal/format"
 	"hasse/internal/hass"
 	"hasse/internal/hub"
 )
@@ -28,7 +29,7 @@ func TestLocalDeliveryStopsWhereAnotherLeaderWrites(t *testing.T) {
 		{"an entry the old leader wrote itself", streamEvent(epoch, at(4), "sensor.t", "19.4"), false},
 		{"a newer entry", streamEvent(epoch, at(6), "sensor.t", "19.5"), true},
 		{"an entry of another epoch", streamEvent("ep2", at(1), "sensor.t", "19.5"), true},
-		{"a new start of the stream", feedItem{kind: feedReset, at: "ep2-0-0", reason: hub.GapEpochChanged,
+		{"a new start of the stream", feedItem{kind: feedReset, at: "ep2-0-0", reason: format.GapEpochChanged,
 			states: []hass.State{{EntityID: "sensor.t", Domain: "sensor", State: "19.5", JSON: []byte(`{"entity_id":"sensor.t","state":"19.5"}`)}}}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	sse "github.com/tmaxmax/go-sse"
 	"go.uber.org/goleak"
 
+	"hasse/internal/format"
 	"hasse/internal/halink"
 	"hasse/internal/hub"
 	"hasse/internal/simulator"
@@ -242,11 +243,11 @@ func idsOf(evs []sse.Event) []string {
 }
 
 // gapsOf returns the reasons of the gap events among evs.
-func gapsOf(evs []sse.Event) []string {
-	var out []string
+func gapsOf(evs []sse.Event) []format.Gap {
+	var out []format.Gap
 	for _, ev := range evs {
 		if e := envelopeOf(ev); e.Type == "gap" {
-			out = append(out, e.Reason)
+			out = append(out, format.Gap(e.Reason))
 		}
 	}
 	return out

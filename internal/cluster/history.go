@@ -7,6 +7,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"hasse/internal/format"
 	"hasse/internal/hub"
 )
 
@@ -31,7 +32,7 @@ const lookBack = 16
 func (n *Node) Locate(ctx context.Context, lastID, floor string) hub.Location {
 	epoch, id, ok := parseEventID(lastID)
 	if !ok {
-		return hub.Location{Gap: hub.GapUnknownEventID}
+		return hub.Location{Gap: format.GapUnknownEventID}
 	}
 	var getEpoch *redis.StringCmd
 	var before, newest *redis.XMessageSliceCmd
@@ -42,13 +43,13 @@ func (n *Node) Locate(ctx context.Context, lastID, floor string) hub.Location {
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return hub.Location{Gap: hub.GapUnknownEventID}
+		return hub.Location{Gap: format.GapUnknownEventID}
 	}
 	if getEpoch.Val() != epoch {
-		return hub.Location{Gap: hub.GapEpochChanged}
+		return hub.Location{Gap: format.GapEpochChanged}
 	}
 	if msgs := newest.Val(); len(msgs) == 0 || newerThan(id, msgs[0].ID) {
-		return hub.Location{Gap: hub.GapUnknownEventID} // the stream never got there
+		return hub.Location{Gap: format.GapUnknownEventID} // the stream never got there
 	}
 	floorEpoch, floorID, ok := parseEventID(floor)
 	if !ok || floorEpoch != epoch || floorID.Less(id) {
@@ -65,14 +66,14 @@ func (n *Node) Locate(ctx context.Context, lastID, floor string) hub.Location {
 		if floorEpoch == epoch {
 			return hub.Location{After: floor}
 		}
-		return hub.Location{Gap: hub.GapUnknownEventID}
+		return hub.Location{Gap: format.GapUnknownEventID}
 	}
 	entries, err := n.rangeAfter(ctx, epoch, id, floorID)
 	switch {
 	case errors.Is(err, errOtherEpoch):
-		return hub.Location{Gap: hub.GapEpochChanged}
+		return hub.Location{Gap: format.GapEpochChanged}
 	case err != nil:
-		return hub.Location{Gap: hub.GapReplayWindowExceeded}
+		return hub.Location{Gap: format.GapReplayWindowExceeded}
 	}
 	older := make([]hub.Entry, 0, len(entries))
 	for _, e := range entries {
@@ -80,9 +81,9 @@ func (n *Node) Locate(ctx context.Context, lastID, floor string) hub.Location {
 		case kindEvent:
 			older = append(older, hub.Entry{ID: e.ev.ID, Event: e.ev})
 		case kindLinkUp:
-			older = append(older, hub.Entry{ID: eventID(epoch, e.id), Gap: hub.GapHAReconnected})
+			older = append(older, hub.Entry{ID: eventID(epoch, e.id), Gap: format.GapHAReconnected})
 		case kindFailover:
-			older = append(older, hub.Entry{ID: eventID(epoch, e.id), Gap: hub.GapLeaderFailover})
+			older = append(older, hub.Entry{ID: eventID(epoch, e.id), Gap: format.GapLeaderFailover})
 		}
 	}
 	return hub.Location{Older: older}

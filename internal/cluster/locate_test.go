@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	sse "github.com/tmaxmax/go-sse"
 
+	"hasse/internal/format"
 	"hasse/internal/hass"
 	"hasse/internal/hub"
 	"hasse/internal/testredis"
@@ -81,7 +82,7 @@ func startFedHub(t *testing.T, n *Node, cfg hub.Config, epoch string, at StreamI
 
 // resumeOf subscribes to h after lastID and returns the ids of the events replayed (want of
 // them are waited for; any more the replay holds are read too), Resumed and Gap.
-func resumeOf(t *testing.T, h *hub.Hub, lastID string, want int) (replay []string, resumed bool, gap string) {
+func resumeOf(t *testing.T, h *hub.Hub, lastID string, want int) (replay []string, resumed bool, gap format.Gap) {
 	t.Helper()
 	c, err := h.Subscribe(context.Background(), hub.Subscription{ID: lastID, User: lastID, LastEventID: lastID})
 	if err != nil {
@@ -127,17 +128,17 @@ func TestLocateAroundTheRing(t *testing.T) {
 	for _, tc := range []struct {
 		last   string
 		replay []string
-		gap    string
+		gap    format.Gap
 	}{
 		{"ep-104-0", all[4:], ""},
 		{"ep-108-0", all[8:], ""},
 		{"ep-112-0", nil, ""},
 		{"ep-108-5", all[8:], ""}, // not an id the stream gave, but a place in it all the same
-		{"ep-103-0", nil, hub.GapReplayWindowExceeded},
-		{"ep-113-0", nil, hub.GapUnknownEventID}, // the stream never got there
-		{"other-105-0", nil, hub.GapEpochChanged},
-		{"local-3", nil, hub.GapReplayWindowExceeded}, // the hub's own numbering shares the ring's sequence
-		{"x-y-z", nil, hub.GapUnknownEventID},
+		{"ep-103-0", nil, format.GapReplayWindowExceeded},
+		{"ep-113-0", nil, format.GapUnknownEventID}, // the stream never got there
+		{"other-105-0", nil, format.GapEpochChanged},
+		{"local-3", nil, format.GapReplayWindowExceeded}, // the hub's own numbering shares the ring's sequence
+		{"x-y-z", nil, format.GapUnknownEventID},
 	} {
 		replay, resumed, gap := resumeOf(t, h, tc.last, len(tc.replay))
 		if gap != tc.gap || resumed != (tc.gap == "") {
@@ -155,8 +156,8 @@ func TestLocateAcrossAFailover(t *testing.T) {
 	n, _ := writeStream(t, "ep2", []streamEntry{{StreamID{MS: 1}, kindFailover, ""}, {StreamID{MS: 2}, kindEvent, "light.a"}})
 	h := startFedHub(t, n, hub.Config{Epoch: "local"}, "ep2", StreamID{})
 	replay, resumed, gap := resumeOf(t, h, "ep2-0-5", 1)
-	if !resumed || gap != hub.GapLeaderFailover || !cmp.Equal(replay, []string{"ep2-2-0"}) {
-		t.Errorf("resume across a failover: Resumed %v, Gap %q, replay %v; want a resume with gap %s and ep2-2-0", resumed, gap, replay, hub.GapLeaderFailover)
+	if !resumed || gap != format.GapLeaderFailover || !cmp.Equal(replay, []string{"ep2-2-0"}) {
+		t.Errorf("resume across a failover: Resumed %v, Gap %q, replay %v; want a resume with gap %s and ep2-2-0", resumed, gap, replay, format.GapLeaderFailover)
 	}
 	replay, resumed, gap = resumeOf(t, h, "ep2-1-0", 1) // the mark's own id: nothing crossed
 	if !resumed || gap != "" || !cmp.Equal(replay, []string{"ep2-2-0"}) {

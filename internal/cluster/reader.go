@@ -9,8 +9,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"hasse/internal/format"
 	"hasse/internal/hass"
-	"hasse/internal/hub"
 )
 
 // Hub is the local hub as the Node feeds it; hub.Hub satisfies it. The reader hands it the
@@ -20,8 +20,8 @@ import (
 // written.
 type Hub interface {
 	Sink
-	Gap(id, reason string)
-	Reset(at, reason string, states []hass.State)
+	Gap(id string, reason format.Gap)
+	Reset(at string, reason format.Gap, states []hass.State)
 }
 
 // startScript says where a reader that starts, or whose epoch changed, takes the stream up:
@@ -100,12 +100,12 @@ func (n *Node) read(ctx context.Context) {
 				continue
 			}
 			if epoch != e || last != at { // not where it was: the hub starts over
-				var reason string // none for the first start
+				var reason format.Gap // none for the first start
 				switch {
 				case epoch != "" && epoch != e:
-					reason = hub.GapEpochChanged
+					reason = format.GapEpochChanged
 				case epoch != "": // entries it had not read were trimmed
-					reason = hub.GapReplayWindowExceeded
+					reason = format.GapReplayWindowExceeded
 				}
 				n.send(ctx, feedItem{kind: feedReset, at: eventID(e, at), reason: reason, states: states})
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"hasse/internal/format"
 	"hasse/internal/hass"
 	"hasse/internal/testredis"
 )
@@ -22,7 +23,7 @@ type gatedHub struct {
 	appends int // events from the stream
 }
 
-func (g *gatedHub) Reset(string, string, []hass.State) {
+func (g *gatedHub) Reset(string, format.Gap, []hass.State) {
 	g.mu.Lock()
 	g.follows++
 	g.mu.Unlock()
@@ -44,7 +45,7 @@ func (g *gatedHub) counts() (follows, appends int) {
 	return g.follows, g.appends
 }
 
-func (g *gatedHub) Gap(string, string)     {}
+func (g *gatedHub) Gap(string, format.Gap) {}
 func (g *gatedHub) Connected([]hass.State) {}
 func (g *gatedHub) Disconnected()          {}
 

@@ -80,14 +80,13 @@ func AppendKeepAlive(dst []byte, k Kind, now time.Time) []byte {
 	return endMessage(dst, "", "", start, data)
 }
 
-// AppendError appends an error event on an open stream; code is one of SPEC.md §4.4
-// (ha_disconnected, slow_consumer, unauthorized, internal). Envelope:
+// AppendError appends an error event on an open stream (SPEC.md §4.4). Envelope:
 // {"type":"error","error":<code>,"message","timestamp"}. Named, as event "error":
 // {"error":<code>,"message","timestamp"}.
-func AppendError(dst []byte, k Kind, code, message string, now time.Time) []byte {
+func AppendError(dst []byte, k Kind, code ErrorCode, message string, now time.Time) []byte {
 	dst, start, data := beginControl(dst, k, "error")
 	dst = append(dst, `"error":`...)
-	dst = appendString(dst, code)
+	dst = appendString(dst, string(code))
 	dst = append(dst, `,"message":`...)
 	dst = appendString(dst, message)
 	dst = appendTimestamp(dst, now)
@@ -95,26 +94,25 @@ func AppendError(dst []byte, k Kind, code, message string, now time.Time) []byte
 }
 
 // AppendGap appends a gap event: events may have been lost after the event with id since (null
-// when since is empty: the client had none). reason is one of SPEC.md §4.4 (ha_reconnected,
-// replay_window_exceeded, unknown_event_id, epoch_changed, leader_failover). Envelope:
+// when since is empty: the client had none), for reason. Envelope:
 // {"type":"gap","reason","since","timestamp"}. Named, as event "gap": {"reason","since","timestamp"}.
-func AppendGap(dst []byte, k Kind, reason, since string, now time.Time) []byte {
+func AppendGap(dst []byte, k Kind, reason Gap, since string, now time.Time) []byte {
 	dst, start, data := beginControl(dst, k, "gap")
 	dst = append(dst, `"reason":`...)
-	dst = appendString(dst, reason)
+	dst = appendString(dst, string(reason))
 	dst = append(dst, `,"since":`...)
 	dst = appendStringOrNull(dst, since)
 	dst = appendTimestamp(dst, now)
 	return endMessage(dst, eventName(k, "gap"), "", start, data)
 }
 
-// AppendDisconnect appends the event that says the server is ending the stream (reason e.g.
-// server_shutdown, closed_by_admin); send [AppendRetry] before it. Envelope:
+// AppendDisconnect appends the event that says the server is ending the stream, for reason;
+// send [AppendRetry] before it. Envelope:
 // {"type":"disconnect","reason","timestamp"}. Named, as event "disconnect": {"reason","timestamp"}.
-func AppendDisconnect(dst []byte, k Kind, reason string, now time.Time) []byte {
+func AppendDisconnect(dst []byte, k Kind, reason DisconnectReason, now time.Time) []byte {
 	dst, start, data := beginControl(dst, k, "disconnect")
 	dst = append(dst, `"reason":`...)
-	dst = appendString(dst, reason)
+	dst = appendString(dst, string(reason))
 	dst = appendTimestamp(dst, now)
 	return endMessage(dst, eventName(k, "disconnect"), "", start, data)
 }

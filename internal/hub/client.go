@@ -9,23 +9,17 @@ import (
 	"hasse/internal/hass"
 )
 
-// Gap reasons (SPEC.md §4.4): why a resume could not replay what the client missed.
-const (
-	GapUnknownEventID       = "unknown_event_id"
-	GapEpochChanged         = "epoch_changed"
-	GapReplayWindowExceeded = "replay_window_exceeded"
-)
-
 // Ending is why the hub ended a client's stream; [Client.Err] returns one. Its value is the word
-// the stream's last words carry (SPEC.md §4.7): an error code or a disconnect reason.
+// the stream's last words carry (SPEC.md §4.7): a [format.ErrorCode] or a
+// [format.DisconnectReason].
 type Ending string
 
 // Why the hub ended a client's stream.
 const (
-	ErrSlowConsumer  Ending = "slow_consumer"   // its queue overflowed
-	ErrShutdown      Ending = "server_shutdown" // the hub is stopping
-	ErrClosedByAdmin Ending = "closed_by_admin" // an administrator closed it
-	ErrUnauthorized  Ending = "unauthorized"    // its token is no longer valid
+	ErrSlowConsumer  = Ending(format.ErrorSlowConsumer)        // its queue overflowed
+	ErrShutdown      = Ending(format.DisconnectServerShutdown) // the hub is stopping
+	ErrClosedByAdmin = Ending(format.DisconnectClosedByAdmin)  // an administrator closed it
+	ErrUnauthorized  = Ending(format.ErrorUnauthorized)        // its token is no longer valid
 )
 
 func (e Ending) Error() string { return "hub: client ended: " + string(e) }
@@ -59,10 +53,10 @@ type Client struct {
 	ConnectedAt time.Time
 	RemoteAddr  string // the client's address, for the statistics tool
 	UserAgent   string
-	Protocol    string // the request's protocol ("HTTP/1.1", "HTTP/2.0"), for the statistics tool
-	TLS         string // the TLS version ("TLS 1.3"); "" for a plain connection
-	Resumed     bool   // a Last-Event-ID resume succeeded: the backlog replays what was missed
-	Gap         string // why a Last-Event-ID resume failed (a Gap… reason); "" otherwise
+	Protocol    string     // the request's protocol ("HTTP/1.1", "HTTP/2.0"), for the statistics tool
+	TLS         string     // the TLS version ("TLS 1.3"); "" for a plain connection
+	Resumed     bool       // a Last-Event-ID resume succeeded: the backlog replays what was missed
+	Gap         format.Gap // why a Last-Event-ID resume failed; "" otherwise
 
 	hub      *Hub
 	sent     atomic.Int64    // events written to the client

@@ -16,12 +16,6 @@ import (
 // with two more calls: [Hub.Gap] for a point of the history where events may have been lost,
 // and [Hub.Reset] when the history itself was lost.
 
-// Gap reasons of cluster mode (SPEC.md §4.4).
-const (
-	GapLeaderFailover = "leader_failover"
-	GapHAReconnected  = "ha_reconnected"
-)
-
 // History places a Last-Event-ID the hub does not hold, for a resume; the cluster package's Node
 // is one. The hub asks it off its own goroutine.
 type History interface {
@@ -32,8 +26,8 @@ type History interface {
 
 // Location is what a History says of a Last-Event-ID.
 type Location struct {
-	// Gap is why the resume cannot be served (a Gap… reason); "" otherwise.
-	Gap string
+	// Gap is why the resume cannot be served; "" otherwise.
+	Gap format.Gap
 	// After is the id of the entry to resume after instead of lastID: the newest the history holds
 	// at or before it, newer than floor. The hub waits a while for it when it has not had it yet.
 	After string
@@ -46,25 +40,27 @@ type Location struct {
 type Entry struct {
 	ID    string
 	Event *hass.Event // nil for a mark
-	Gap   string      // a mark's gap reason
+	Gap   format.Gap  // a mark's gap reason
 }
 
 // Gap tells the hub that at the entry of id clients may have missed events, for reason: a
-// resume across it says so. GapHAReconnected: the link to Home Assistant is back, as Connected
+// resume across it says so. [format.GapHAReconnected]: the link to Home Assistant is back, as Connected
 // with no states; any other reason reaches every client now, once per outage. It waits like
 // Publish.
-func (h *Hub) Gap(id, reason string) { h.ingest(ingest{kind: gapMark, id: id, reason: reason}) }
+func (h *Hub) Gap(id string, reason format.Gap) {
+	h.ingest(ingest{kind: gapMark, id: id, reason: reason})
+}
 
 // Reset tells the hub that the history its ids come from starts over after the entry of id at
 // (its store lost its data, or entries this instance had not read yet): it forgets every id it
 // was handed, and every client gets a gap of reason ("" for none: the first call) once per
 // outage. Every entity is in the state states gives. It waits like Publish.
-func (h *Hub) Reset(at, reason string, states []hass.State) {
+func (h *Hub) Reset(at string, reason format.Gap, states []hass.State) {
 	h.ingest(ingest{kind: reset, id: at, reason: reason, states: states})
 }
 
-func (h *Hub) mark(id, reason string) {
-	if reason == GapHAReconnected {
+func (h *Hub) mark(id string, reason format.Gap) {
+	if reason == format.GapHAReconnected {
 		h.linkUp(nil)
 	} else {
 		h.historyGap(reason)
@@ -75,7 +71,7 @@ func (h *Hub) mark(id, reason string) {
 	h.answerWaiting(id)
 }
 
-func (h *Hub) reset(at, reason string, states []hass.State) {
+func (h *Hub) reset(at string, reason format.Gap, states []hass.State) {
 	if reason == "" {
 		h.quiet = h.dispatched.Load() // nothing was sent that the first leader's gap could be about
 	} else {
@@ -92,7 +88,7 @@ func (h *Hub) reset(at, reason string, states []hass.State) {
 
 // historyGap tells every client that events may have been lost, unless a gap went out already
 // and no event since: one outage, one gap.
-func (h *Hub) historyGap(reason string) {
+func (h *Hub) historyGap(reason format.Gap) {
 	if h.quiet == h.dispatched.Load() {
 		return
 	}

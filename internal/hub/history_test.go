@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"hasse/internal/format"
 	"hasse/internal/hass"
 )
 
@@ -46,17 +47,17 @@ func TestHistoryResumeFromTheRing(t *testing.T) {
 	for _, tc := range []struct {
 		last   string
 		replay []string
-		gap    string
+		gap    format.Gap
 	}{
 		{"ep-104-0", all[4:], ""},
 		{"ep-108-0", all[8:], ""},
 		{"ep-112-0", nil, ""},
-		{"ep-100-0", nil, GapUnknownEventID},      // the reset's place, no longer held, and no History to ask
-		{"ep-113-0", nil, GapUnknownEventID},      // never handed, and no History to ask
-		{"ep-108-0 ", nil, GapUnknownEventID},     // ids are found exactly
-		{"local-3", nil, GapReplayWindowExceeded}, // the hub's own numbering shares the ring's sequence
-		{"local-13", nil, GapUnknownEventID},
-		{"other-3", nil, GapEpochChanged}, // another hub's numbering: never an id a history gives
+		{"ep-100-0", nil, format.GapUnknownEventID},      // the reset's place, no longer held, and no History to ask
+		{"ep-113-0", nil, format.GapUnknownEventID},      // never handed, and no History to ask
+		{"ep-108-0 ", nil, format.GapUnknownEventID},     // ids are found exactly
+		{"local-3", nil, format.GapReplayWindowExceeded}, // the hub's own numbering shares the ring's sequence
+		{"local-13", nil, format.GapUnknownEventID},
+		{"other-3", nil, format.GapEpochChanged}, // another hub's numbering: never an id a history gives
 	} {
 		c, err := h.Subscribe(context.Background(), Subscription{ID: tc.last, User: tc.last, LastEventID: tc.last})
 		if err != nil {
@@ -86,15 +87,15 @@ func TestHistoryMarks(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec, _ := stream(t, c)
-	h.Gap("ep-1-0", GapLeaderFailover) // the first leader: nothing was lost
+	h.Gap("ep-1-0", format.GapLeaderFailover) // the first leader: nothing was lost
 	h.Publish(fromHistory("ep-2-0", "light.a", "on"))
 	h.Disconnected()
-	h.Gap("ep-4-0", GapHAReconnected)
+	h.Gap("ep-4-0", format.GapHAReconnected)
 	h.Publish(fromHistory("ep-5-0", "light.a", "off"))
-	h.Gap("ep-6-0", GapLeaderFailover)
+	h.Gap("ep-6-0", format.GapLeaderFailover)
 	h.Publish(fromHistory("ep-7-0", "light.a", "on"))
-	h.Reset("ep2-0-0", GapEpochChanged, nil) // the history was lost
-	h.Gap("ep2-1-0", GapLeaderFailover)      // the same outage: no second gap
+	h.Reset("ep2-0-0", format.GapEpochChanged, nil) // the history was lost
+	h.Gap("ep2-1-0", format.GapLeaderFailover)      // the same outage: no second gap
 	h.Publish(fromHistory("ep2-2-0", "light.a", "off"))
 	want := []string{
 		"id: ep-2-0",
@@ -126,8 +127,8 @@ func TestHistoryMarks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.Resumed || r.Gap != GapLeaderFailover || len(r.replay) != 1 {
-		t.Errorf("resume across a failover: Resumed %v, Gap %q, %d replayed; want a resume with gap %s and 1", r.Resumed, r.Gap, len(r.replay), GapLeaderFailover)
+	if !r.Resumed || r.Gap != format.GapLeaderFailover || len(r.replay) != 1 {
+		t.Errorf("resume across a failover: Resumed %v, Gap %q, %d replayed; want a resume with gap %s and 1", r.Resumed, r.Gap, len(r.replay), format.GapLeaderFailover)
 	}
 	r.Close()
 	// The lost history's ids are forgotten.
@@ -135,8 +136,8 @@ func TestHistoryMarks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Resumed || r.Gap != GapUnknownEventID {
-		t.Errorf("resume from a lost history: Resumed %v, Gap %q; want gap %s (no History to ask)", r.Resumed, r.Gap, GapUnknownEventID)
+	if r.Resumed || r.Gap != format.GapUnknownEventID {
+		t.Errorf("resume from a lost history: Resumed %v, Gap %q; want gap %s (no History to ask)", r.Resumed, r.Gap, format.GapUnknownEventID)
 	}
 	r.Close()
 }

@@ -131,7 +131,7 @@ type ingest struct {
 	ev     *hass.Event  // an event
 	states []hass.State // linkUp: every entity's state, or nil; reset: the history's
 	id     string       // gapMark, reset
-	reason string       // gapMark, reset
+	reason format.Gap   // gapMark, reset
 }
 
 type ingestKind uint8
@@ -177,7 +177,7 @@ func (h *Hub) Subscribe(ctx context.Context, sub Subscription) (*Client, error) 
 		if asking.IsZero() {
 			asking = time.Now()
 		} else if time.Since(asking) > resumeWait && !r.need.timedOut { // the ring keeps outrunning the reads
-			sub.resume.gap = GapReplayWindowExceeded
+			sub.resume.gap = format.GapReplayWindowExceeded
 			continue
 		}
 		sub = h.prepare(ctx, sub, r.need)

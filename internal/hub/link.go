@@ -43,7 +43,7 @@ func (h *Hub) linkDown() {
 	h.link.down, h.link.gapSent = true, false
 	h.link.since = h.lastID
 	now := time.Now()
-	const code, msg = "ha_disconnected", "the connection to Home Assistant is lost; reconnecting"
+	const code, msg = format.ErrorHADisconnected, "the connection to Home Assistant is lost; reconnecting"
 	h.link.downFrame = format.NewControl(
 		format.AppendError(nil, format.Envelope, code, msg, now),
 		format.AppendError(nil, format.Named, code, msg, now))
@@ -59,8 +59,8 @@ func (h *Hub) reconnected(now time.Time) {
 		return
 	}
 	h.broadcast(format.NewControl(
-		format.AppendGap(nil, format.Envelope, "ha_reconnected", h.link.since, now),
-		format.AppendGap(nil, format.Named, "ha_reconnected", h.link.since, now)))
+		format.AppendGap(nil, format.Envelope, format.GapHAReconnected, h.link.since, now),
+		format.AppendGap(nil, format.Named, format.GapHAReconnected, h.link.since, now)))
 	h.link.gapSent, h.link.downFrame = true, nil
 }
 

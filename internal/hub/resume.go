@@ -26,11 +26,11 @@ const resumeWait = 5 * time.Second
 // resumeState is what Subscribe learned of the History for Run.
 type resumeState struct {
 	asked    bool            // the History was asked about the Last-Event-ID
-	gap      string          // the resume ends in this gap
+	gap      format.Gap      // the resume ends in this gap
 	after    string          // resume after this entry rather than the Last-Event-ID
 	wait     bool            // Run has not had after yet: wait for it
 	older    []*format.Frame // the matching events after the Last-Event-ID that the ring no longer holds
-	olderGap string          // the gap reason of the first mark among them
+	olderGap format.Gap      // the gap reason of the first mark among them
 	upTo     string          // older reach up to and including the entry of this id; "" when not read
 }
 
@@ -47,7 +47,7 @@ type need struct {
 type placement struct {
 	ok  bool
 	seq uint64
-	gap string
+	gap format.Gap
 }
 
 // place works out where sub resumes, or what it needs first: the History's answer (need), or
@@ -70,13 +70,13 @@ func (h *Hub) place(sub *Subscription) (p placement, n *need, park bool) {
 	case rs.after != "" && rs.wait:
 		return placement{}, nil, true
 	case own && epoch == h.cfg.Epoch && n > h.seq:
-		return placement{gap: GapUnknownEventID}, nil, false
+		return placement{gap: format.GapUnknownEventID}, nil, false
 	case own && epoch == h.cfg.Epoch:
-		return placement{gap: GapReplayWindowExceeded}, nil, false
+		return placement{gap: format.GapReplayWindowExceeded}, nil, false
 	case own: // of another hub's numbering (ids from a history never have this shape)
-		return placement{gap: GapEpochChanged}, nil, false
+		return placement{gap: format.GapEpochChanged}, nil, false
 	case h.ring.floor == "" || h.cfg.History == nil || rs.asked:
-		return placement{gap: GapUnknownEventID}, nil, false
+		return placement{gap: format.GapUnknownEventID}, nil, false
 	}
 	return placement{}, &need{lastID: id, floor: h.ring.floor}, false
 }
@@ -131,7 +131,7 @@ func (h *Hub) resume(c *Client, p placement, rs *resumeState) {
 func (h *Hub) prepare(ctx context.Context, sub Subscription, n *need) Subscription {
 	rs := &sub.resume
 	if n.timedOut {
-		rs.gap = GapUnknownEventID
+		rs.gap = format.GapUnknownEventID
 		return sub
 	}
 	if !n.readOn {

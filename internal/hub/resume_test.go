@@ -106,19 +106,20 @@ func TestResumeGaps(t *testing.T) {
 		publishAndWait(t, h, watcher, &seen, stateEvent(fmt.Sprintf("light.l%d", i), "on"))
 	}
 	for _, tc := range []struct {
-		lastID, gap string
-		resumed     bool
+		lastID  string
+		gap     format.Gap
+		resumed bool
 	}{
 		{"ep-10", "", true},
 		{"ep-6", "", true},
-		{"ep-5", GapReplayWindowExceeded, false},
-		{"ep-0", GapReplayWindowExceeded, false},
-		{"ep-11", GapUnknownEventID, false},
-		{"other-3", GapEpochChanged, false},
-		{"garbage", GapUnknownEventID, false},
-		{"ep-x", GapUnknownEventID, false},
-		{"ep--1", GapUnknownEventID, false},
-		{strings.Repeat("9", 70), GapUnknownEventID, false},
+		{"ep-5", format.GapReplayWindowExceeded, false},
+		{"ep-0", format.GapReplayWindowExceeded, false},
+		{"ep-11", format.GapUnknownEventID, false},
+		{"other-3", format.GapEpochChanged, false},
+		{"garbage", format.GapUnknownEventID, false},
+		{"ep-x", format.GapUnknownEventID, false},
+		{"ep--1", format.GapUnknownEventID, false},
+		{strings.Repeat("9", 70), format.GapUnknownEventID, false},
 	} {
 		c, err := h.Subscribe(context.Background(), Subscription{ID: tc.lastID, User: tc.lastID, LastEventID: tc.lastID})
 		if err != nil {

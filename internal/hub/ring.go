@@ -34,8 +34,9 @@ type ring struct {
 
 // mark is a mark of the ring: its sequence, its id and the gap reason a resume across it gets.
 type mark struct {
-	seq     uint64
-	id, gap string
+	seq uint64
+	id  string
+	gap format.Gap
 }
 
 // newRing returns a ring of at most size entries and maxBytes bytes, for a hub whose own event
@@ -77,7 +78,7 @@ func (r *ring) putWithID(fr *format.Frame, seq uint64) {
 }
 
 // putMark puts a mark of id with the gap reason gap.
-func (r *ring) putMark(id, gap string, seq uint64) {
+func (r *ring) putMark(id string, gap format.Gap, seq uint64) {
 	if r.size == 0 {
 		r.floor, r.floorSeq = id, seq
 		return
@@ -175,7 +176,7 @@ func (r *ring) appendAfter(dst []*format.Frame, seq uint64, keep func(*format.Fr
 }
 
 // gapAfter returns the gap reason of the first mark held after sequence seq; "" when none.
-func (r *ring) gapAfter(seq uint64) string {
+func (r *ring) gapAfter(seq uint64) format.Gap {
 	for _, m := range r.marks {
 		if m.seq > seq {
 			return m.gap

@@ -6,15 +6,17 @@ import (
 	"time"
 
 	"hasse/internal/filter"
+	"hasse/internal/format"
 	"hasse/internal/hub"
 )
 
-// Close reasons of a [Closed] connection.
+// Close reasons of a [Closed] connection: the client went away, or the word the gateway ended
+// the stream with (SPEC.md §4.4).
 const (
 	ReasonClientClosed   = "client_closed"
-	ReasonSlowConsumer   = "slow_consumer"
-	ReasonClosedByAdmin  = "closed_by_admin"
-	ReasonServerShutdown = "server_shutdown"
+	ReasonSlowConsumer   = string(format.ErrorSlowConsumer)
+	ReasonClosedByAdmin  = string(format.DisconnectClosedByAdmin)
+	ReasonServerShutdown = string(format.DisconnectServerShutdown)
 	numReasons           = 4
 )
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"hasse/internal/format"
 )
 
 // Printer writes what [Run] reads, one line per message, as pretty text or JSON lines.
@@ -136,7 +138,7 @@ func (p *Printer) gapLine(v view, s style) string {
 	if v.since != "" {
 		since = v.since
 	}
-	why := gapReasons[v.code]
+	why := gapReasons[format.Gap(v.code)]
 	if why == "" {
 		why = "the gateway cannot replay what was missed"
 	}
@@ -149,12 +151,12 @@ func (p *Printer) gapLine(v view, s style) string {
 }
 
 // gapReasons explain SPEC.md §4.4's gap reasons.
-var gapReasons = map[string]string{
-	"ha_reconnected":         "Home Assistant was out of reach; resync states follow",
-	"replay_window_exceeded": "the gateway no longer holds them",
-	"unknown_event_id":       "the gateway does not know the last event id",
-	"epoch_changed":          "the gateway restarted and its history is gone",
-	"leader_failover":        "another gateway instance took over",
+var gapReasons = map[format.Gap]string{
+	format.GapHAReconnected:        "Home Assistant was out of reach; resync states follow",
+	format.GapReplayWindowExceeded: "the gateway no longer holds them",
+	format.GapUnknownEventID:       "the gateway does not know the last event id",
+	format.GapEpochChanged:         "the gateway restarted and its history is gone",
+	format.GapLeaderFailover:       "another gateway instance took over",
 }
 
 // stamp is the time column: t, or now when t is zero.

@@ -37,14 +37,8 @@ type Source interface {
 	Close()
 }
 
-// Why a stream ended, as the hub names it (hub.Ending's values).
-const (
-	reasonSlowConsumer = "slow_consumer"
-	reasonUnauthorized = "unauthorized"
-	reasonShutdown     = "server_shutdown"
-)
-
-// reason returns the word src's Err names its end with; "" before the end.
+// reason returns the word src's Err names its end with (hub.Ending's values: a
+// [format.ErrorCode] or a [format.DisconnectReason]); "" before the end.
 func reason(src Source) string {
 	var r interface{ Reason() string }
 	if errors.As(src.Err(), &r) {
@@ -57,7 +51,7 @@ func reason(src Source) string {
 func dropped(src Source) bool {
 	select {
 	case <-src.Done():
-		return reason(src) == reasonSlowConsumer
+		return reason(src) == string(format.ErrorSlowConsumer)
 	default:
 		return false
 	}

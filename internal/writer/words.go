@@ -18,14 +18,14 @@ import (
 func appendLastWords(dst []byte, src Source, retry time.Duration, now time.Time) []byte {
 	k := src.Kind()
 	switch why := reason(src); why {
-	case reasonSlowConsumer:
-		return format.AppendError(dst, k, why, "the client did not keep up with its events", now)
-	case reasonUnauthorized:
-		return format.AppendError(dst, k, why, "the token is no longer valid", now)
+	case string(format.ErrorSlowConsumer):
+		return format.AppendError(dst, k, format.ErrorSlowConsumer, "the client did not keep up with its events", now)
+	case string(format.ErrorUnauthorized):
+		return format.AppendError(dst, k, format.ErrorUnauthorized, "the token is no longer valid", now)
 	default:
 		dst, _ = src.Next(dst, nil)
 		dst = format.AppendRetry(dst, random.Jitter(retry))
-		return format.AppendDisconnect(dst, k, cmp.Or(why, reasonShutdown), now)
+		return format.AppendDisconnect(dst, k, cmp.Or(format.DisconnectReason(why), format.DisconnectServerShutdown), now)
 	}
 }
 
