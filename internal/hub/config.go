@@ -44,9 +44,6 @@ func (c *Config) setDefaults() error {
 	return nil
 }
 
-// cmpOr is cmp.Or of two values; hub.go and cluster_resume.go still call it.
-func cmpOr[T comparable](v, def T) T { return cmp.Or(v, def) }
-
 func isIDChar(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-'
 }
