@@ -33,7 +33,7 @@ type Config struct {
 
 	HA    halink.Config  // the Home Assistant link
 	Hub   hub.Config     // Meter and History are set by the gateway
-	Stats stats.Config   // History, HistoryErr and Geo are set by the gateway
+	Stats stats.Config   // Store, StoreErr and Geo are set by the gateway
 	HTTP  httpapi.Config // Stats, Metrics and Cluster are set by the gateway
 
 	// Authn tells who a client's token belongs to. Nil under httpapi.AuthHA: clients' own Home
@@ -74,7 +74,7 @@ type Gateway struct {
 func New(cfg Config, log *slog.Logger) (g *Gateway, err error) {
 	meter := new(stats.Meter)
 	var col *stats.Collector // made once the hub is; told of every stream that ends
-	cfg.Hub.Meter, cfg.Hub.OnClose = meter, func(c *hub.Client) { col.Closed(c) }
+	cfg.Hub.Meter, cfg.Hub.OnClose = meter, func(c *hub.Client) { col.Unregistered(c) }
 	var node *cluster.Node
 	if cfg.Cluster != nil {
 		redis.SetLogger(cluster.RedisLog{Log: log.With("part", "redis")}) // go-redis has one logger per process
@@ -112,9 +112,9 @@ func New(cfg Config, log *slog.Logger) (g *Gateway, err error) {
 	}
 	db, err := openStatsDB(cfg.StatsDB)
 	if err != nil {
-		scfg.HistoryErr = cfg.settingError("StatsDB", err) // reported; history stays in memory
+		scfg.StoreErr = cfg.settingError("StatsDB", err) // reported; history stays in memory
 	} else if db != nil {
-		scfg.History = db
+		scfg.Store = db
 		defer func() {
 			if g == nil { // a later part failed
 				db.Close()

@@ -86,7 +86,7 @@ func startStatsEnv(t *testing.T, cfg Config, scfg stats.Config, hcfg hub.Config,
 	log := slog.New(slog.DiscardHandler)
 	m := new(stats.Meter)
 	var c *stats.Collector
-	hcfg.Meter, hcfg.OnClose = m, func(cl *hub.Client) { c.Closed(cl) }
+	hcfg.Meter, hcfg.OnClose = m, func(cl *hub.Client) { c.Unregistered(cl) }
 	h, err := hub.New(hcfg, log)
 	if err != nil {
 		t.Fatal(err)

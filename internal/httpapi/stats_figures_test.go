@@ -405,7 +405,7 @@ func TestHistoryWritesShowAsDiskIO(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	env := newStatsEnv(t, Config{}, stats.Config{Interval: 20 * time.Millisecond, History: db})
+	env := newStatsEnv(t, Config{}, stats.Config{Interval: 20 * time.Millisecond, Store: db})
 	testwait.For(t, 10*time.Second, "history writes counted", func() bool {
 		_, st := env.call(t, "GET", "/api/sse/stats", adminToken, "")
 		n, _ := path(st, "data", "disk_io", "history_writes").(float64)

@@ -19,7 +19,7 @@ func TestHistorySurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	env := newStatsEnv(t, Config{}, stats.Config{Interval: 20 * time.Millisecond, History: db})
+	env := newStatsEnv(t, Config{}, stats.Config{Interval: 20 * time.Millisecond, Store: db})
 	req, _ := http.NewRequest("GET", env.url+"/subscribe_events?token="+adminToken, nil)
 	_, events := openStream(t, req)
 	next(t, events)
@@ -43,7 +43,7 @@ func TestHistorySurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	env = newStatsEnv(t, Config{}, stats.Config{Interval: time.Hour, History: db})
+	env = newStatsEnv(t, Config{}, stats.Config{Interval: time.Hour, Store: db})
 	_, got := env.call(t, "GET", "/api/sse/metrics?period=24h", adminToken, "")
 	m := got["data"].(map[string]any)["metrics"].(map[string]any)
 	total := m["events"].(map[string]any)["total"]
@@ -62,7 +62,7 @@ func TestHistorySurvivesRestart(t *testing.T) {
 }
 
 func TestBrokenHistoryIsReportedAndStatsGoOn(t *testing.T) {
-	env := newStatsEnv(t, Config{}, stats.Config{Interval: 20 * time.Millisecond, HistoryErr: errors.New("file is not a database")})
+	env := newStatsEnv(t, Config{}, stats.Config{Interval: 20 * time.Millisecond, StoreErr: errors.New("file is not a database")})
 	_, got := env.call(t, "GET", "/health", "", "")
 	if p, _ := got["stats_history"].(string); p == "" || got["status"] != "healthy" {
 		t.Errorf("/health = %v, want healthy with a stats_history problem", got)

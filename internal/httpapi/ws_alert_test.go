@@ -34,7 +34,7 @@ func TestAlertTransitionsReachWebSocketSubscriber(t *testing.T) {
 		log := slog.New(slog.DiscardHandler)
 		m := new(stats.Meter)
 		var c *stats.Collector
-		h, err := hub.New(hub.Config{Meter: m, MaxClients: 10, MaxClientsPerUser: 10, OnClose: func(cl *hub.Client) { c.Closed(cl) }}, log)
+		h, err := hub.New(hub.Config{Meter: m, MaxClients: 10, MaxClientsPerUser: 10, OnClose: func(cl *hub.Client) { c.Unregistered(cl) }}, log)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -277,8 +277,8 @@ func (c *Collector) SetRules(ctx context.Context, rules []Rule) error {
 			}
 		}
 		c.rules = rules
-		if c.cfg.History != nil && c.storeErr == nil {
-			if err := c.write(func(h History) error { return h.SaveRules(SavedRules{Rules: rules, Replaced: c.cfg.Rules}) }); err != nil {
+		if c.cfg.Store != nil && c.storeErr == nil {
+			if err := c.write(func(h Store) error { return h.SaveRules(SavedRules{Rules: rules, Replaced: c.cfg.Rules}) }); err != nil {
 				c.storeFailed("save alert rules", err)
 			}
 		}

@@ -20,14 +20,14 @@ type Config struct {
 	Rules        []Rule        // alert rules (SPEC.md §6.5); nil: DefaultRules, empty: none
 	ClosedKept   int           // closed connections remembered; default 100
 	ReconcileGap time.Duration // least time between two looks at the open connections; default 100ms
-	History      History       // where points and closed connections are kept; nil: memory only
-	HistoryErr   error         // why the store could not be opened, for HistoryProblem; nil: it could
+	Store        Store         // where points and closed connections are kept; nil: memory only
+	StoreErr     error         // why the store could not be opened, for HistoryProblem; nil: it could
 	Geo          *geo.DB       // countries and cities of client addresses; nil: network classes only
 }
 
-// History keeps the rollups and closed connections across restarts; store.DB is one. The
-// collector calls it from [Collector.Run] only.
-type History interface {
+// Store keeps the rollups, closed connections and alert rules across restarts; store.DB is one.
+// The collector calls it from [Collector.Run] only.
+type Store interface {
 	SavePoints(points []Point) error // insert or replace, by Span and Start
 	LoadPoints() ([]Point, error)
 	Prune(span time.Duration, before time.Time) error
@@ -103,7 +103,7 @@ type view struct {
 }
 
 // New returns a Collector for h that is not yet running. m must be the Meter of h's Config, and
-// the Config's OnClose must call the Collector's Closed.
+// the Config's OnClose must call the Collector's Unregistered.
 func New(cfg Config, h *hub.Hub, m *Meter, log *slog.Logger) (*Collector, error) {
 	cfg.Interval = cmp.Or(cfg.Interval, 10*time.Second)
 	cfg.ClosedKept = cmp.Or(cfg.ClosedKept, 100)
@@ -139,8 +139,8 @@ func New(cfg Config, h *hub.Hub, m *Meter, log *slog.Logger) (*Collector, error)
 	c.sampler.prevSent = int64(c.sampler.prevDist.Total())
 	c.sampler.prevDiskRead, c.sampler.prevDiskWrite, _ = diskIO()
 	c.latest.Store(&view{sample: Sample{Time: c.start}})
-	if cfg.HistoryErr != nil {
-		c.storeFailed("open", cfg.HistoryErr)
+	if cfg.StoreErr != nil {
+		c.storeFailed("open", cfg.StoreErr)
 	}
 	return c, nil
 }

@@ -36,7 +36,7 @@ func newRigLog(t *testing.T, cfg Config, hcfg hub.Config, log *slog.Logger) *rig
 	hcfg.MaxClients, hcfg.MaxClientsPerUser = cmp.Or(hcfg.MaxClients, 1000), cmp.Or(hcfg.MaxClientsPerUser, 1000)
 	m := new(Meter)
 	var c *Collector
-	hcfg.Meter, hcfg.OnClose = m, func(cl *hub.Client) { c.Closed(cl) }
+	hcfg.Meter, hcfg.OnClose = m, func(cl *hub.Client) { c.Unregistered(cl) }
 	h, err := hub.New(hcfg, log)
 	if err != nil {
 		t.Fatal(err)

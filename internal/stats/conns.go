@@ -129,9 +129,10 @@ type ClosedExtra struct {
 	City       string `json:"city,omitempty"`
 }
 
-// Closed tells the collector that the hub has unregistered cl; New has the hub call it, on the
-// hub's goroutine. It never blocks: cl is recorded on the collector's goroutine.
-func (c *Collector) Closed(cl *hub.Client) {
+// Unregistered tells the collector that the hub has unregistered cl: the hub's Config.OnClose
+// calls it, on the hub's goroutine. It never blocks: cl is recorded as a [Closed] connection on
+// the collector's goroutine.
+func (c *Collector) Unregistered(cl *hub.Client) {
 	now := time.Now()
 	c.endedMu.Lock()
 	c.ended = append(c.ended, ended{cl, now})
@@ -167,8 +168,8 @@ func (c *Collector) recordEnded() {
 	for _, e := range gone {
 		closed = append(closed, c.recordClosed(e.client, e.at))
 	}
-	if c.cfg.History != nil && c.storeErr == nil {
-		if err := c.write(func(h History) error { return h.SaveClosed(closed) }); err != nil {
+	if c.cfg.Store != nil && c.storeErr == nil {
+		if err := c.write(func(h Store) error { return h.SaveClosed(closed) }); err != nil {
 			c.storeFailed("save closed connections", err)
 		}
 	}

@@ -259,7 +259,7 @@ hasse_sse_clients_by_protocol{protocol="HTTP/2.0",tls="true"} 2
 func TestPoolsAndHistoryWrites(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		store := &memHistory{}
-		r := newRig(t, Config{Interval: 10 * time.Second, MaxClients: 50, History: store}, hub.Config{})
+		r := newRig(t, Config{Interval: 10 * time.Second, MaxClients: 50, Store: store}, hub.Config{})
 		defer r.stop()
 		var busy atomic.Int64
 		r.c.SetPool(func() []writer.ShardStatus {
@@ -310,7 +310,7 @@ func TestPoolsAndHistoryWrites(t *testing.T) {
 	})
 }
 
-// memHistory is a History in memory that counts its writes.
+// memHistory is a Store in memory that counts its writes.
 type memHistory struct {
 	writes atomic.Int64
 }

@@ -125,7 +125,7 @@ func (c *Collector) HistoryProblem() string { return c.latest.Load().problem }
 
 // load reads the history store once, at the start of Run.
 func (c *Collector) load() {
-	h := c.cfg.History
+	h := c.cfg.Store
 	if h == nil {
 		return
 	}
@@ -161,28 +161,28 @@ func (c *Collector) load() {
 }
 
 func (c *Collector) save(points []Point) {
-	if c.cfg.History == nil || c.storeErr != nil || len(points) == 0 {
+	if c.cfg.Store == nil || c.storeErr != nil || len(points) == 0 {
 		return
 	}
-	if err := c.write(func(h History) error { return h.SavePoints(points) }); err != nil {
+	if err := c.write(func(h Store) error { return h.SavePoints(points) }); err != nil {
 		c.storeFailed("save", err)
 	}
 }
 
 func (c *Collector) prune(span time.Duration, before time.Time) {
-	if c.cfg.History == nil || c.storeErr != nil {
+	if c.cfg.Store == nil || c.storeErr != nil {
 		return
 	}
-	if err := c.write(func(h History) error { return h.Prune(span, before) }); err != nil {
+	if err := c.write(func(h Store) error { return h.Prune(span, before) }); err != nil {
 		c.storeFailed("prune", err)
 	}
 }
 
 // write runs one write to the history store (one transaction), counting it and its time for the
 // disk I/O figures.
-func (c *Collector) write(w func(History) error) error {
+func (c *Collector) write(w func(Store) error) error {
 	start := time.Now()
-	err := w(c.cfg.History)
+	err := w(c.cfg.Store)
 	c.histTime.Add(int64(time.Since(start)))
 	c.histOps.Add(1)
 	return err

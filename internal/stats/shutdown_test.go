@@ -25,11 +25,11 @@ func TestStreamsOpenAtShutdownAreSaved(t *testing.T) {
 	}
 	m := new(stats.Meter)
 	var c *stats.Collector
-	h, err := hub.New(hub.Config{Meter: m, OnClose: func(cl *hub.Client) { c.Closed(cl) }}, log)
+	h, err := hub.New(hub.Config{Meter: m, OnClose: func(cl *hub.Client) { c.Unregistered(cl) }}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err = stats.New(stats.Config{History: db}, h, m, log)
+	c, err = stats.New(stats.Config{Store: db}, h, m, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS settings (
 	name TEXT PRIMARY KEY, value TEXT NOT NULL
 ) WITHOUT ROWID;`
 
-// DB is the history file. It satisfies stats.History.
+// DB is the history file. It satisfies stats.Store.
 type DB struct {
 	db *sql.DB
 }
