@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"sync"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"hasse/internal/halink"
 	"hasse/internal/hub"
 	"hasse/internal/simulator"
+	"hasse/internal/simulator/simtest"
 	"hasse/internal/testredis"
 	"hasse/internal/writer"
 )
@@ -47,16 +47,8 @@ type home struct {
 
 func startHome(t *testing.T) *home {
 	t.Helper()
-	sim, err := simulator.New(simulator.Config{Token: "t", Seed: 7, Rate: -1}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = sim.Run(ctx) }()
-	ts := httptest.NewServer(sim)
-	t.Cleanup(func() { cancel(); <-done; ts.Close() })
-	return &home{sim: sim, url: ts.URL}
+	h := simtest.Start(t, simulator.Config{Token: "t", Seed: 7, Rate: -1})
+	return &home{sim: h.Simulator, url: h.URL}
 }
 
 // instance is one gateway's hub and Node, reading the home while it leads.

@@ -4,14 +4,13 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
 
 	"hasse/internal/hass"
 	"hasse/internal/simulator"
+	"hasse/internal/simulator/simtest"
 )
 
 // waitLimit bounds every wait in these tests (on the fake clock in a synctest bubble);
@@ -21,7 +20,7 @@ const waitLimit = time.Minute
 // testHA is the simulator serving Home Assistant's API on a real TCP port.
 type testHA struct {
 	sim *simulator.Simulator
-	ts  *httptest.Server
+	url string // its base URL: http://127.0.0.1:port
 
 	mu    sync.Mutex
 	conns []net.Conn // every connection accepted, in order
@@ -32,31 +31,29 @@ type testHA struct {
 // own, and a server for it; both stop when the test ends.
 func startHA(t *testing.T) *testHA {
 	t.Helper()
-	sim, err := simulator.New(simulator.Config{Token: "t", UserToken: "u", Seed: 1, Rate: -1}, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = sim.Run(ctx)
-	}()
-	ha := &testHA{sim: sim, ts: httptest.NewUnstartedServer(sim)}
-	ha.ts.Config.ConnState = func(c net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			ha.mu.Lock()
-			defer ha.mu.Unlock()
-			ha.conns, ha.times = append(ha.conns, c), append(ha.times, time.Now())
-		}
-	}
-	ha.ts.Start()
-	t.Cleanup(func() {
-		cancel() // the simulator ends its WebSocket connections
-		<-done
-		ha.ts.Close()
-	})
+	ha := &testHA{url: "http://" + ln.Addr().String()}
+	ha.sim = simtest.Serve(t, simulator.Config{Token: "t", UserToken: "u", Seed: 1, Rate: -1}, watched{ln, ha})
 	return ha
+}
+
+// watched is a listener that tells its testHA of every connection it accepts.
+type watched struct {
+	net.Listener
+	ha *testHA
+}
+
+func (w watched) Accept() (net.Conn, error) {
+	c, err := w.Listener.Accept()
+	if err == nil {
+		w.ha.mu.Lock()
+		w.ha.conns, w.ha.times = append(w.ha.conns, c), append(w.ha.times, time.Now())
+		w.ha.mu.Unlock()
+	}
+	return c, err
 }
 
 // drop closes every connection, as a Home Assistant restart or a network failure would.
@@ -80,7 +77,7 @@ func (ha *testHA) accepted() []time.Time {
 func startClient(t *testing.T, ha *testHA, cfg Config, log *slog.Logger) (*Client, <-chan *hass.Event) {
 	t.Helper()
 	if cfg.URL == "" {
-		cfg.URL = ha.ts.URL
+		cfg.URL = ha.url
 	}
 	if cfg.Token == "" {
 		cfg.Token = "t"

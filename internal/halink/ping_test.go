@@ -13,6 +13,7 @@ import (
 
 	"hasse/internal/hass"
 	"hasse/internal/simulator"
+	"hasse/internal/simulator/simtest"
 )
 
 // TestClientPing runs the client against the simulator over in-memory connections inside a
@@ -101,21 +102,8 @@ func startPipeHA(t *testing.T) *pipeHA {
 
 // startPipeHAWith is startPipeHA with a simulator of cfg.
 func startPipeHAWith(t *testing.T, cfg simulator.Config) *pipeHA {
-	sim, err := simulator.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ha := &pipeHA{sim: sim, conns: make(chan net.Conn), done: make(chan struct{})}
-	srv := &http.Server{Handler: sim}
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = sim.Run(ctx) })
-	wg.Go(func() { _ = srv.Serve(ha) })
-	t.Cleanup(func() {
-		cancel()
-		_ = srv.Close()
-		wg.Wait()
-	})
+	ha := &pipeHA{conns: make(chan net.Conn), done: make(chan struct{})}
+	ha.sim = simtest.Serve(t, cfg, ha)
 	return ha
 }
 

@@ -3,12 +3,12 @@ package halink
 import (
 	"context"
 	"net/http"
-	"sync"
 	"testing"
 
 	"hasse/internal/hass"
 	"hasse/internal/pipenet"
 	"hasse/internal/simulator"
+	"hasse/internal/simulator/simtest"
 )
 
 // startBubbleHA runs, inside the caller's synctest bubble, a simulator of cfg (token "t", no
@@ -23,16 +23,8 @@ func startBubbleHA(t *testing.T, cfg simulator.Config) (*simulator.Simulator, *C
 	if cfg.Rate == 0 {
 		cfg.Rate = -1
 	}
-	sim, err := simulator.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ln := pipenet.Listen()
-	srv := &http.Server{Handler: sim}
-	simCtx, stopSim := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = sim.Run(simCtx) })
-	wg.Go(func() { _ = srv.Serve(ln) })
+	sim := simtest.Serve(t, cfg, ln)
 
 	c, err := New(Config{URL: "http://ha.test:8123", Token: cfg.Token}, nil)
 	if err != nil {
@@ -49,10 +41,7 @@ func startBubbleHA(t *testing.T, cfg simulator.Config) (*simulator.Simulator, *C
 		if err := <-done; err != nil {
 			t.Errorf("Run = %v, want nil after cancel", err)
 		}
-		tr.CloseIdleConnections()
-		stopSim()
-		_ = srv.Close()
-		wg.Wait()
+		tr.CloseIdleConnections() // the simulator's own cleanup, registered first, runs next
 	})
 	return sim, c, events
 }

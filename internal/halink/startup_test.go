@@ -15,7 +15,7 @@ import (
 func TestStatesWaitForStart(t *testing.T) {
 	ha := startHA(t)
 	ha.sim.RestartStaged() // NOT_RUNNING: most entities missing
-	c, err := New(Config{URL: ha.ts.URL, Token: "t", ReconnectMin: time.Millisecond}, slog.New(slog.DiscardHandler))
+	c, err := New(Config{URL: ha.url, Token: "t", ReconnectMin: time.Millisecond}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 // state, sanitised, and that an event written after the states arrives after them.
 func TestStatesFollowTheSubscription(t *testing.T) {
 	ha := startHA(t)
-	c, err := New(Config{URL: ha.ts.URL, Token: "t", Redact: []string{"access_token"}, ReconnectMin: time.Millisecond}, slog.New(slog.DiscardHandler))
+	c, err := New(Config{URL: ha.url, Token: "t", Redact: []string{"access_token"}, ReconnectMin: time.Millisecond}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestBigHome(t *testing.T) {
 	for i := range 5000 {
 		ha.sim.SetState(fmt.Sprintf("sensor.probe_%04d", i), fmt.Sprint(i), attrs)
 	}
-	c, err := New(Config{URL: ha.ts.URL, Token: "t"}, slog.New(slog.DiscardHandler))
+	c, err := New(Config{URL: ha.url, Token: "t"}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,33 +3,24 @@ package halink
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"hasse/internal/simulator"
+	"hasse/internal/simulator/simtest"
 )
 
 // startBanningHA serves a simulator with admin token "t" that bans an address after threshold
 // failed logins, until the test ends.
-func startBanningHA(t *testing.T, threshold int) (*simulator.Simulator, *httptest.Server) {
+func startBanningHA(t *testing.T, threshold int) *simtest.Home {
 	t.Helper()
-	sim, err := simulator.New(simulator.Config{Token: "t", UserToken: "u", Rate: -1, LoginAttemptsThreshold: threshold}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = sim.Run(ctx) })
-	ts := httptest.NewServer(sim)
-	t.Cleanup(func() { cancel(); wg.Wait(); ts.Close() })
-	return sim, ts
+	return simtest.Start(t, simulator.Config{Token: "t", UserToken: "u", Rate: -1, LoginAttemptsThreshold: threshold})
 }
 
 func TestClearFailedLogins(t *testing.T) {
-	sim, ts := startBanningHA(t, 3)
-	c, err := New(Config{URL: ts.URL, Token: "t"}, nil)
+	home := startBanningHA(t, 3)
+	sim := home.Simulator
+	c, err := New(Config{URL: home.URL, Token: "t"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +46,9 @@ func TestClearFailedLogins(t *testing.T) {
 // TestClearFailedLoginsOwnTokenRefused: while Home Assistant refuses hasse's own token, a try
 // would be one more failed login, so none is made.
 func TestClearFailedLoginsOwnTokenRefused(t *testing.T) {
-	sim, ts := startBanningHA(t, 2)
-	c, _ := startClient(t, &testHA{sim: sim, ts: ts}, Config{Token: "revoked", AuthRetryDelay: time.Hour}, nil)
+	home := startBanningHA(t, 2)
+	sim := home.Simulator
+	c, _ := startClient(t, &testHA{sim: sim, url: home.URL}, Config{Token: "revoked", AuthRetryDelay: time.Hour}, nil)
 	waitStatus(t, c, "the token refused", func(st Status) bool { return errors.Is(st.LastError, ErrAuthInvalid) })
 	if err := c.ClearFailedLogins(context.Background()); !errors.Is(err, ErrAuthInvalid) {
 		t.Errorf("ClearFailedLogins with a refused own token = %v, want ErrAuthInvalid", err)
