@@ -65,17 +65,17 @@ func (f *Filter) MarshalJSON() ([]byte, error) {
 	})
 }
 
-// Subscription is one row of a connection's "subscriptions" in the statistics tool (SPEC.md
+// SubscriptionRow is one row of a connection's "subscriptions" in the statistics tool (SPEC.md
 // §6.1): an event type, and an entity id or a domain, each exact or a pattern. An empty field
 // means the filter does not narrow that dimension; it is written as JSON null.
-type Subscription struct {
+type SubscriptionRow struct {
 	EventType string
 	EntityID  string
 	Domain    string
 }
 
 // MarshalJSON writes {"event_type","entity_id","domain"}, with null for empty fields.
-func (s Subscription) MarshalJSON() ([]byte, error) {
+func (s SubscriptionRow) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		EventType *string `json:"event_type"`
 		EntityID  *string `json:"entity_id"`
@@ -95,25 +95,25 @@ func nullable(s string) *string {
 // entity and domain filters exactly when it fits one row. Device classes and changes=state are
 // not part of the rows. A filter that does not narrow types, entities or domains has a single
 // row with all fields empty. The caller owns the returned slice.
-func (f *Filter) Subscriptions() []Subscription {
+func (f *Filter) Subscriptions() []SubscriptionRow {
 	if f == nil {
-		return []Subscription{{}}
+		return []SubscriptionRow{{}}
 	}
 	types := patterns(f.Types, f.TypeGlobs)
 	if len(types) == 0 {
 		types = []string{""}
 	}
-	var targets []Subscription // EntityID or Domain set
+	var targets []SubscriptionRow // EntityID or Domain set
 	for _, e := range patterns(f.Entities, f.EntityGlobs) {
-		targets = append(targets, Subscription{EntityID: e})
+		targets = append(targets, SubscriptionRow{EntityID: e})
 	}
 	for _, d := range patterns(f.Domains, f.DomainGlobs) {
-		targets = append(targets, Subscription{Domain: d})
+		targets = append(targets, SubscriptionRow{Domain: d})
 	}
 	if len(targets) == 0 {
-		targets = []Subscription{{}}
+		targets = []SubscriptionRow{{}}
 	}
-	rows := make([]Subscription, 0, len(types)*len(targets))
+	rows := make([]SubscriptionRow, 0, len(types)*len(targets))
 	for _, t := range types {
 		for _, target := range targets {
 			target.EventType = t

@@ -37,15 +37,15 @@ func TestMarshalJSON(t *testing.T) {
 func TestSubscriptions(t *testing.T) {
 	for _, tc := range []struct {
 		query string
-		want  []Subscription
+		want  []SubscriptionRow
 	}{
-		{"", []Subscription{{}}},
-		{"changes=state&device_class=motion", []Subscription{{}}},
-		{"events=state_changed&entity_id=light.living_room", []Subscription{{EventType: "state_changed", EntityID: "light.living_room"}}},
-		{"types=automation_*", []Subscription{{EventType: "automation_*"}}},
-		{"domain=light,switch", []Subscription{{Domain: "light"}, {Domain: "switch"}}},
-		{"entity_id=sensor.*&domain=light", []Subscription{{EntityID: "sensor.*"}, {Domain: "light"}}},
-		{"events=state_changed,service_called&entity_id=light.a&domain=sw*", []Subscription{
+		{"", []SubscriptionRow{{}}},
+		{"changes=state&device_class=motion", []SubscriptionRow{{}}},
+		{"events=state_changed&entity_id=light.living_room", []SubscriptionRow{{EventType: "state_changed", EntityID: "light.living_room"}}},
+		{"types=automation_*", []SubscriptionRow{{EventType: "automation_*"}}},
+		{"domain=light,switch", []SubscriptionRow{{Domain: "light"}, {Domain: "switch"}}},
+		{"entity_id=sensor.*&domain=light", []SubscriptionRow{{EntityID: "sensor.*"}, {Domain: "light"}}},
+		{"events=state_changed,service_called&entity_id=light.a&domain=sw*", []SubscriptionRow{
 			{EventType: "call_service", EntityID: "light.a"},
 			{EventType: "call_service", Domain: "sw*"},
 			{EventType: "state_changed", EntityID: "light.a"},
@@ -63,7 +63,7 @@ func TestSubscriptions(t *testing.T) {
 }
 
 func TestSubscriptionJSON(t *testing.T) {
-	rows := []Subscription{{EventType: "state_changed", EntityID: "light.living_room"}, {Domain: "switch"}}
+	rows := []SubscriptionRow{{EventType: "state_changed", EntityID: "light.living_room"}, {Domain: "switch"}}
 	want := `[{"event_type":"state_changed","entity_id":"light.living_room","domain":null},` +
 		`{"event_type":null,"entity_id":null,"domain":"switch"}]`
 	if got, err := json.Marshal(rows); err != nil || string(got) != want {

@@ -17,7 +17,7 @@ import (
 var typeSchemas = map[reflect.Type]*jsonschema.Schema{
 	reflect.TypeFor[json.RawMessage](): {Type: "object"}, // the raw JSON objects of Home Assistant
 	reflect.TypeFor[stats.Duration]():  {Type: "string", Description: `a duration, like "1m30s"`},
-	reflect.TypeFor[filter.Subscription](): {
+	reflect.TypeFor[filter.SubscriptionRow](): {
 		Type: "object",
 		Properties: map[string]*jsonschema.Schema{
 			"event_type": {Types: []string{"null", "string"}},

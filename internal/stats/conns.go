@@ -37,29 +37,29 @@ func reasonOf(err error) int {
 // Connection is one open SSE connection as the statistics tool shows it (SPEC.md §6.1): seed
 // 1's fields, then extras.
 type Connection struct {
-	ID             string                `json:"id"`
-	ClientID       string                `json:"client_id"`
-	UserID         string                `json:"user_id"`
-	ConnectedAt    time.Time             `json:"connected_at"`
-	LastEventAt    *time.Time            `json:"last_event_at"` // null before the first event
-	EventsSent     int64                 `json:"events_sent"`
-	Subscriptions  []filter.Subscription `json:"subscriptions"`
-	State          string                `json:"state"` // active, or closing once the hub ended it
-	IPAddress      string                `json:"ip_address"`
-	UserAgent      string                `json:"user_agent"`
-	Format         string                `json:"format"`
-	QueuedEvents   int                   `json:"queued_events"`
-	QueuedBytes    int                   `json:"queued_bytes"`
-	Duration       float64               `json:"duration"` // seconds open so far
-	Protocol       string                `json:"protocol"` // HTTP/1.1, HTTP/2.0
-	TLS            bool                  `json:"tls"`      // over HTTPS
-	TLSVersion     string                `json:"tls_version,omitempty"`
-	BytesSent      int64                 `json:"bytes_sent"`        // written to the connection so far
-	BytesPerSecond float64               `json:"bytes_per_second"`  // over the last sampling interval; since connecting when younger
-	Network        string                `json:"network"`           // loopback, private, link-local, public, other
-	IPVersion      string                `json:"ip_version"`        // IPv4, IPv6
-	Country        string                `json:"country,omitempty"` // ISO code, with a geographic database that knows the address
-	City           string                `json:"city,omitempty"`
+	ID             string                   `json:"id"`
+	ClientID       string                   `json:"client_id"`
+	UserID         string                   `json:"user_id"`
+	ConnectedAt    time.Time                `json:"connected_at"`
+	LastEventAt    *time.Time               `json:"last_event_at"` // null before the first event
+	EventsSent     int64                    `json:"events_sent"`
+	Subscriptions  []filter.SubscriptionRow `json:"subscriptions"`
+	State          string                   `json:"state"` // active, or closing once the hub ended it
+	IPAddress      string                   `json:"ip_address"`
+	UserAgent      string                   `json:"user_agent"`
+	Format         string                   `json:"format"`
+	QueuedEvents   int                      `json:"queued_events"`
+	QueuedBytes    int                      `json:"queued_bytes"`
+	Duration       float64                  `json:"duration"` // seconds open so far
+	Protocol       string                   `json:"protocol"` // HTTP/1.1, HTTP/2.0
+	TLS            bool                     `json:"tls"`      // over HTTPS
+	TLSVersion     string                   `json:"tls_version,omitempty"`
+	BytesSent      int64                    `json:"bytes_sent"`        // written to the connection so far
+	BytesPerSecond float64                  `json:"bytes_per_second"`  // over the last sampling interval; since connecting when younger
+	Network        string                   `json:"network"`           // loopback, private, link-local, public, other
+	IPVersion      string                   `json:"ip_version"`        // IPv4, IPv6
+	Country        string                   `json:"country,omitempty"` // ISO code, with a geographic database that knows the address
+	City           string                   `json:"city,omitempty"`
 }
 
 // connection describes cl now; rates are the bytes per second of the last sample.
