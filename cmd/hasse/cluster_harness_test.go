@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,12 +10,12 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	sse "github.com/tmaxmax/go-sse"
 
+	"hasse/internal/servetest"
 	"hasse/internal/simulator"
 	"hasse/internal/simulator/simtest"
 )
@@ -59,13 +58,28 @@ func (hm *testHome) truth() map[string]map[string]any { return homeTruth(hm.sim)
 
 // serveProc is one `hasse serve` process.
 type serveProc struct {
-	name   string
-	url    string
-	cmd    *exec.Cmd
-	log    *procLog
-	exited chan struct{}
+	name string
+	url  string
+	proc *servetest.Process
 }
 
+// startServe runs `hasse serve` as instance name with env added to a test environment, and
+// waits until it listens. The test's end kills it.
+func startServe(t *testing.T, bin, name, haURL, redisURL string, env ...string) *serveProc {
+	t.Helper()
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "MCP_HTTP_ADDR=127.0.0.1:0", "HA_URL="+haURL, "HA_TOKEN=cluster",
+		"MCP_SSE_AUTH=none", "MCP_RATE_LIMIT_ENABLED=false", "MCP_SSE_STATS_DB=off",
+		"MCP_REDIS_URL="+redisURL, "MCP_REDIS_INSTANCE="+name, "MCP_REDIS_LEASE=2s")
+	cmd.Env = append(cmd.Env, env...)
+	p := servetest.Start(t, cmd, servetest.Options{Name: name, Listen: 20 * time.Second})
+	return &serveProc{name: name, url: p.URL, proc: p}
+}
+
+// kill ends the process at once, as a crash would, and waits for it.
+func (p *serveProc) kill() { p.proc.Kill() }
+
+// procLog is a process's output, written and read concurrently.
 type procLog struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -81,60 +95,6 @@ func (l *procLog) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
-}
-
-// startServe runs `hasse serve` as instance name with env added to a test environment, and
-// waits until it listens.
-func startServe(t *testing.T, bin, name, haURL, redisURL string, env ...string) *serveProc {
-	t.Helper()
-	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), "MCP_HTTP_ADDR=127.0.0.1:0", "HA_URL="+haURL, "HA_TOKEN=cluster",
-		"MCP_SSE_AUTH=none", "MCP_RATE_LIMIT_ENABLED=false", "MCP_SSE_STATS_DB=off",
-		"MCP_REDIS_URL="+redisURL, "MCP_REDIS_INSTANCE="+name, "MCP_REDIS_LEASE=2s")
-	cmd.Env = append(cmd.Env, env...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	p := &serveProc{name: name, cmd: cmd, log: &procLog{}, exited: make(chan struct{})}
-	urls := make(chan string, 1)
-	go func() {
-		defer close(p.exited)
-		lines := bufio.NewScanner(stderr)
-		for lines.Scan() {
-			line := lines.Text()
-			p.log.Write([]byte(line + "\n"))
-			if strings.Contains(line, `msg="hasse serving"`) {
-				_, rest, _ := strings.Cut(line, " url=")
-				url, _, _ := strings.Cut(rest, " ")
-				urls <- url
-			}
-		}
-		_ = cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		p.kill()
-		if t.Failed() {
-			t.Logf("log of %s:\n%s", name, p.log.String())
-		}
-	})
-	select {
-	case p.url = <-urls:
-	case <-p.exited:
-		t.Fatalf("%s exited at start:\n%s", name, p.log.String())
-	case <-time.After(20 * time.Second):
-		t.Fatalf("%s did not listen within 20s:\n%s", name, p.log.String())
-	}
-	return p
-}
-
-// kill ends the process at once, as a crash would, and waits for it.
-func (p *serveProc) kill() {
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.exited
 }
 
 // health reads the instance's /health.

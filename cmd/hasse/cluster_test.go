@@ -191,7 +191,7 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 func leaderships(procs []*serveProc) int {
 	n := 0
 	for _, p := range procs {
-		n += strings.Count(p.log.String(), `msg="leading the ingest"`)
+		n += strings.Count(p.proc.Log(), `msg="leading the ingest"`)
 	}
 	return n
 }

@@ -3,28 +3,22 @@
 package realha
 
 import (
-	"bufio"
 	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
-	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"hasse/internal/hatest"
+	"hasse/internal/servetest"
 	"hasse/internal/testwait"
 )
 
 // served is one `hasse serve` process.
 type served struct {
-	url    string
-	cmd    *exec.Cmd
-	mu     sync.Mutex
-	log    strings.Builder
-	exited chan struct{}
+	url  string
+	proc *servetest.Process
 }
 
 // serve runs the hasse binary as a user runs it: `hasse serve` with HA_URL, HA_TOKEN (h's
@@ -43,61 +37,11 @@ func serveAt(t *testing.T, haURL, haToken string, env ...string) *served {
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
 		"XDG_STATE_HOME=" + t.TempDir(), "HA_URL=" + haURL, "HA_TOKEN=" + haToken,
 		"MCP_HTTP_ADDR=127.0.0.1:0"}, env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlives the tests
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &served{cmd: cmd, exited: make(chan struct{})}
-	urls := make(chan string, 1)
-	go func() {
-		defer close(s.exited)
-		lines := bufio.NewScanner(stderr)
-		lines.Buffer(make([]byte, 64<<10), 1<<20)
-		for lines.Scan() {
-			line := lines.Text()
-			s.mu.Lock()
-			s.log.WriteString(line + "\n")
-			s.mu.Unlock()
-			if strings.Contains(line, `msg="hasse serving"`) {
-				_, rest, _ := strings.Cut(line, " url=")
-				url, _, _ := strings.Cut(rest, " ")
-				urls <- url
-			}
-		}
-		_ = cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-s.exited:
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			<-s.exited
-			t.Error("hasse did not stop within 20s of SIGTERM")
-		}
-		if t.Failed() {
-			t.Logf("hasse's log:\n%s", s.logText())
-		}
-	})
-	select {
-	case s.url = <-urls:
-	case <-s.exited:
-		t.Fatalf("hasse exited at start:\n%s", s.logText())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("hasse did not listen within 30s:\n%s", s.logText())
-	}
-	return s
+	p := servetest.Start(t, cmd, servetest.Options{Name: "hasse", Listen: 30 * time.Second, Graceful: true})
+	return &served{url: p.URL, proc: p}
 }
 
-func (s *served) logText() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.log.String()
-}
+func (s *served) logText() string { return s.proc.Log() }
 
 // health is hasse's /health.
 type health struct {
