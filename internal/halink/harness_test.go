@@ -89,6 +89,13 @@ func startClient(t *testing.T, ha *testHA, cfg Config, log *slog.Logger) (*Clien
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c, runClient(t, c)
+}
+
+// runClient runs c until the test ends, when Run must return nil, and returns the events it
+// publishes.
+func runClient(t *testing.T, c *Client) <-chan *hass.Event {
+	t.Helper()
 	events := make(chan *hass.Event, 10_000)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
@@ -99,7 +106,7 @@ func startClient(t *testing.T, ha *testHA, cfg Config, log *slog.Logger) (*Clien
 			t.Errorf("Run = %v, want nil after cancel", err)
 		}
 	})
-	return c, events
+	return events
 }
 
 // waitStatus waits for the client's Status to satisfy ok, and returns it.

@@ -1,7 +1,6 @@
 package halink
 
 import (
-	"context"
 	"net/http"
 	"testing"
 
@@ -32,16 +31,6 @@ func startBubbleHA(t *testing.T, cfg simulator.Config) (*simulator.Simulator, *C
 	}
 	tr := &http.Transport{DialContext: ln.DialContext}
 	c.http = &http.Client{Transport: tr}
-	events := make(chan *hass.Event, 10_000)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error)
-	go func() { done <- c.Run(ctx, sinkFunc(func(ev *hass.Event) { events <- ev })) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run = %v, want nil after cancel", err)
-		}
-		tr.CloseIdleConnections() // the simulator's own cleanup, registered first, runs next
-	})
-	return sim, c, events
+	t.Cleanup(tr.CloseIdleConnections) // after Run has returned, before the simulator stops
+	return sim, c, runClient(t, c)
 }
