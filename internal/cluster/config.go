@@ -3,17 +3,17 @@ package cluster
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hasse/internal/hub"
 	"log/slog"
 	"os"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"hasse/internal/hub"
+	"hasse/internal/random"
 )
 
 // Config tunes a Node. Zero fields take the defaults shown.
@@ -44,7 +44,7 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Instance == "" {
 		host, _ := os.Hostname()
-		c.Instance = cleanID(host) + "-" + randomHex(3)
+		c.Instance = cleanID(host) + "-" + random.Hex(3)
 	}
 	c.Prefix = cmp.Or(c.Prefix, "hasse")
 	c.Lease = cmp.Or(c.Lease, 10*time.Second)
@@ -120,10 +120,4 @@ func cleanID(s string) string {
 		return "hasse"
 	}
 	return string(out)
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

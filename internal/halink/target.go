@@ -71,17 +71,8 @@ func appendIDs(ids []string, val []byte) []string {
 			ids = append(ids, id)
 		}
 	}
-	if len(val) == 0 || val[0] != '[' {
-		add(val)
-		return ids
-	}
-	for m := jsonscan.Walk(val); ; {
-		_, v, ok := m.Next()
-		if !ok {
-			return ids
-		}
-		add(v)
-	}
+	jsonscan.EachOf(val, add)
+	return ids
 }
 
 // resolveCall sets what call_service event ev concerns. Its entities are those it names, then,

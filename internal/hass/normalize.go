@@ -276,17 +276,8 @@ func appendEntities(ids []string, val []byte) []string {
 			addOne(part)
 		}
 	}
-	if len(val) == 0 || val[0] != '[' {
-		add(val)
-		return ids
-	}
-	for m := jsonscan.Walk(val); ; {
-		_, v, ok := m.Next()
-		if !ok {
-			return ids
-		}
-		add(v)
-	}
+	jsonscan.EachOf(val, add)
+	return ids
 }
 
 // isLower reports whether s has no upper-case ASCII letter.

@@ -74,6 +74,22 @@ type Members struct {
 // neither.
 func Walk(b []byte) Members { return WalkAt(b, 0) }
 
+// EachOf calls f with every element of the array val, or with val itself when it is not an
+// array: Home Assistant takes a single value or a list of them in many places (entity_id).
+func EachOf(val []byte, f func(v []byte)) {
+	if len(val) == 0 || val[0] != '[' {
+		f(val)
+		return
+	}
+	for m := Walk(val); ; {
+		_, v, ok := m.Next()
+		if !ok {
+			return
+		}
+		f(v)
+	}
+}
+
 // WalkAt returns a walker over the object or array that starts at b[i], or one that yields
 // nothing when the value there is neither; either way its [Members.At] is the value's end once
 // every member has been walked.
