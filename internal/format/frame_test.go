@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -387,12 +389,16 @@ func benchEvent(tb testing.TB) *hass.Event {
 	return ev
 }
 
+// BenchmarkNewFrame makes the Frame of an event and its message in both formats, as the hub does
+// for an event that clients of both formats take.
 func BenchmarkNewFrame(b *testing.B) {
 	ev := benchEvent(b)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(ev.Data)))
 	for b.Loop() {
-		NewFrame(ev)
+		fr := NewFrame(ev)
+		fr.Bytes(Envelope)
+		fr.Bytes(Named)
 	}
 }
 
@@ -408,5 +414,47 @@ func TestBytesWithoutID(t *testing.T) {
 	noID := NewFrame(&hass.Event{Type: "x", Data: []byte(`{}`)})
 	if got, want := noID.BytesWithoutID(Envelope), noID.Bytes(Envelope); string(got) != string(want) {
 		t.Errorf("a frame without id: BytesWithoutID %q, want Bytes %q", got, want)
+	}
+}
+
+// TestFrameEncodesOnDemand: a Frame encodes a format's message only when it is asked for, once,
+// and shares it with every caller, whatever goroutine asks first.
+func TestFrameEncodesOnDemand(t *testing.T) {
+	for _, tc := range frameCases() {
+		fr := NewFrame(&tc.ev)
+		if fr.envelope.b != nil || fr.named.b != nil {
+			t.Fatalf("%s: NewFrame encoded a message before it was asked for", tc.name)
+		}
+		want := map[Kind]string{Envelope: string(NewFrame(&tc.ev).Bytes(Envelope)), Named: string(NewFrame(&tc.ev).Bytes(Named))}
+		fr.Bytes(Envelope)
+		if fr.named.b != nil {
+			t.Errorf("%s: asking for the envelope message encoded the named one", tc.name)
+		}
+		var wg sync.WaitGroup
+		got := make([][]byte, 8)
+		for i := range got {
+			wg.Go(func() { got[i] = fr.Bytes(Kind(i % 2)) })
+		}
+		wg.Wait()
+		for i, b := range got {
+			k := Kind(i % 2)
+			if string(b) != want[k] || &b[0] != &fr.Bytes(k)[0] {
+				t.Errorf("%s: caller %d got %q for %v, want the Frame's one shared %q", tc.name, i, b, k, want[k])
+			}
+		}
+	}
+}
+
+// TestFrameSize: a Frame's Size never changes as its messages are made, and counts at least its
+// messages, its event's data and the Frame and Event themselves.
+func TestFrameSize(t *testing.T) {
+	for _, tc := range frameCases() {
+		fr := NewFrame(&tc.ev)
+		before := fr.Size()
+		held := len(fr.Bytes(Envelope)) + len(fr.Bytes(Named)) + len(tc.ev.Data) + len(tc.ev.Context) +
+			int(unsafe.Sizeof(*fr)+unsafe.Sizeof(tc.ev))
+		if after := fr.Size(); after != before || after < held {
+			t.Errorf("%s: Size %d before encoding, %d after; want the same, at least %d", tc.name, before, after, held)
+		}
 	}
 }
