@@ -50,7 +50,7 @@ type settings struct {
 	InactivityTimeout time.Duration `env:"MCP_SSE_INACTIVITY_TIMEOUT" envDefault:"5m"`
 	QueueBytes        byteSize      `env:"MCP_SSE_CLIENT_QUEUE_BYTES" envDefault:"1MiB"`
 	ReplaySize        int           `env:"MCP_SSE_REPLAY_SIZE" envDefault:"10000"`
-	ReplayBytes       byteSize      `env:"MCP_SSE_REPLAY_BYTES" envDefault:"16MiB"`
+	ReplayBytes       byteSize      `env:"MCP_SSE_REPLAY_BYTES" envDefault:"4MiB"`
 	RedactAttributes  []string      `env:"MCP_SSE_REDACT_ATTRIBUTES"` // changes to hass.DefaultRedact: name adds, -name removes
 	RateLimitEnabled  bool          `env:"MCP_RATE_LIMIT_ENABLED" envDefault:"true"`
 	RateLimitMax      int           `env:"MCP_RATE_LIMIT_MAX_REQUESTS" envDefault:"100"`

@@ -15,7 +15,7 @@ type Config struct {
 	Epoch             string  // first part of event ids; default: random, new for each Hub
 	EventBuffer       int     // events accepted ahead of dispatch; default 4096
 	ReplaySize        int     // events kept for Last-Event-ID resume; default 10000, negative: none
-	ReplayBytes       int     // memory those events may take, in bytes (format.Frame.Size); default 16 MiB, negative: no bound
+	ReplayBytes       int     // memory those events may take, in bytes (format.Frame.Size); default 4 MiB, negative: no bound
 	Meter             Meter   // told of every delivery; nil: nobody
 	History           History // cluster mode: resumes older than the ring; nil: none (resume.go)
 	// OnClose is told of every client the hub unregisters, on the hub's goroutine, so it must not
@@ -29,7 +29,7 @@ func (c *Config) setDefaults() error {
 	c.QueueBytes = cmp.Or(c.QueueBytes, 1<<20)
 	c.EventBuffer = cmp.Or(c.EventBuffer, 4096)
 	c.ReplaySize = max(cmp.Or(c.ReplaySize, 10000), 0)
-	c.ReplayBytes = max(cmp.Or(c.ReplayBytes, 16<<20), 0)
+	c.ReplayBytes = max(cmp.Or(c.ReplayBytes, 4<<20), 0)
 	if c.Epoch == "" {
 		c.Epoch = NewEpoch()
 	}
