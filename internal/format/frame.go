@@ -3,6 +3,7 @@ package format
 import (
 	"bytes"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"hasse/internal/hass"
@@ -20,14 +21,16 @@ type Frame struct {
 	// Event is the event the Frame encodes; like the Frame, it must not be modified.
 	Event *hass.Event
 
-	envelope, named encoding
-	size            int // what Size reports; 0 for a Frame not made by NewFrame
+	mu   sync.Mutex  // held while a message is made
+	msgs [2]encoding // the Envelope message, then the Named one
+	size int         // what Size reports; 0 for a Frame not made by NewFrame
 }
 
-// encoding is one format's message of a Frame, made once.
+// encoding is one format's message of a Frame, made once: b is written before made is set,
+// and read only after made is seen set, or under Frame.mu.
 type encoding struct {
-	once sync.Once
 	b    []byte
+	made atomic.Bool
 }
 
 // NewFrame returns the Frame of ev, whose messages are encoded when first asked for. ev.ID
@@ -46,7 +49,7 @@ func (f *Frame) Size() int {
 	if f.size > 0 {
 		return f.size
 	}
-	n := len(f.envelope.b) + len(f.named.b)
+	n := len(f.msgs[0].b) + len(f.msgs[1].b)
 	if ev := f.Event; ev != nil {
 		n += len(ev.Data) + len(ev.Context)
 	}
@@ -56,15 +59,24 @@ func (f *Frame) Size() int {
 // Bytes returns the Frame's message in format k (Envelope for an unknown k), encoding it on the
 // first call for k. The bytes are shared: they must not be modified.
 func (f *Frame) Bytes(k Kind) []byte {
-	m := &f.envelope
+	m := &f.msgs[0]
 	if k == Named {
-		m = &f.named
+		m = &f.msgs[1]
 	}
-	if f.Event == nil { // a control frame: NewControl made both
-		return m.b
+	if !m.made.Load() {
+		f.make(m, k)
 	}
-	m.once.Do(func() { m.b = encode(f.Event, k) })
 	return m.b
+}
+
+// make encodes the Frame's message in format k into m, unless another caller has just done so.
+func (f *Frame) make(m *encoding, k Kind) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !m.made.Load() && f.Event != nil {
+		m.b = encode(f.Event, k)
+		m.made.Store(true)
+	}
 }
 
 // encode returns ev's message in format k in a buffer of its own, capped (an append by a
@@ -93,7 +105,10 @@ func appendEventMessage(dst []byte, ev *hass.Event, k Kind) []byte {
 // NewControl makes a Frame of a control event (SPEC.md §4.4) already encoded in each format, for
 // a hub that sends one to many clients; its Event is nil.
 func NewControl(envelope, named []byte) *Frame {
-	return &Frame{envelope: encoding{b: envelope}, named: encoding{b: named}}
+	f := &Frame{msgs: [2]encoding{{b: envelope}, {b: named}}}
+	f.msgs[0].made.Store(true)
+	f.msgs[1].made.Store(true)
+	return f
 }
 
 // BytesWithoutID returns the Frame's message in format k without its id: line, for a delivery

@@ -422,12 +422,12 @@ func TestBytesWithoutID(t *testing.T) {
 func TestFrameEncodesOnDemand(t *testing.T) {
 	for _, tc := range frameCases() {
 		fr := NewFrame(&tc.ev)
-		if fr.envelope.b != nil || fr.named.b != nil {
+		if fr.msgs[Envelope].b != nil || fr.msgs[Named].b != nil {
 			t.Fatalf("%s: NewFrame encoded a message before it was asked for", tc.name)
 		}
 		want := map[Kind]string{Envelope: string(NewFrame(&tc.ev).Bytes(Envelope)), Named: string(NewFrame(&tc.ev).Bytes(Named))}
 		fr.Bytes(Envelope)
-		if fr.named.b != nil {
+		if fr.msgs[Named].b != nil {
 			t.Errorf("%s: asking for the envelope message encoded the named one", tc.name)
 		}
 		var wg sync.WaitGroup
