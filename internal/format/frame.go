@@ -30,7 +30,7 @@ type Frame struct {
 // and read only after made is seen set, or under Frame.mu.
 type encoding struct {
 	b    []byte
-	made atomic.Bool
+	made atomic.Uint32 // 1 once b is made
 }
 
 // NewFrame returns the Frame of ev, whose messages are encoded when first asked for. ev.ID
@@ -59,24 +59,26 @@ func (f *Frame) Size() int {
 // Bytes returns the Frame's message in format k (Envelope for an unknown k), encoding it on the
 // first call for k. The bytes are shared: they must not be modified.
 func (f *Frame) Bytes(k Kind) []byte {
-	m := &f.msgs[0]
-	if k == Named {
-		m = &f.msgs[1]
-	}
-	if !m.made.Load() {
-		f.make(m, k)
+	m := &f.msgs[k&1]
+	if m.made.Load() == 0 {
+		f.make(m)
 	}
 	return m.b
 }
 
-// make encodes the Frame's message in format k into m, unless another caller has just done so.
-func (f *Frame) make(m *encoding, k Kind) {
+// make encodes the Frame's message m (one of f.msgs), unless another caller has just done so.
+func (f *Frame) make(m *encoding) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !m.made.Load() && f.Event != nil {
-		m.b = encode(f.Event, k)
-		m.made.Store(true)
+	if m.made.Load() != 0 || f.Event == nil {
+		return
 	}
+	k := Envelope
+	if m == &f.msgs[Named] {
+		k = Named
+	}
+	m.b = encode(f.Event, k)
+	m.made.Store(1)
 }
 
 // encode returns ev's message in format k in a buffer of its own, capped (an append by a
@@ -106,8 +108,8 @@ func appendEventMessage(dst []byte, ev *hass.Event, k Kind) []byte {
 // a hub that sends one to many clients; its Event is nil.
 func NewControl(envelope, named []byte) *Frame {
 	f := &Frame{msgs: [2]encoding{{b: envelope}, {b: named}}}
-	f.msgs[0].made.Store(true)
-	f.msgs[1].made.Store(true)
+	f.msgs[0].made.Store(1)
+	f.msgs[1].made.Store(1)
 	return f
 }
 
