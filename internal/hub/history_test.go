@@ -37,7 +37,7 @@ func TestHistoryResumeFromTheRing(t *testing.T) {
 	}
 	var got []string
 	for len(got) < len(all) {
-		got = append(got, ids(<-watcher.flushes)...)
+		got = append(got, ids(<-watcher.Flushes)...)
 	}
 	if !slicesEqual(got, all) {
 		t.Fatalf("watcher got %v, want the stream's ids %v", got, all)

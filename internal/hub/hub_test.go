@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"hasse/internal/filter"
 	"hasse/internal/format"
 	"hasse/internal/hass"
+	"hasse/internal/ssetest"
 	"hasse/internal/writer"
 )
 
@@ -61,46 +61,6 @@ func stateEvent(entity, state string) *hass.Event {
 	}
 }
 
-// recorder is an Output that hands every flushed write to the test.
-type recorder struct {
-	mu      sync.Mutex
-	pending bytes.Buffer
-	flushes chan string
-	failAt  int // fail writes once this many flushes happened; 0 = never
-	n       int
-	total   int // bytes taken
-}
-
-// written returns the bytes the recorder took.
-func (r *recorder) written() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.total
-}
-
-func newRecorder() *recorder { return &recorder{flushes: make(chan string, 1024)} }
-
-func (r *recorder) Write(p []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.failAt > 0 && r.n >= r.failAt {
-		return 0, errors.New("broken pipe")
-	}
-	r.total += len(p)
-	return r.pending.Write(p)
-}
-
-func (r *recorder) Flush() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.n++
-	r.flushes <- r.pending.String()
-	r.pending.Reset()
-	return nil
-}
-
-func (r *recorder) SetWriteDeadline(time.Time) error { return nil }
-
 // newWriter returns a writer of streams (package writer) set up by cfg.
 func newWriter(t testing.TB, cfg writer.Config) *writer.Writer {
 	t.Helper()
@@ -112,16 +72,16 @@ func newWriter(t testing.TB, cfg writer.Config) *writer.Writer {
 }
 
 // stream has a writer's goroutine write c into a recorder until the test ends or the stream does.
-func stream(t *testing.T, c *Client) (*recorder, <-chan error) {
+func stream(t *testing.T, c *Client) (*ssetest.Recorder, <-chan error) {
 	t.Helper()
 	return streamWith(t, c, writer.Config{})
 }
 
 // streamWith is stream with a writer set up by cfg.
-func streamWith(t *testing.T, c *Client, cfg writer.Config) (*recorder, <-chan error) {
+func streamWith(t *testing.T, c *Client, cfg writer.Config) (*ssetest.Recorder, <-chan error) {
 	t.Helper()
 	w := newWriter(t, cfg)
-	rec := newRecorder()
+	rec := ssetest.NewRecorder()
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- w.Stream(ctx, c, rec); c.Close() }()
@@ -161,12 +121,12 @@ func TestPublishReachesMatchingClients(t *testing.T) {
 
 	var got []string
 	for len(got) < 2 {
-		got = append(got, ids(<-lightRec.flushes)...)
+		got = append(got, ids(<-lightRec.Flushes)...)
 	}
 	if want := []string{"ep-1", "ep-4"}; !slicesEqual(got, want) {
 		t.Errorf("light client got ids %v, want %v", got, want)
 	}
-	chunk := <-kitchenRec.flushes
+	chunk := <-kitchenRec.Flushes
 	if got := ids(chunk); !slicesEqual(got, []string{"ep-2"}) {
 		t.Errorf("kitchen client got ids %v, want [ep-2]", got)
 	}
@@ -196,7 +156,7 @@ func TestSlowConsumerIsDroppedOthersServed(t *testing.T) {
 	for i := range n {
 		h.Publish(stateEvent("light.l"+strconv.Itoa(i), "on"))
 		for got <= i { // the fast client reads each event before the next is published
-			got += len(ids(<-rec.flushes))
+			got += len(ids(<-rec.Flushes))
 		}
 	}
 	<-slow.Done()
@@ -215,7 +175,7 @@ func TestSlowConsumerIsDroppedOthersServed(t *testing.T) {
 	if err := <-errc; err != nil {
 		t.Errorf("slow client's Stream = %v, want nil", err)
 	}
-	if chunk := <-slowRec.flushes; !strings.Contains(chunk, `"error":"slow_consumer"`) {
+	if chunk := <-slowRec.Flushes; !strings.Contains(chunk, `"error":"slow_consumer"`) {
 		t.Errorf("slow client's last write = %q, want a slow_consumer error", chunk)
 	}
 }
@@ -285,7 +245,7 @@ func TestShutdownEndsStreamsAfterFlushing(t *testing.T) {
 	if !errors.Is(c.Err(), ErrShutdown) {
 		t.Errorf("Err() = %v, want ErrShutdown", c.Err())
 	}
-	last := <-rec.flushes
+	last := <-rec.Flushes
 	if got := ids(last); !slicesEqual(got, []string{"e-1"}) {
 		t.Errorf("last write carried ids %v, want [e-1]", got)
 	}
@@ -359,7 +319,7 @@ func TestCountersListAndDisconnect(t *testing.T) {
 		h.Publish(ev)
 	}
 	for got := 0; got < 2; {
-		got += len(ids(<-rec.flushes))
+		got += len(ids(<-rec.Flushes))
 	}
 	list := h.List(ctx)
 	if len(list) != 2 || list[0] != a || list[1] != b || list[0].RemoteAddr != "192.0.2.1" || list[0].UserAgent != "curl/8" ||
@@ -375,7 +335,7 @@ func TestCountersListAndDisconnect(t *testing.T) {
 	if err := <-errc; err != nil || !errors.Is(a.Err(), ErrClosedByAdmin) {
 		t.Errorf("after Disconnect: Stream %v, Err %v; want nil, ErrClosedByAdmin", err, a.Err())
 	}
-	if last := <-rec.flushes; !strings.Contains(last, `"type":"disconnect","reason":"closed_by_admin"`) {
+	if last := <-rec.Flushes; !strings.Contains(last, `"type":"disconnect","reason":"closed_by_admin"`) {
 		t.Errorf("last write %q, want a closed_by_admin disconnect", last)
 	}
 	// The writer counts just after a flush returns; once Stream has returned, it has counted all.
@@ -386,7 +346,7 @@ func TestCountersListAndDisconnect(t *testing.T) {
 	if len(meter.latencies) != 2 || meter.latencies[0] < 0 {
 		t.Errorf("meter saw latencies %v, want two", meter.latencies)
 	}
-	if written := rec.written(); a.BytesSent() != int64(written) || meter.bytes != written || written == 0 {
+	if written := rec.Written(); a.BytesSent() != int64(written) || meter.bytes != written || written == 0 {
 		t.Errorf("BytesSent = %d, meter saw %d bytes; the output took %d", a.BytesSent(), meter.bytes, written)
 	}
 	meter.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"hasse/internal/hass"
+	"hasse/internal/ssetest"
 )
 
 func state(id, st string) hass.State {
@@ -15,11 +16,11 @@ func state(id, st string) hass.State {
 }
 
 // messages reads c's stream until it has n messages, and returns them.
-func messages(t *testing.T, rec *recorder, n int) []string {
+func messages(t *testing.T, rec *ssetest.Recorder, n int) []string {
 	t.Helper()
 	var out []string
 	for len(out) < n {
-		chunk := <-rec.flushes
+		chunk := <-rec.Flushes
 		out = append(out, strings.Split(strings.TrimSuffix(chunk, "\n\n"), "\n\n")...)
 	}
 	return out

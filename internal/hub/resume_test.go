@@ -8,17 +8,18 @@ import (
 
 	"hasse/internal/format"
 	"hasse/internal/hass"
+	"hasse/internal/ssetest"
 )
 
 // publishAndWait publishes evs and returns once a catch-all watcher has received all of them, so
 // that the hub has dispatched them.
-func publishAndWait(t *testing.T, h *Hub, watcher *recorder, seen *int, evs ...*hass.Event) {
+func publishAndWait(t *testing.T, h *Hub, watcher *ssetest.Recorder, seen *int, evs ...*hass.Event) {
 	t.Helper()
 	for _, ev := range evs {
 		h.Publish(ev)
 	}
 	for want := *seen + len(evs); *seen < want; {
-		*seen += len(ids(<-watcher.flushes))
+		*seen += len(ids(<-watcher.Flushes))
 	}
 }
 
@@ -64,7 +65,7 @@ func TestResumeAtEveryPoint(t *testing.T) {
 			}
 			var got []string
 			for len(got) < len(want) {
-				got = append(got, ids(<-rec.flushes)...)
+				got = append(got, ids(<-rec.Flushes)...)
 			}
 			if !slicesEqual(got, want) {
 				t.Errorf("%q resume after ep-%d: replay %v, want %v", query, k, got, want)
@@ -86,7 +87,7 @@ func TestResumeAtEveryPoint(t *testing.T) {
 		}
 		var got []string
 		for len(got) < len(want) {
-			got = append(got, ids(<-rec.flushes)...)
+			got = append(got, ids(<-rec.Flushes)...)
 		}
 		if !slicesEqual(got, want) {
 			t.Errorf("%q live after resume at ep-8: %v, want %v", query, got, want)

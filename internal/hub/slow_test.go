@@ -151,7 +151,7 @@ func TestOneBigEventReachesAClientThatKeepsUp(t *testing.T) {
 	big := stateEvent("weather.home", "sunny")
 	big.NewState = []byte(`{"entity_id":"weather.home","state":"sunny","attributes":{"forecast":"` + strings.Repeat("x", 6000) + `"}}`)
 	h.Publish(big)
-	if got := ids(<-rec.flushes); len(got) != 1 || c.Err() != nil {
+	if got := ids(<-rec.Flushes); len(got) != 1 || c.Err() != nil {
 		t.Errorf("a 6 KB event to a 4 KiB client: ids %v, Err %v; want it delivered", got, c.Err())
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"hasse/internal/format"
 	"hasse/internal/hass"
+	"hasse/internal/ssetest"
 	"hasse/internal/writer"
 )
 
@@ -22,12 +23,12 @@ type view map[string]string
 // readView reads c's stream until it has seen snapshot_complete and the event with id lastID,
 // applying everything to a view. The event lastID must have been published after Subscribe
 // returned c: an earlier one may be in c's snapshot only, and never come on its stream.
-func readView(t *testing.T, rec *recorder, lastID string) view {
+func readView(t *testing.T, rec *ssetest.Recorder, lastID string) view {
 	t.Helper()
 	v := view{}
 	complete := false
 	for done := false; !done; {
-		chunk := <-rec.flushes
+		chunk := <-rec.Flushes
 		for msg := range strings.SplitSeq(strings.TrimSuffix(chunk, "\n\n"), "\n\n") {
 			var id, data string
 			for line := range strings.SplitSeq(msg, "\n") {

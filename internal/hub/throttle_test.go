@@ -53,7 +53,7 @@ func TestThrottleLeadingAndTrailing(t *testing.T) {
 			synctest.Wait()
 			for {
 				select {
-				case chunk := <-rec.flushes:
+				case chunk := <-rec.Flushes:
 					got = append(got, deliveries(time.Since(start), chunk)...)
 				default:
 					return
@@ -114,8 +114,8 @@ func TestThrottledClientResumesWithoutLoss(t *testing.T) {
 		time.Sleep(time.Second)
 		synctest.Wait()
 		var got []delivery
-		for len(rec.flushes) > 0 {
-			got = append(got, deliveries(0, <-rec.flushes)...)
+		for len(rec.Flushes) > 0 {
+			got = append(got, deliveries(0, <-rec.Flushes)...)
 		}
 		want := []delivery{{0, "e-1", "a1"}, {0, "", "b1"}, {0, "e-2", "a2"}}
 		if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {

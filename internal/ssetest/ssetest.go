@@ -4,9 +4,12 @@
 package ssetest
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -75,4 +78,53 @@ func Next(t testing.TB, events <-chan sse.Event) sse.Event {
 		t.Fatal("no event within 10s")
 	}
 	return sse.Event{}
+}
+
+// Recorder is a stream's output (Write, Flush, SetWriteDeadline, as package writer writes
+// streams) that hands every flushed write to the test on Flushes.
+type Recorder struct {
+	// Flushes receives what each Flush flushed; it holds 1024 before a Flush waits.
+	Flushes chan string
+	// FailAt makes writes fail once this many flushes happened; 0: never. Set it before the
+	// stream starts.
+	FailAt int
+
+	mu      sync.Mutex
+	pending bytes.Buffer
+	n       int
+	total   int
+}
+
+// NewRecorder returns a Recorder that has taken nothing.
+func NewRecorder() *Recorder { return &Recorder{Flushes: make(chan string, 1024)} }
+
+// Write takes p until the next Flush, or fails once FailAt flushes happened.
+func (r *Recorder) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.FailAt > 0 && r.n >= r.FailAt {
+		return 0, errors.New("broken pipe")
+	}
+	r.total += len(p)
+	return r.pending.Write(p)
+}
+
+// Flush hands what was written since the last Flush to Flushes.
+func (r *Recorder) Flush() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.n++
+	r.Flushes <- r.pending.String()
+	r.pending.Reset()
+	return nil
+}
+
+// SetWriteDeadline does nothing: a Recorder never blocks a write.
+func (r *Recorder) SetWriteDeadline(time.Time) error { return nil }
+
+// Written returns how many bytes the Recorder took.
+func (r *Recorder) Written() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.total
 }

@@ -1,7 +1,6 @@
 package writer
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"hasse/internal/format"
 	"hasse/internal/hass"
 	"hasse/internal/hub"
+	"hasse/internal/ssetest"
 )
 
 // The tests of the goroutine path (Writer.Stream), beside a real hub.
@@ -49,47 +49,16 @@ func newWriter(t testing.TB, cfg Config) *Writer {
 
 // streamWith has a writer set up by cfg write c into a recorder, on a goroutine of its own,
 // until the test ends or the stream does.
-func streamWith(t *testing.T, c *hub.Client, cfg Config) (*recorder, <-chan error) {
+func streamWith(t *testing.T, c *hub.Client, cfg Config) (*ssetest.Recorder, <-chan error) {
 	t.Helper()
 	w := newWriter(t, cfg)
-	rec := newRecorder()
+	rec := ssetest.NewRecorder()
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- w.Stream(ctx, c, rec); c.Close() }()
 	t.Cleanup(cancel)
 	return rec, errc
 }
-
-// recorder is an Output that hands every flushed write to the test.
-type recorder struct {
-	mu      sync.Mutex
-	pending bytes.Buffer
-	flushes chan string
-	failAt  int // fail writes once this many flushes happened; 0 = never
-	n       int
-}
-
-func newRecorder() *recorder { return &recorder{flushes: make(chan string, 1024)} }
-
-func (r *recorder) Write(p []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.failAt > 0 && r.n >= r.failAt {
-		return 0, errors.New("broken pipe")
-	}
-	return r.pending.Write(p)
-}
-
-func (r *recorder) Flush() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.n++
-	r.flushes <- r.pending.String()
-	r.pending.Reset()
-	return nil
-}
-
-func (r *recorder) SetWriteDeadline(time.Time) error { return nil }
 
 // meterRecorder is a hub.Meter that keeps what it is told.
 type meterRecorder struct {
@@ -224,15 +193,15 @@ func TestKeepAliveWhenQuiet(t *testing.T) {
 		}
 		start := time.Now()
 		rec, _ := streamWith(t, c, Config{KeepAlive: 30 * time.Second})
-		chunk := <-rec.flushes
+		chunk := <-rec.Flushes
 		if got := time.Since(start); got != 30*time.Second || !strings.HasPrefix(chunk, ": keepalive ") {
 			t.Errorf("first write %q after %v, want a keep-alive after 30s", chunk, got)
 		}
 		time.Sleep(20 * time.Second)
 		h.Publish(stateEvent("light.a", "on"))
-		<-rec.flushes // the event resets the timer
+		<-rec.Flushes // the event resets the timer
 		start = time.Now()
-		if chunk := <-rec.flushes; time.Since(start) != 30*time.Second || !strings.HasPrefix(chunk, ": keepalive ") {
+		if chunk := <-rec.Flushes; time.Since(start) != 30*time.Second || !strings.HasPrefix(chunk, ": keepalive ") {
 			t.Errorf("after an event, next write %q came %v later, want a keep-alive 30s later", chunk, time.Since(start))
 		}
 	})
@@ -245,13 +214,13 @@ func TestStreamEndsOnWriteError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := newRecorder()
-	rec.failAt = 1
+	rec := ssetest.NewRecorder()
+	rec.FailAt = 1
 	errc := make(chan error, 1)
 	w := newWriter(t, Config{})
 	go func() { errc <- w.Stream(context.Background(), c, rec); c.Close() }()
 	h.Publish(stateEvent("light.a", "on"))
-	<-rec.flushes
+	<-rec.Flushes
 	h.Publish(stateEvent("light.a", "off"))
 	if err := <-errc; err == nil {
 		t.Error("Stream on a broken connection returned nil")
