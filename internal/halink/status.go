@@ -36,8 +36,9 @@ func (c *Client) Status() Status {
 }
 
 // Watch returns the state of the link to Home Assistant and a channel closed when the link
-// next comes up or goes down (LastEventAt aside), so that callers can tell subscribers
-// (ha_disconnected) or wait for a connection without polling.
+// next comes up or goes down (LastEventAt aside), so that a caller can wait for a change
+// without polling: the tests of halink, auth and the bench's fake Home Assistant wait on it,
+// inside synctest bubbles too, where a poll's sleep would wait on fake time.
 func (c *Client) Watch() (Status, <-chan struct{}) {
 	return c.link.get()
 }
