@@ -24,7 +24,17 @@ func (e *ScopeError) Error() string {
 // nil: always available), and refuses what scope does not allow (*[ScopeError], see
 // [Filter.Refuses]). Every error's message is fit for the client.
 func ParseWithin(v url.Values, scope *Filter, registry func() string) (*Filter, error) {
-	f, err := Parse(v)
+	return (*Shared)(nil).ParseWithin(v, scope, registry)
+}
+
+// ParseWithin is [ParseWithin] with the filter shared as [Shared.Parse] shares it; a nil s
+// parses afresh.
+func (s *Shared) ParseWithin(v url.Values, scope *Filter, registry func() string) (*Filter, error) {
+	parse := Parse
+	if s != nil {
+		parse = s.Parse
+	}
+	f, err := parse(v)
 	if err != nil {
 		return nil, err
 	}

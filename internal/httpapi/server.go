@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"hasse/internal/auth"
+	"hasse/internal/filter"
 	"hasse/internal/format"
 	"hasse/internal/hub"
 	"hasse/internal/limit"
@@ -94,6 +95,7 @@ type Server struct {
 	rateLimited        atomic.Int64   // requests refused as over a rate limit
 	writer             *writer.Writer // writes the streams: a pool the plain HTTP/1.1 ones while Serve runs, handlers the others
 	mcpSlots           slots          // MCP requests being answered
+	filters            filter.Shared  // one parsed filter for all the streams that ask the same
 	handler            http.Handler   // every route, made by New
 }
 

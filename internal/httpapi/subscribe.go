@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unique"
 
 	"hasse/internal/auth"
 	"hasse/internal/filter"
@@ -36,8 +37,9 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sub.LastEventID = cmp.Or(r.Header.Get("Last-Event-ID"), v.Get("last_event_id")) // the header wins
-	sub.RemoteAddr, sub.UserAgent = s.clientIP(r), clipTo(r.UserAgent(), 256)
-	sub.Protocol, sub.TLS = protocolOf(r)
+	sub.RemoteAddr, sub.UserAgent = interned(s.clientIP(r)), interned(clipTo(r.UserAgent(), 256))
+	proto, tlsVersion := protocolOf(r)
+	sub.Protocol, sub.TLS = interned(proto), tlsVersion
 	c, err := s.hub.Subscribe(r.Context(), sub)
 	switch {
 	case errors.Is(err, hub.ErrFull):
@@ -101,7 +103,7 @@ func (s *Server) subscription(v url.Values, user auth.User) (hub.Subscription, [
 		}
 	}
 	slices.Sort(ignored)
-	f, err := filter.ParseWithin(v, user.Scope, func() string { return s.link().Registry })
+	f, err := s.filters.ParseWithin(v, user.Scope, func() string { return s.link().Registry })
 	var se *filter.ScopeError
 	switch {
 	case errors.As(err, &se):
@@ -159,3 +161,8 @@ func clipTo(s string, n int) string {
 	}
 	return s
 }
+
+// interned is s, stored once however many streams hold it. A stream's strings live as long as
+// it does: a request's Proto is a slice of its whole request line, query and all, and a
+// thousand clients of one app send one User-Agent.
+func interned(s string) string { return unique.Make(s).Value() }
