@@ -44,6 +44,7 @@ type Config struct {
 	RetryHint         time.Duration  // the retry: hint sent first on every stream, ±20 %; default 3s
 	ReadHeaderTimeout time.Duration  // default 10s
 	BodyTimeout       time.Duration  // longest a request body may take to arrive after its head; default 10s
+	ResponseTimeout   time.Duration  // longest an answer other than a stream may take to be written; default 30s
 	IdleTimeout       time.Duration  // default 120s
 	MaxHeaderBytes    int            // default 16 KiB
 	ShutdownGrace     time.Duration  // longest a shutdown waits for open requests; default 5s
@@ -107,6 +108,7 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 	cfg.RetryHint = cmp.Or(cfg.RetryHint, 3*time.Second)
 	cfg.ReadHeaderTimeout = cmp.Or(cfg.ReadHeaderTimeout, 10*time.Second)
 	cfg.BodyTimeout = cmp.Or(cfg.BodyTimeout, 10*time.Second)
+	cfg.ResponseTimeout = cmp.Or(cfg.ResponseTimeout, 30*time.Second)
 	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, 120*time.Second)
 	cfg.MaxHeaderBytes = cmp.Or(cfg.MaxHeaderBytes, 16<<10)
 	cfg.ShutdownGrace = cmp.Or(cfg.ShutdownGrace, 5*time.Second)
@@ -166,6 +168,28 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 // RateLimited returns how many requests were refused as over a rate limit.
 func (s *Server) RateLimited() int64 { return s.rateLimited.Load() }
 
+// httpServer is the net/http server Serve runs, its requests' contexts derived from ctx.
+//
+// Its WriteTimeout (Config.ResponseTimeout) bounds every answer from the moment its request's
+// head is read, so that a client that asks and never reads cannot hold a handler and its
+// answer (a history or an MCP answer may be megabytes) for as long as its connection lives.
+// Streams set a deadline of their own before each write, and net/http lifts it from a
+// connection it hands over (the statistics WebSocket, a pooled stream).
+func (s *Server) httpServer(ctx context.Context, connState func(net.Conn, http.ConnState)) *http.Server {
+	return &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		WriteTimeout:      s.cfg.ResponseTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		ConnState:         connState,
+		BaseContext: func(net.Listener) context.Context {
+			return context.WithValue(context.WithoutCancel(ctx), stoppingKey{}, ctx)
+		},
+	}
+}
+
 // Serve serves on ln until ctx ends, then stops: it stops accepting, closes the connections that
 // have not finished a request's head, ends the requests whose body is still coming and those
 // waiting for an MCP slot (503), waits up to Config.ShutdownGrace for the other open requests
@@ -174,17 +198,7 @@ func (s *Server) RateLimited() int64 { return s.rateLimited.Load() }
 // handlers.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	heads := &newConns{conns: make(map[net.Conn]struct{})}
-	srv := &http.Server{
-		Handler:           s.Handler(),
-		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
-		IdleTimeout:       s.cfg.IdleTimeout,
-		MaxHeaderBytes:    s.cfg.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-		ConnState:         heads.track,
-		BaseContext: func(net.Listener) context.Context {
-			return context.WithValue(context.WithoutCancel(ctx), stoppingKey{}, ctx)
-		},
-	}
+	srv := s.httpServer(ctx, heads.track)
 	if s.streams != nil {
 		var revalidating sync.WaitGroup
 		rctx, stop := context.WithCancel(ctx)

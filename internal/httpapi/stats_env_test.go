@@ -66,7 +66,7 @@ func newPipeStatsEnv(t *testing.T, cfg Config, scfg stats.Config) *statsEnv {
 	ln := pipenet.Listen()
 	tr := &http.Transport{DialContext: ln.DialContext}
 	env := startStatsEnv(t, cfg, scfg, hub.Config{}, func(ctx context.Context, s *Server) {
-		hs := &http.Server{Handler: s.Handler()}
+		hs := s.httpServer(ctx, nil) // as Serve configures it, without the writer pool, which a bubble cannot run
 		go func() { <-ctx.Done(); _ = hs.Close(); tr.CloseIdleConnections() }()
 		_ = hs.Serve(ln)
 	})

@@ -52,7 +52,7 @@ func TestAlertTransitionsReachWebSocketSubscriber(t *testing.T) {
 		wg.Go(func() { _ = h.Run(ctx) })
 		wg.Go(func() { _ = c.Run(ctx) })
 		ln := pipenet.Listen()
-		hs := &http.Server{Handler: srv.Handler()}
+		hs := srv.httpServer(ctx, nil)
 		wg.Go(func() { _ = hs.Serve(ln) })
 		transport := &http.Transport{DialContext: ln.DialContext}
 		start := time.Now()
