@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"hasse/internal/hass"
+	"hasse/internal/hass/hajson"
 )
 
 // BenchmarkIngest measures what the read loop does with a frame once it is read: validating,
 // parsing the message and normalising its events, for one event and for an array of 16.
 func BenchmarkIngest(b *testing.B) {
-	ev := eventJSON("state_changed", changedData("light.living_room", livingRoomOff, livingRoom), ctxUser)
+	ev := hajson.Event("state_changed", hajson.ChangedData("light.living_room", livingRoomOff, livingRoom), hajson.CtxUser)
 	msg := `{"type":"event","event":` + ev + `,"id":2}`
 	array := "[" + strings.Repeat(msg+",", 15) + msg + "]"
 	s := &session{c: &Client{san: testSanitizer, log: slog.New(slog.DiscardHandler)}}

@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"hasse/internal/hass"
+	"hasse/internal/hass/hajson"
 )
 
 // FuzzFrame feeds whole frames from Home Assistant (one message, or an array of them) through
 // the read loop's handling: it must never panic, and every event it publishes must be one of
 // subscription 2's, with compact JSON pieces and its derived fields consistent.
 func FuzzFrame(f *testing.F) {
-	ev := eventJSON("state_changed", changedData("light.living_room", livingRoomOff, livingRoom), ctxUser)
+	ev := hajson.Event("state_changed", hajson.ChangedData("light.living_room", livingRoomOff, livingRoom), hajson.CtxUser)
 	msg := `{"type":"event","event":` + ev + `,"id":2}`
 	for _, seed := range []string{
 		msg,

@@ -3,6 +3,8 @@ package hass
 import (
 	"errors"
 	"testing"
+
+	"hasse/internal/hass/hajson"
 )
 
 // BenchmarkNormalize measures Normalize on realistic state_changed events of about 1 KB: one
@@ -13,9 +15,9 @@ func BenchmarkNormalize(b *testing.B) {
 		name  string
 		frame string
 	}{
-		{"clean", eventJSON("state_changed", changedData("light.living_room", livingRoomOff, livingRoom), ctxUser)},
-		{"sanitise", eventJSON("state_changed", changedData("camera.driveway", cameraIdle1, cameraRecording), ctxNone)},
-		{"noop", eventJSON("state_changed", changedData("camera.driveway", cameraIdle1, cameraIdle2), ctxNone)},
+		{"clean", hajson.Event("state_changed", hajson.ChangedData("light.living_room", livingRoomOff, livingRoom), hajson.CtxUser)},
+		{"sanitise", hajson.Event("state_changed", hajson.ChangedData("camera.driveway", cameraIdle1, cameraRecording), hajson.CtxNone)},
+		{"noop", hajson.Event("state_changed", hajson.ChangedData("camera.driveway", cameraIdle1, cameraIdle2), hajson.CtxNone)},
 	} {
 		frame := []byte(bc.frame)
 		b.Run(bc.name, func(b *testing.B) {

@@ -5,16 +5,14 @@ import (
 	"strings"
 
 	"github.com/google/go-cmp/cmp"
+
+	"hasse/internal/hass/hajson"
 )
 
-// Realistic Home Assistant frames (HA-PROTOCOL.md §7, §11, §16, §17), built from parts so that
-// tests can state what Normalize must make of them.
+// Realistic Home Assistant frames (HA-PROTOCOL.md §7, §11, §16, §17), built from parts (package
+// hajson) so that tests can state what Normalize must make of them.
 
 const (
-	ctxUser = `{"id":"01JPB3ZK7V1X3Z5B7D9F1H3K5M","parent_id":null,"user_id":"4f2b9c1e0d3a47b8a6c5e9f102938475"}`
-	ctxNone = `{"id":"01JPAWZ3RQ0M4B6N8C2D5F7G9H","parent_id":null,"user_id":null}`
-	fired   = "2025-03-14T09:31:40.120567+00:00"
-
 	lightOffAttrs = `{"supported_color_modes":["brightness"],"color_mode":null,"brightness":null,"friendly_name":"Kitchen","supported_features":32}`
 	lightOnAttrs  = `{"supported_color_modes":["brightness"],"color_mode":"brightness","brightness":204,"friendly_name":"Kitchen","supported_features":32}`
 
@@ -31,52 +29,36 @@ func cameraAttrs(token string) string {
 // cameraAttrsRedacted is what cameraAttrs becomes after sanitising.
 const cameraAttrsRedacted = `{"frontend_stream_type":"hls","entity_picture":"/api/camera_proxy/camera.driveway?token=REDACTED","friendly_name":"Driveway","supported_features":2}`
 
-// stateJSON returns a full state object (HA-PROTOCOL.md §7).
-func stateJSON(entityID, state, attrs, at, ctx string) string {
-	return `{"entity_id":"` + entityID + `","state":"` + state + `","attributes":` + attrs +
-		`,"last_changed":"` + at + `","last_reported":"` + at + `","last_updated":"` + at + `","context":` + ctx + `}`
-}
-
-// changedData returns the data of a state_changed event.
-func changedData(entityID, oldState, newState string) string {
-	return `{"entity_id":"` + entityID + `","old_state":` + oldState + `,"new_state":` + newState + `}`
-}
-
-// eventJSON returns the event object HA sends inside an event message.
-func eventJSON(typ, data, ctx string) string {
-	return `{"event_type":"` + typ + `","data":` + data + `,"origin":"LOCAL","time_fired":"` + fired + `","context":` + ctx + `}`
-}
-
 var (
-	lightOff = stateJSON("light.kitchen", "off", lightOffAttrs, "2025-03-14T07:02:11.004120+00:00", ctxNone)
-	lightOn  = stateJSON("light.kitchen", "on", lightOnAttrs, fired, ctxUser)
+	lightOff = hajson.State("light.kitchen", "off", lightOffAttrs, "2025-03-14T07:02:11.004120+00:00", hajson.CtxNone)
+	lightOn  = hajson.State("light.kitchen", "on", lightOnAttrs, hajson.Fired, hajson.CtxUser)
 
-	cameraIdle1     = stateJSON("camera.driveway", "idle", cameraAttrs(cameraToken1), "2025-03-14T09:26:40+00:00", ctxNone)
-	cameraIdle2     = stateJSON("camera.driveway", "idle", cameraAttrs(cameraToken2), fired, ctxNone)
-	cameraRecording = stateJSON("camera.driveway", "recording", cameraAttrs(cameraToken2), fired, ctxNone)
+	cameraIdle1     = hajson.State("camera.driveway", "idle", cameraAttrs(cameraToken1), "2025-03-14T09:26:40+00:00", hajson.CtxNone)
+	cameraIdle2     = hajson.State("camera.driveway", "idle", cameraAttrs(cameraToken2), hajson.Fired, hajson.CtxNone)
+	cameraRecording = hajson.State("camera.driveway", "recording", cameraAttrs(cameraToken2), hajson.Fired, hajson.CtxNone)
 
-	cameraIdle1Redacted     = stateJSON("camera.driveway", "idle", cameraAttrsRedacted, "2025-03-14T09:26:40+00:00", ctxNone)
-	cameraIdle2Redacted     = stateJSON("camera.driveway", "idle", cameraAttrsRedacted, fired, ctxNone)
-	cameraRecordingRedacted = stateJSON("camera.driveway", "recording", cameraAttrsRedacted, fired, ctxNone)
+	cameraIdle1Redacted     = hajson.State("camera.driveway", "idle", cameraAttrsRedacted, "2025-03-14T09:26:40+00:00", hajson.CtxNone)
+	cameraIdle2Redacted     = hajson.State("camera.driveway", "idle", cameraAttrsRedacted, hajson.Fired, hajson.CtxNone)
+	cameraRecordingRedacted = hajson.State("camera.driveway", "recording", cameraAttrsRedacted, hajson.Fired, hajson.CtxNone)
 
-	speakerPlaying = stateJSON("media_player.kitchen_speaker", "playing", `{"source_list":["Radio","Spotify"],"volume_level":0.35,`+
+	speakerPlaying = hajson.State("media_player.kitchen_speaker", "playing", `{"source_list":["Radio","Spotify"],"volume_level":0.35,`+
 		`"media_title":"Blue Hour","media_position":61,"entity_picture":"/api/media_player_proxy/media_player.kitchen_speaker?token=3f9a77&cache=9b1c2d3e",`+
-		`"device_class":"speaker","friendly_name":"Kitchen speaker","supported_features":154559}`, fired, ctxNone)
+		`"device_class":"speaker","friendly_name":"Kitchen speaker","supported_features":154559}`, hajson.Fired, hajson.CtxNone)
 	speakerPlayingRedacted = strings.Replace(speakerPlaying, "token=3f9a77", "token=REDACTED", 1)
 	speakerMoved           = strings.Replace(speakerPlaying, `"media_position":61`, `"media_position":62`, 1)
 	speakerMovedRedacted   = strings.Replace(speakerMoved, "token=3f9a77", "token=REDACTED", 1)
 
-	livingRoom = stateJSON("light.living_room", "on", `{"min_color_temp_kelvin":2202,"max_color_temp_kelvin":6535,"min_mireds":153,`+
+	livingRoom = hajson.State("light.living_room", "on", `{"min_color_temp_kelvin":2202,"max_color_temp_kelvin":6535,"min_mireds":153,`+
 		`"max_mireds":454,"effect_list":["none","colorloop"],"supported_color_modes":["color_temp","xy"],"effect":"none",`+
 		`"color_mode":"color_temp","brightness":180,"color_temp_kelvin":2900,"color_temp":344,"hs_color":[28.2,63.9],`+
-		`"rgb_color":[255,168,91],"xy_color":[0.517,0.389],"friendly_name":"Living room ceiling","supported_features":44}`, fired, ctxUser)
-	livingRoomOff = stateJSON("light.living_room", "off", `{"min_color_temp_kelvin":2202,"max_color_temp_kelvin":6535,"min_mireds":153,`+
+		`"rgb_color":[255,168,91],"xy_color":[0.517,0.389],"friendly_name":"Living room ceiling","supported_features":44}`, hajson.Fired, hajson.CtxUser)
+	livingRoomOff = hajson.State("light.living_room", "off", `{"min_color_temp_kelvin":2202,"max_color_temp_kelvin":6535,"min_mireds":153,`+
 		`"max_mireds":454,"effect_list":["none","colorloop"],"supported_color_modes":["color_temp","xy"],"effect":null,`+
 		`"color_mode":null,"brightness":null,"color_temp_kelvin":null,"color_temp":null,"hs_color":null,`+
 		`"rgb_color":null,"xy_color":null,"friendly_name":"Living room ceiling","supported_features":44}`,
-		"2025-03-14T07:02:11.004120+00:00", ctxNone)
+		"2025-03-14T07:02:11.004120+00:00", hajson.CtxNone)
 
-	doorOpen = stateJSON("binary_sensor.front_door", "on", `{"device_class":"door","friendly_name":"Front door"}`, fired, ctxNone)
+	doorOpen = hajson.State("binary_sensor.front_door", "on", `{"device_class":"door","friendly_name":"Front door"}`, hajson.Fired, hajson.CtxNone)
 )
 
 // rawCmp shows JSON as text in diffs.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"hasse/internal/hass/hajson"
 )
 
 var (
@@ -27,91 +29,91 @@ func TestNormalize(t *testing.T) {
 		want *Event
 	}{{
 		name: "state change",
-		raw:  eventJSON("state_changed", changedData("light.kitchen", lightOff, lightOn), ctxUser),
-		want: &Event{Type: "state_changed", Data: raw(changedData("light.kitchen", lightOff, lightOn)), Origin: "LOCAL",
-			TimeFired: fired, Context: raw(ctxUser), EntityID: "light.kitchen", Domain: "light",
+		raw:  hajson.Event("state_changed", hajson.ChangedData("light.kitchen", lightOff, lightOn), hajson.CtxUser),
+		want: &Event{Type: "state_changed", Data: raw(hajson.ChangedData("light.kitchen", lightOff, lightOn)), Origin: "LOCAL",
+			TimeFired: hajson.Fired, Context: raw(hajson.CtxUser), EntityID: "light.kitchen", Domain: "light",
 			Entities: []string{"light.kitchen"}, OldState: raw(lightOff), NewState: raw(lightOn), State: "on", StateChanged: true},
 	}, {
 		name: "attribute-only change",
-		raw:  eventJSON("state_changed", changedData("media_player.kitchen_speaker", speakerPlaying, speakerMoved), ctxNone),
+		raw:  hajson.Event("state_changed", hajson.ChangedData("media_player.kitchen_speaker", speakerPlaying, speakerMoved), hajson.CtxNone),
 		want: &Event{Type: "state_changed",
-			Data:   raw(changedData("media_player.kitchen_speaker", speakerPlayingRedacted, speakerMovedRedacted)),
-			Origin: "LOCAL", TimeFired: fired, Context: raw(ctxNone), EntityID: "media_player.kitchen_speaker", Domain: "media_player",
+			Data:   raw(hajson.ChangedData("media_player.kitchen_speaker", speakerPlayingRedacted, speakerMovedRedacted)),
+			Origin: "LOCAL", TimeFired: hajson.Fired, Context: raw(hajson.CtxNone), EntityID: "media_player.kitchen_speaker", Domain: "media_player",
 			Entities: []string{"media_player.kitchen_speaker"}, OldState: raw(speakerPlayingRedacted),
 			NewState: raw(speakerMovedRedacted), State: "playing", StateChanged: false, DeviceClass: "speaker"},
 	}, {
 		name: "creation",
-		raw:  eventJSON("state_changed", changedData("binary_sensor.front_door", "null", doorOpen), ctxNone),
-		want: &Event{Type: "state_changed", Data: raw(changedData("binary_sensor.front_door", "null", doorOpen)), Origin: "LOCAL",
-			TimeFired: fired, Context: raw(ctxNone), EntityID: "binary_sensor.front_door", Domain: "binary_sensor",
+		raw:  hajson.Event("state_changed", hajson.ChangedData("binary_sensor.front_door", "null", doorOpen), hajson.CtxNone),
+		want: &Event{Type: "state_changed", Data: raw(hajson.ChangedData("binary_sensor.front_door", "null", doorOpen)), Origin: "LOCAL",
+			TimeFired: hajson.Fired, Context: raw(hajson.CtxNone), EntityID: "binary_sensor.front_door", Domain: "binary_sensor",
 			Entities: []string{"binary_sensor.front_door"}, NewState: raw(doorOpen), State: "on", StateChanged: true, DeviceClass: "door"},
 	}, {
 		name: "removal",
-		raw:  eventJSON("state_changed", changedData("binary_sensor.front_door", doorOpen, "null"), ctxNone),
-		want: &Event{Type: "state_changed", Data: raw(changedData("binary_sensor.front_door", doorOpen, "null")), Origin: "LOCAL",
-			TimeFired: fired, Context: raw(ctxNone), EntityID: "binary_sensor.front_door", Domain: "binary_sensor",
+		raw:  hajson.Event("state_changed", hajson.ChangedData("binary_sensor.front_door", doorOpen, "null"), hajson.CtxNone),
+		want: &Event{Type: "state_changed", Data: raw(hajson.ChangedData("binary_sensor.front_door", doorOpen, "null")), Origin: "LOCAL",
+			TimeFired: hajson.Fired, Context: raw(hajson.CtxNone), EntityID: "binary_sensor.front_door", Domain: "binary_sensor",
 			Entities: []string{"binary_sensor.front_door"}, OldState: raw(doorOpen), StateChanged: true, DeviceClass: "door"},
 	}, {
 		name: "entity from new_state when data has no entity_id",
-		raw:  eventJSON("state_changed", `{"old_state":null,"new_state":`+lightOn+`}`, ctxUser),
+		raw:  hajson.Event("state_changed", `{"old_state":null,"new_state":`+lightOn+`}`, hajson.CtxUser),
 		want: &Event{Type: "state_changed", Data: raw(`{"old_state":null,"new_state":` + lightOn + `}`), Origin: "LOCAL",
-			TimeFired: fired, Context: raw(ctxUser), EntityID: "light.kitchen", Domain: "light",
+			TimeFired: hajson.Fired, Context: raw(hajson.CtxUser), EntityID: "light.kitchen", Domain: "light",
 			Entities: []string{"light.kitchen"}, NewState: raw(lightOn), State: "on", StateChanged: true},
 	}, {
 		name: "camera changes state and rotates its token",
-		raw:  eventJSON("state_changed", changedData("camera.driveway", cameraIdle1, cameraRecording), ctxNone),
-		want: &Event{Type: "state_changed", Data: raw(changedData("camera.driveway", cameraIdle1Redacted, cameraRecordingRedacted)),
-			Origin: "LOCAL", TimeFired: fired, Context: raw(ctxNone), EntityID: "camera.driveway", Domain: "camera",
+		raw:  hajson.Event("state_changed", hajson.ChangedData("camera.driveway", cameraIdle1, cameraRecording), hajson.CtxNone),
+		want: &Event{Type: "state_changed", Data: raw(hajson.ChangedData("camera.driveway", cameraIdle1Redacted, cameraRecordingRedacted)),
+			Origin: "LOCAL", TimeFired: hajson.Fired, Context: raw(hajson.CtxNone), EntityID: "camera.driveway", Domain: "camera",
 			Entities: []string{"camera.driveway"}, OldState: raw(cameraIdle1Redacted), NewState: raw(cameraRecordingRedacted),
 			State: "recording", StateChanged: true},
 	}, {
 		name: "call_service with target lists",
-		raw: eventJSON("call_service", `{"domain":"light","service":"turn_on","service_data":{"brightness":204,`+
-			`"entity_id":["light.kitchen","light.hall"],"target":{"entity_id":["light.hall","light.porch"],"area_id":"hall"}}}`, ctxUser),
+		raw: hajson.Event("call_service", `{"domain":"light","service":"turn_on","service_data":{"brightness":204,`+
+			`"entity_id":["light.kitchen","light.hall"],"target":{"entity_id":["light.hall","light.porch"],"area_id":"hall"}}}`, hajson.CtxUser),
 		want: &Event{Type: "call_service", Data: raw(`{"domain":"light","service":"turn_on","service_data":{"brightness":204,` +
 			`"entity_id":["light.kitchen","light.hall"],"target":{"entity_id":["light.hall","light.porch"],"area_id":"hall"}}}`),
-			Origin: "LOCAL", TimeFired: fired, Context: raw(ctxUser), Domain: "light",
+			Origin: "LOCAL", TimeFired: hajson.Fired, Context: raw(hajson.CtxUser), Domain: "light",
 			Entities: []string{"light.kitchen", "light.hall", "light.porch"}},
 	}, {
 		name: "call_service with one entity",
-		raw: eventJSON("call_service", `{"domain":"light","service":"turn_on","service_data":{"brightness":204,`+
-			`"entity_id":"light.kitchen"}}`, ctxUser),
+		raw: hajson.Event("call_service", `{"domain":"light","service":"turn_on","service_data":{"brightness":204,`+
+			`"entity_id":"light.kitchen"}}`, hajson.CtxUser),
 		want: &Event{Type: "call_service", Data: raw(`{"domain":"light","service":"turn_on","service_data":{"brightness":204,` +
-			`"entity_id":"light.kitchen"}}`), Origin: "LOCAL", TimeFired: fired, Context: raw(ctxUser),
+			`"entity_id":"light.kitchen"}}`), Origin: "LOCAL", TimeFired: hajson.Fired, Context: raw(hajson.CtxUser),
 			EntityID: "light.kitchen", Domain: "light", Entities: []string{"light.kitchen"}},
 	}, {
 		name: "call_service naming a 60 KB entity id",
-		raw:  eventJSON("call_service", `{"domain":"lock","service":"lock","service_data":{"entity_id":["lock.`+long60k+`","lock.front"]}}`, ctxUser),
+		raw:  hajson.Event("call_service", `{"domain":"lock","service":"lock","service_data":{"entity_id":["lock.`+long60k+`","lock.front"]}}`, hajson.CtxUser),
 		want: &Event{Type: "call_service", Data: raw(`{"domain":"lock","service":"lock","service_data":{"entity_id":["lock.` + long60k + `","lock.front"]}}`),
-			Origin: "LOCAL", TimeFired: fired, Context: raw(ctxUser), EntityID: "lock.front", Domain: "lock", Entities: []string{"lock.front"}},
+			Origin: "LOCAL", TimeFired: hajson.Fired, Context: raw(hajson.CtxUser), EntityID: "lock.front", Domain: "lock", Entities: []string{"lock.front"}},
 	}, {
 		name: "call_service with a secret and no entity",
-		raw: eventJSON("call_service", `{"domain":"notify","service":"pushover","service_data":{"message":"Door open",`+
-			`"api_key":"k-123"}}`, ctxUser),
+		raw: hajson.Event("call_service", `{"domain":"notify","service":"pushover","service_data":{"message":"Door open",`+
+			`"api_key":"k-123"}}`, hajson.CtxUser),
 		want: &Event{Type: "call_service", Data: raw(`{"domain":"notify","service":"pushover","service_data":{"message":"Door open"}}`),
-			Origin: "LOCAL", TimeFired: fired, Context: raw(ctxUser), Domain: "notify"},
+			Origin: "LOCAL", TimeFired: hajson.Fired, Context: raw(hajson.CtxUser), Domain: "notify"},
 	}, {
 		name: "automation_triggered",
-		raw: eventJSON("automation_triggered", `{"name":"Hall light on motion","entity_id":"automation.hall_light_on_motion",`+
-			`"source":"state of binary_sensor.hall_motion"}`, ctxNone),
+		raw: hajson.Event("automation_triggered", `{"name":"Hall light on motion","entity_id":"automation.hall_light_on_motion",`+
+			`"source":"state of binary_sensor.hall_motion"}`, hajson.CtxNone),
 		want: &Event{Type: "automation_triggered", Data: raw(`{"name":"Hall light on motion","entity_id":"automation.hall_light_on_motion",` +
-			`"source":"state of binary_sensor.hall_motion"}`), Origin: "LOCAL", TimeFired: fired, Context: raw(ctxNone),
+			`"source":"state of binary_sensor.hall_motion"}`), Origin: "LOCAL", TimeFired: hajson.Fired, Context: raw(hajson.CtxNone),
 			EntityID: "automation.hall_light_on_motion", Domain: "automation", Entities: []string{"automation.hall_light_on_motion"}},
 	}, {
 		name: "event without entity",
-		raw:  eventJSON("component_loaded", `{"component":"zha"}`, ctxNone),
-		want: &Event{Type: "component_loaded", Data: raw(`{"component":"zha"}`), Origin: "LOCAL", TimeFired: fired, Context: raw(ctxNone)},
+		raw:  hajson.Event("component_loaded", `{"component":"zha"}`, hajson.CtxNone),
+		want: &Event{Type: "component_loaded", Data: raw(`{"component":"zha"}`), Origin: "LOCAL", TimeFired: hajson.Fired, Context: raw(hajson.CtxNone)},
 	}, {
 		name: "whitespace is compacted",
 		raw: "{\n  \"event_type\": \"script_started\",\n  \"data\": {\"name\": \"Good night\", \"entity_id\": \"script.good_night\"},\n" +
-			"  \"origin\": \"REMOTE\", \"time_fired\": \"" + fired + "\",\n  \"context\": {\"id\": \"01J\", \"parent_id\": null}\n}\n",
+			"  \"origin\": \"REMOTE\", \"time_fired\": \"" + hajson.Fired + "\",\n  \"context\": {\"id\": \"01J\", \"parent_id\": null}\n}\n",
 		want: &Event{Type: "script_started", Data: raw(`{"name":"Good night","entity_id":"script.good_night"}`), Origin: "REMOTE",
-			TimeFired: fired, Context: raw(`{"id":"01J","parent_id":null}`), EntityID: "script.good_night", Domain: "script",
+			TimeFired: hajson.Fired, Context: raw(`{"id":"01J","parent_id":null}`), EntityID: "script.good_night", Domain: "script",
 			Entities: []string{"script.good_night"}, ConfigID: "good_night"},
 	}, {
 		name: "null data and missing context",
-		raw:  `{"event_type":"homeassistant_started","data":null,"origin":"LOCAL","time_fired":"` + fired + `"}`,
-		want: &Event{Type: "homeassistant_started", Data: raw(`{}`), Origin: "LOCAL", TimeFired: fired},
+		raw:  `{"event_type":"homeassistant_started","data":null,"origin":"LOCAL","time_fired":"` + hajson.Fired + `"}`,
+		want: &Event{Type: "homeassistant_started", Data: raw(`{}`), Origin: "LOCAL", TimeFired: hajson.Fired},
 	}} {
 		tc.want.Received = received
 		got, err := Normalize([]byte(tc.raw), received, testSanitizer)
@@ -122,7 +124,7 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestNormalizeDropsSecretOnlyChange(t *testing.T) {
-	frame := eventJSON("state_changed", changedData("camera.driveway", cameraIdle1, cameraIdle2), ctxNone)
+	frame := hajson.Event("state_changed", hajson.ChangedData("camera.driveway", cameraIdle1, cameraIdle2), hajson.CtxNone)
 	if ev, err := Normalize([]byte(frame), received, testSanitizer); !errors.Is(err, ErrNoop) {
 		t.Errorf("Normalize(token rotation) = %+v, %v; want ErrNoop", ev, err)
 	}
@@ -154,7 +156,7 @@ func TestNormalizeErrors(t *testing.T) {
 }
 
 func TestNormalizeDoesNotRetainInput(t *testing.T) {
-	frame := []byte(eventJSON("state_changed", changedData("light.kitchen", lightOff, lightOn), ctxUser))
+	frame := []byte(hajson.Event("state_changed", hajson.ChangedData("light.kitchen", lightOff, lightOn), hajson.CtxUser))
 	ev, err := Normalize(frame, received, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -162,7 +164,7 @@ func TestNormalizeDoesNotRetainInput(t *testing.T) {
 	for i := range frame {
 		frame[i] = ' '
 	}
-	if string(ev.Data) != changedData("light.kitchen", lightOff, lightOn) || string(ev.Context) != ctxUser {
+	if string(ev.Data) != hajson.ChangedData("light.kitchen", lightOff, lightOn) || string(ev.Context) != hajson.CtxUser {
 		t.Errorf("after overwriting the input, Data = %s, Context = %s", ev.Data, ev.Context)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"hasse/internal/hass/hajson"
 )
 
 func TestSanitizerState(t *testing.T) {
@@ -16,12 +18,12 @@ func TestSanitizerState(t *testing.T) {
 		{"media player picture keeps its other parameters", speakerPlaying, speakerPlayingRedacted},
 		{"nothing to remove", lightOn, lightOn},
 		{"already redacted", cameraIdle1Redacted, cameraIdle1Redacted},
-		{"secret-looking value is kept", stateJSON("sensor.x", "token", `{"friendly_name":"password"}`, fired, ctxNone),
-			stateJSON("sensor.x", "token", `{"friendly_name":"password"}`, fired, ctxNone)},
-		{"escaped URL", stateJSON("camera.x", "idle", `{"entity_picture":"\/api\/camera_proxy\/camera.x?token=abc\u0026cache=1"}`, fired, ctxNone),
-			stateJSON("camera.x", "idle", `{"entity_picture":"/api/camera_proxy/camera.x?token=REDACTED\u0026cache=1"}`, fired, ctxNone)},
-		{"every listed name", stateJSON("lock.x", "locked", `{"password":"1234","api_key":"k","token":"t","code_format":"^\\d{4}$"}`, fired, ctxNone),
-			stateJSON("lock.x", "locked", `{"code_format":"^\\d{4}$"}`, fired, ctxNone)},
+		{"secret-looking value is kept", hajson.State("sensor.x", "token", `{"friendly_name":"password"}`, hajson.Fired, hajson.CtxNone),
+			hajson.State("sensor.x", "token", `{"friendly_name":"password"}`, hajson.Fired, hajson.CtxNone)},
+		{"escaped URL", hajson.State("camera.x", "idle", `{"entity_picture":"\/api\/camera_proxy\/camera.x?token=abc\u0026cache=1"}`, hajson.Fired, hajson.CtxNone),
+			hajson.State("camera.x", "idle", `{"entity_picture":"/api/camera_proxy/camera.x?token=REDACTED\u0026cache=1"}`, hajson.Fired, hajson.CtxNone)},
+		{"every listed name", hajson.State("lock.x", "locked", `{"password":"1234","api_key":"k","token":"t","code_format":"^\\d{4}$"}`, hajson.Fired, hajson.CtxNone),
+			hajson.State("lock.x", "locked", `{"code_format":"^\\d{4}$"}`, hajson.Fired, hajson.CtxNone)},
 	} {
 		got, changed := testSanitizer.State([]byte(tc.in))
 		if string(got) != tc.want || changed != (tc.in != tc.want) {
@@ -49,10 +51,10 @@ func TestSanitizerData(t *testing.T) {
 		{"two levels down", `{"service_data":{"creds":{"token":"t-1","user":"u"},"code":1234}}`, `{"service_data":{"creds":{"user":"u"}}}`},
 		{"objects in lists", `{"steps":[{"code":"1"},[{"password":"2","ok":true}],"code"]}`, `{"steps":[{},[{"ok":true}],"code"]}`},
 		{"token URLs in lists", `{"pictures":["/api/camera_proxy/x?token=abc"]}`, `{"pictures":["/api/camera_proxy/x?token=REDACTED"]}`},
-		{"states", changedData("camera.driveway", "null", cameraIdle1),
-			changedData("camera.driveway", "null", stateJSON("camera.driveway", "idle", `{"access_token":"`+cameraToken1+
+		{"states", hajson.ChangedData("camera.driveway", "null", cameraIdle1),
+			hajson.ChangedData("camera.driveway", "null", hajson.State("camera.driveway", "idle", `{"access_token":"`+cameraToken1+
 				`","frontend_stream_type":"hls","entity_picture":"/api/camera_proxy/camera.driveway?token=REDACTED",`+
-				`"friendly_name":"Driveway","supported_features":2}`, "2025-03-14T09:26:40+00:00", ctxNone))}, // access_token is not in this list
+				`"friendly_name":"Driveway","supported_features":2}`, "2025-03-14T09:26:40+00:00", hajson.CtxNone))},
 		{"names as values and prefixes stay", `{"code_format":"number","name":"code","codes":["password"]}`,
 			`{"code_format":"number","name":"code","codes":["password"]}`},
 	} {
