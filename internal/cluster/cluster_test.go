@@ -134,6 +134,10 @@ func TestResumeAheadWaitsForTheStream(t *testing.T) {
 	a := startInstance(t, r, hm, "a", hub.Config{})
 	waitLeader(t, a)
 	watcher := subscribe(t, a, hub.Subscription{})
+	// Steps taken before the leader's link to the home is up come as one resync, an event per
+	// entity at most, not one per step: wait for the link first.
+	hm.step(0, "ready")
+	watcher.until(t, "input_text.sentinel", "ready")
 	hm.step(30, "done")
 	all := idsOf(watcher.until(t, "input_text.sentinel", "done"))
 
@@ -151,11 +155,15 @@ func TestResumeAheadWaitsForTheStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(entries) < 20 {
+		t.Fatalf("the stream holds %d entries after the watcher's first, want the 30 steps' and more", len(entries))
+	}
 	h.Reset(all[0], "", nil)
 	split := len(entries) - 10
 	for _, e := range entries[:split] {
 		feedEntryTo(h, epoch, e)
 	}
+	awaitFed(t, h, epoch, entries[:split])
 	k := len(all) - 4 // resume after this event: 3 more follow it
 	joined := make(chan *hub.Client, 1)
 	go func() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -14,6 +15,7 @@ import (
 	"hasse/internal/hass"
 	"hasse/internal/hub"
 	"hasse/internal/testredis"
+	"hasse/internal/testwait"
 )
 
 // streamEntry is an entry written to the stream by hand: an event of entity, or a mark.
@@ -70,14 +72,34 @@ func startFedHub(t *testing.T, n *Node, cfg hub.Config, epoch string, at StreamI
 		t.Fatal(err)
 	}
 	h.Reset(eventID(epoch, at), "", nil)
+	var fed []entry
 	for _, m := range msgs {
 		e, _, err := decodeEntry(fieldsOf(m.ID, m.Values))
 		if err != nil {
 			t.Fatal(err)
 		}
 		feedEntryTo(h, epoch, e)
+		fed = append(fed, e)
 	}
+	awaitFed(t, h, epoch, fed)
 	return h
+}
+
+// awaitFed waits until h holds the last event of what it was fed, and so everything fed before
+// it: the hub takes what it is fed in order, but a client's join may overtake it, where a
+// reader's hub would have had it long before.
+func awaitFed(t *testing.T, h *hub.Hub, epoch string, fed []entry) {
+	t.Helper()
+	var last string
+	for _, e := range fed {
+		if e.kind == kindEvent {
+			last = eventID(epoch, e.id)
+		}
+	}
+	testwait.For(t, time.Minute, "the hub to hold what it was fed", func() bool {
+		held := h.Recent(t.Context())
+		return last == "" || len(held) > 0 && held[len(held)-1].Event.ID == last
+	})
 }
 
 // resumeOf subscribes to h after lastID and returns the ids of the events replayed (want of
