@@ -1,6 +1,9 @@
 // Command report prints the results of one bench/all.sh run as a Markdown table: each scenario
 // with hasse and the ceiling side by side. It reads the JSON lines of either harness, the
-// project's (bench/harness) or the shared reference, and a bench/scale.sh run's result.
+// project's (bench/harness) or the shared reference, and a bench/scale.sh run's result. A
+// scenario run several times, hasse and the ceiling alternately (ROUNDS=n bench/run.sh), gets
+// the table's row for its last run and a line with hasse's CPU and p99 as ratios to the ceiling's
+// run by run: single runs vary by ±10 % on a shared machine, the ceiling's too.
 //
 //	go run ./bench/report bench/runs/<time>.jsonl
 //	go run ./bench/report bench/runs/<time>-scale.jsonl
@@ -50,6 +53,7 @@ func main() {
 	}
 	defer f.Close()
 	byLabel := map[string]result{}
+	runs := map[string][]result{} // every run of a label, in order
 	var order []string
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
@@ -69,6 +73,7 @@ func main() {
 			order = append(order, scenario)
 		}
 		byLabel[r.Label] = r
+		runs[r.Label] = append(runs[r.Label], r)
 	}
 	fmt.Println("| scenario | hasse | ceiling, same run |")
 	fmt.Println("|---|---|---|")
@@ -77,6 +82,36 @@ func main() {
 		c, okC := byLabel["ceiling "+s]
 		fmt.Printf("| %s | %s | %s |\n", s, describe(h, okH), describe(c, okC))
 	}
+	for _, s := range order {
+		if line := ratios(runs["hasse "+s], runs["ceiling "+s]); line != "" {
+			fmt.Printf("\n%s: %s\n", s, line)
+		}
+	}
+}
+
+// ratios compares alternating runs of hasse and the ceiling pair by pair: hasse's CPU per
+// million deliveries and its p99 as ratios to the ceiling's of the same pair. It says nothing
+// for fewer than two pairs.
+func ratios(hasse, ceiling []result) string {
+	n := min(len(hasse), len(ceiling))
+	if n < 2 {
+		return ""
+	}
+	cpu, p99 := make([]float64, n), make([]float64, n)
+	for i := range n {
+		cpu[i] = hasse[i].CPUPerM / ceiling[i].CPUPerM
+		p99[i] = hasse[i].P99 / ceiling[i].P99
+	}
+	mean := 0.0
+	for _, r := range cpu {
+		mean += r
+	}
+	mean /= float64(n)
+	slices.Sort(cpu)
+	slices.Sort(p99)
+	median := (p99[(n-1)/2] + p99[n/2]) / 2
+	return fmt.Sprintf("%d alternating pairs: hasse's CPU per million deliveries %.2f × the ceiling's on average (%.2f–%.2f), its p99 %.2f × (median; %.2f–%.2f)",
+		n, mean, cpu[0], cpu[n-1], median, p99[0], p99[n-1])
 }
 
 func describe(r result, ok bool) string {
