@@ -27,9 +27,12 @@ type Report struct {
 // Link is the state of a leader's link to Home Assistant.
 type Link struct {
 	Connected   bool      `json:"connected"`
+	Starting    bool      `json:"starting,omitempty"` // connected to a Home Assistant that is still starting
 	Version     string    `json:"version,omitempty"`
 	LastEventAt time.Time `json:"last_event_at,omitzero"`
 	Problem     string    `json:"problem,omitempty"` // why it is down, in plain words
+	Code        string    `json:"code,omitempty"`    // why it is down, in one word
+	RetryAt     time.Time `json:"retry_at,omitzero"` // when the leader tries again; zero when it waits for nothing
 }
 
 // report publishes this instance's report and reads the leader's, every renewal period, until

@@ -133,7 +133,7 @@ func New(cfg Config, log *slog.Logger) (g *Gateway, err error) {
 	hcfg := cfg.HTTP
 	hcfg.Stats, hcfg.Metrics = col, reg
 	if node != nil {
-		link, hcfg.Cluster = clusterLinkStatus(link, node), node
+		link, hcfg.Cluster = clusterLinkStatus(link, node.Status), node
 	}
 	srv, err = httpapi.New(hcfg, h, authn, link, log.With("part", "http"))
 	if err != nil {

@@ -50,20 +50,22 @@ func promLink(ha *halink.Client) func() stats.Link {
 }
 
 // clusterLinkStatus is the event source's state in multi-instance mode: the leader's link to
-// Home Assistant, as it reports it, reaching this instance through Redis.
-func clusterLinkStatus(own func() httpapi.LinkStatus, node *cluster.Node) func() httpapi.LinkStatus {
+// Home Assistant, as it reports it, reaching this instance through Redis (node is the cluster
+// Node's Status).
+func clusterLinkStatus(own func() httpapi.LinkStatus, node func() cluster.Status) func() httpapi.LinkStatus {
 	return func() httpapi.LinkStatus {
-		st := node.Status()
+		st := node()
 		switch {
 		case st.Leading: // this instance's own link; it delivers locally while Redis is away
 			return own()
 		case !st.Connected:
-			return httpapi.LinkStatus{Problem: "cannot reach Redis: no events reach this instance; retrying"}
+			return httpapi.LinkStatus{Code: "redis_unreachable", Problem: "cannot reach Redis: no events reach this instance; retrying"}
 		case st.LeaderLink == nil:
-			return httpapi.LinkStatus{Problem: "no instance leads the ingest yet"}
+			return httpapi.LinkStatus{Code: "no_leader", Problem: "no instance leads the ingest yet"}
 		}
 		l := st.LeaderLink
-		return httpapi.LinkStatus{Connected: l.Connected, Version: l.Version, LastEventAt: l.LastEventAt, Problem: l.Problem}
+		return httpapi.LinkStatus{Connected: l.Connected, Starting: l.Starting, Version: l.Version, LastEventAt: l.LastEventAt,
+			Problem: l.Problem, Code: l.Code, RetryAt: l.RetryAt}
 	}
 }
 
@@ -72,6 +74,7 @@ func haLink(ha *halink.Client) func() cluster.Link {
 	own := linkStatus(ha)
 	return func() cluster.Link {
 		st := own()
-		return cluster.Link{Connected: st.Connected, Version: st.Version, LastEventAt: st.LastEventAt, Problem: st.Problem}
+		return cluster.Link{Connected: st.Connected, Starting: st.Starting, Version: st.Version, LastEventAt: st.LastEventAt,
+			Problem: st.Problem, Code: st.Code, RetryAt: st.RetryAt}
 	}
 }
