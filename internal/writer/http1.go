@@ -71,14 +71,17 @@ func (chunkedOutput) Flush() error { return nil }
 
 // handOver writes the head of an HTTP/1.1 stream with the headers h to its hijacked connection
 // nc, then first and src's backlog, and gives the rest to pool: the handler's goroutine, with its
-// stack and buffers, ends. Where the pool cannot take the connection, the stream is written from
-// here. When stop ends while the head or the backlog is being written to a client that does not
-// read, the write is given up.
+// stack and buffers, ends. Where the pool cannot take the connection (it has stopped), the
+// stream is written from here until the hub ends it, with its last words, as the pool would. When
+// stop ends while the head or the backlog is being written to a client that does not read, the
+// write is given up; once they are out, the stream is owed its goodbye like any other, but the
+// wait for the hub to end it is bounded as the pool bounds its own.
 func (w *Writer) handOver(stop context.Context, pool *Pool, nc net.Conn, h http.Header, src Source, first []byte, ended func()) {
 	out := chunkedOutput{nc}
 	abort := func() { _ = nc.SetWriteDeadline(time.Now()) }
 	src.Wake(wakeOrAbort(src, nil, abort)) // a dropped client's backlog stops at once
-	halt := context.AfterFunc(stop, abort)
+	aborted := make(chan struct{})
+	halt := context.AfterFunc(stop, func() { abort(); close(aborted) })
 	err := nc.SetWriteDeadline(time.Now().Add(w.cfg.HeadTimeout))
 	if err == nil {
 		head := appendHead(nil, h)
@@ -93,13 +96,20 @@ func (w *Writer) handOver(stop context.Context, pool *Pool, nc net.Conn, h http.
 		err = w.writeBacklog(src, out)
 	}
 	if !halt() {
-		err = context.Canceled // the deadline may have been set after the last write: start no more
+		<-aborted // its deadline is set: each write from here on sets its own
 	}
 	if err == nil {
 		if pool.Add(src, nc, ended) == nil {
 			return
 		}
-		if w.Stream(context.Background(), src, out) == nil { // it ends when a write fails or the hub ends src
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		grace := context.AfterFunc(stop, func() {
+			t := time.AfterFunc(w.cfg.FinalWriteTimeout+w.cfg.SweepEvery, cancel)
+			context.AfterFunc(ctx, func() { t.Stop() })
+		})
+		defer grace()
+		if w.Stream(ctx, src, out) == nil { // it ends when a write fails or the hub ends src
 			_, _ = nc.Write([]byte(lastChunk))
 		}
 	}
