@@ -43,18 +43,7 @@ func TestRespondWritesOneStreamEitherWay(t *testing.T) {
 				returned <- struct{}{}
 			}))
 			t.Cleanup(func() { cancel(); h.Disconnect(context.Background(), name); wait(); srv.Close() })
-			conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
-				t.Fatal(err)
-			}
-			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp := get(t, srv.URL)
 			date, err := http.ParseTime(resp.Header.Get("Date"))
 			switch {
 			case resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream"):
@@ -95,4 +84,23 @@ func TestRespondWritesOneStreamEitherWay(t *testing.T) {
 			}
 		})
 	}
+}
+
+// get asks base for / over a plain HTTP/1.1 connection of its own, closed when the test ends,
+// and returns the response, its body still to read.
+func get(t *testing.T, base string) *http.Response {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
 }

@@ -3,10 +3,8 @@
 package writer
 
 import (
-	"bufio"
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -52,19 +50,7 @@ func TestAStreamHandedOverAsTheServerStopsGetsItsGoodbye(t *testing.T) {
 		w.Respond(ctx, rw, r, stopsInBacklog{c, stopping}, []byte(": first\n\n"), func() {})
 	}))
 	defer srv.Close()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := io.ReadAll(resp.Body)
+	body, err := io.ReadAll(get(t, srv.URL).Body)
 	if err != nil {
 		t.Fatalf("the stream ended with %v after %q, want its last chunk", err, body)
 	}
