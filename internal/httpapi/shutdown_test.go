@@ -3,11 +3,13 @@ package httpapi
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -87,8 +89,10 @@ func TestShutdownLetsStuckClientsGo(t *testing.T) {
 	}
 	<-hubDone
 	for name, c := range stuck {
+		// Closed means an end of file, or a reset: a server that closes a connection before it
+		// has read all the client sent (a head cut short while the machine is busy) resets it.
 		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
-		if n, err := io.Copy(io.Discard, c); err != nil {
+		if n, err := io.Copy(io.Discard, c); err != nil && !errors.Is(err, syscall.ECONNRESET) {
 			t.Errorf("%s: the connection was not closed: %v after %d bytes", name, err, n)
 		}
 	}
