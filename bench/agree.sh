@@ -4,7 +4,7 @@
 # times, alternating), then a table of every run (go run ./bench/report). The figures must agree
 # within the noise between rounds of one harness. On a quiet machine:
 #
-#   ROUNDS=3 bench/agree.sh 1000 100 20s
+#   SSEBENCH=<folder of the reference harness> ROUNDS=3 bench/agree.sh 1000 100 20s
 #
 # The JSON lines go to bench/runs/<time>-agree.jsonl (labels "hasse own 1", "ceiling shared 1", …).
 set -euo pipefail

@@ -2,8 +2,9 @@
 # with every process the script started), and starts hasse and the ceiling as SPEC.md §9 says.
 #
 #   HARNESS=own (default)  the project's harness, bench/harness
-#   HARNESS=shared         the outside reference, ../shared/bench/ssebench (or $SSEBENCH), which
-#                          the README's table is checked against; it takes the same flags
+#   HARNESS=shared         the outside reference harness, from the folder SSEBENCH names (it is
+#                          not in this repository), which the README's table is checked against;
+#                          it takes the same flags
 #
 # Addresses, for running beside other work: HA (the fake Home Assistant, default
 # 127.0.0.1:18123), HASSE_ADDR (127.0.0.1:13000), CEILING_ADDR (127.0.0.1:18090). Cores:
@@ -27,9 +28,9 @@ build_harness() {
 	case $1 in
 	own) go build -o "$BIN/harness-own" ./bench/harness ;;
 	shared)
-		local dir=${SSEBENCH:-../shared/bench/ssebench}
-		if [ ! -d "$dir" ]; then
-			echo "HARNESS=shared: no reference harness in $dir; set SSEBENCH to its folder, or leave HARNESS unset for the project's own" >&2
+		local dir=${SSEBENCH:-}
+		if [ -z "$dir" ] || [ ! -d "$dir" ]; then
+			echo "HARNESS=shared: set SSEBENCH to the folder of the reference harness (now: ${dir:-unset}), or leave HARNESS unset for the project's own" >&2
 			exit 2
 		fi
 		(cd "$dir" && go build -o "$BIN/harness-shared" .)
