@@ -2,9 +2,7 @@ package httpapi
 
 import (
 	"bufio"
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -12,8 +10,7 @@ import (
 	"testing/synctest"
 	"time"
 
-	"hasse/internal/hub"
-	"hasse/internal/pipenet"
+	"hasse/internal/stats"
 )
 
 // TestUnreadAnswersAreGivenUp asks for an answer and never reads it: once ResponseTimeout has
@@ -22,27 +19,14 @@ import (
 // timeout, and so does the keep-alive connection that carried a read answer before it.
 func TestUnreadAnswersAreGivenUp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		log := slog.New(slog.DiscardHandler)
-		h, err := hub.New(hub.Config{}, log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := New(Config{Auth: AuthNone, ResponseTimeout: 30 * time.Second}, h, nil, func() LinkStatus { return LinkStatus{Connected: true} }, log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
+		env := newPipeStatsEnv(t, Config{Auth: AuthNone, ResponseTimeout: 30 * time.Second}, stats.Config{})
+		dial := env.client.Transport.(*http.Transport).DialContext
+		ctx := t.Context()
 		var wg sync.WaitGroup
-		wg.Go(func() { _ = h.Run(ctx) })
-		ln := pipenet.Listen()
-		hs := srv.httpServer(ctx, nil)
-		wg.Go(func() { _ = hs.Serve(ln) })
 		defer wg.Wait()
-		defer cancel()
-		defer hs.Close()
 
 		// A keep-alive connection: one answer read in full, then a stream on the same connection.
-		stream, err := ln.DialContext(ctx, "tcp", "")
+		stream, err := dial(ctx, "tcp", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +56,7 @@ func TestUnreadAnswersAreGivenUp(t *testing.T) {
 			}
 		})
 
-		unread, err := ln.DialContext(ctx, "tcp", "")
+		unread, err := dial(ctx, "tcp", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +74,7 @@ func TestUnreadAnswersAreGivenUp(t *testing.T) {
 			t.Fatalf("31 s after asking, the answer was still waiting to be read (%d bytes); want it given up", n)
 		}
 
-		h.Publish(stateEvent("light.kitchen", "on"))
+		env.hub.Publish(stateEvent("light.kitchen", "on"))
 		for line := range lines {
 			if strings.Contains(line, `"light.kitchen"`) {
 				return

@@ -104,10 +104,7 @@ func (w *Writer) handOver(stop context.Context, pool *Pool, nc net.Conn, h http.
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		grace := context.AfterFunc(stop, func() {
-			t := time.AfterFunc(w.cfg.FinalWriteTimeout+w.cfg.SweepEvery, cancel)
-			context.AfterFunc(ctx, func() { t.Stop() })
-		})
+		grace := context.AfterFunc(stop, func() { time.AfterFunc(w.cfg.FinalWriteTimeout+w.cfg.SweepEvery, cancel) })
 		defer grace()
 		if w.Stream(ctx, src, out) == nil { // it ends when a write fails or the hub ends src
 			_, _ = nc.Write([]byte(lastChunk))
