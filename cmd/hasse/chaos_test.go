@@ -117,8 +117,10 @@ func TestChaosEveryViewEndsTrue(t *testing.T) {
 	}
 
 	// The busy home: activity steps until the drops are over.
-	busy, quiet := context.WithCancel(gctx)
-	wg.Go(func() {
+	busy, stop := context.WithCancel(gctx)
+	var stepping sync.WaitGroup
+	defer func() { stop(); stepping.Wait() }()
+	stepping.Go(func() {
 		for busy.Err() == nil {
 			sim.Step()
 			time.Sleep(2 * time.Millisecond) // a pace for the home, not a timing assertion
@@ -133,7 +135,8 @@ func TestChaosEveryViewEndsTrue(t *testing.T) {
 			sim.DropConnections()
 		}
 	}
-	quiet()
+	stop()
+	stepping.Wait() // its last step is taken: the truth below is final
 	gatewaytest.Ready(t, g.URL())
 
 	truth := homeTruth(sim.Simulator)

@@ -35,7 +35,7 @@ func startTestHome(t *testing.T) *testHome {
 	t.Helper()
 	sim := simtest.Start(t, simulator.Config{Token: "cluster", Seed: time.Now().UnixNano(), Rate: -1})
 	hm := &testHome{sim: sim.Simulator, url: sim.URL, busy: func() {}}
-	t.Cleanup(func() { hm.quiet(); hm.wg.Wait() }) // before the home ends
+	t.Cleanup(hm.quiet) // before the home ends
 	return hm
 }
 
@@ -51,7 +51,11 @@ func (hm *testHome) start() {
 	})
 }
 
-func (hm *testHome) quiet() { hm.busy() }
+// quiet stops the busy home and waits for its last step: what truth reads next is final.
+func (hm *testHome) quiet() {
+	hm.busy()
+	hm.wg.Wait()
+}
 
 // truth is the home's state as a client's view holds it.
 func (hm *testHome) truth() map[string]map[string]any { return homeTruth(hm.sim) }
