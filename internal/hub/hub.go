@@ -337,7 +337,7 @@ func (h *Hub) add(sub Subscription) (*Client, error) {
 		TLS:         sub.TLS,
 		ConnectedAt: time.Now(),
 		hub:         h,
-		q:           newQueue(sub.Format, h.cfg.QueueBytes),
+		q:           queue{kind: sub.Format, limit: h.cfg.QueueBytes},
 		done:        make(chan struct{}),
 	}
 	if sub.LastEventID != "" {
@@ -376,6 +376,7 @@ func (h *Hub) remove(c *Client) {
 func (h *Hub) end(c *Client, err error) {
 	c.err = err
 	close(c.done)
+	c.q.ended.Store(true) // after the close: whoever sees it sees Err set
 	h.remove(c)
 	c.q.signal() // a pooled writer learns of the end as of anything new
 }

@@ -94,7 +94,7 @@ func (p *Pool) Add(s Source, nc net.Conn, onEnd func()) error {
 	if p.stopped {
 		return ErrClosed
 	}
-	c := &conn{stream: s, done: s.Done(), kind: s.Kind(), nc: nc, raw: raw, fd: fd, shard: sh, onEnd: onEnd, lastWrite: time.Now()}
+	c := &conn{stream: s, kind: s.Kind(), nc: nc, raw: raw, fd: fd, shard: sh, onEnd: onEnd, lastWrite: time.Now()}
 	p.live.Add(1)
 	sh.adopt(c) // before epoll can wake it: the shard knows every connection it serves
 	if p.poller.add(c) != nil {

@@ -13,8 +13,7 @@ import (
 // conn is one connection the pool writes to.
 type conn struct {
 	stream Source
-	done   <-chan struct{} // stream.Done()
-	kind   format.Kind     // stream.Kind()
+	kind   format.Kind // stream.Kind()
 	nc     net.Conn
 	raw    syscall.RawConn
 	fd     uintptr // the socket's descriptor, valid until the shard closes nc
@@ -42,14 +41,7 @@ func (c *conn) wake() {
 }
 
 // ended reports whether c's stream has ended, its last words written or not.
-func (c *conn) ended() bool {
-	select {
-	case <-c.done:
-		return true
-	default:
-		return c.final
-	}
-}
+func (c *conn) ended() bool { return c.final || c.stream.Ended() }
 
 // shard is one writing goroutine and the connections it owns.
 type shard struct {
@@ -168,11 +160,10 @@ func (sh *shard) serve(c *conn) {
 		return
 	}
 	buf, received := sh.buf[:chunkHead], sh.received[:0]
-	select {
-	case <-c.done: // the stream has ended: its last words, once, and the connection closes
+	if c.stream.Ended() { // its last words, once, and the connection closes
 		c.final = true
 		buf = appendLastWords(buf, c.stream, sh.pool.cfg.ShutdownRetry, time.Now())
-	default:
+	} else {
 		buf, received = c.stream.Next(buf, received)
 	}
 	sh.buf, sh.received = buf[:0], received[:0]

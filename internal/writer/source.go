@@ -26,6 +26,9 @@ type Source interface {
 	// Reason method names it on the wire (hub.Ending).
 	Done() <-chan struct{}
 	Err() error
+	// Ended reports, without blocking, whether Done is closed; it is cheaper than a receive, for
+	// a writer that asks on every write.
+	Ended() bool
 	// Delivered is told of the events of a write at now, Replayed of the backlog's, Wrote of
 	// the bytes each write put on the connection, as they go, and WriteFailed of a write that
 	// failed with the number of events it carried.
