@@ -329,8 +329,14 @@ func TestCountersListAndDisconnect(t *testing.T) {
 	if h.Disconnect(ctx, "nope") {
 		t.Error("Disconnect of an unknown id reported true")
 	}
+	if a.Ended() {
+		t.Error("a.Ended() before Disconnect, want false")
+	}
 	if !h.Disconnect(ctx, "a") {
 		t.Error("Disconnect(a) = false")
+	}
+	if !a.Ended() || b.Ended() { // the hub has ended a by the time Disconnect returns
+		t.Errorf("after Disconnect(a): a.Ended() %v, b.Ended() %v; want true, false", a.Ended(), b.Ended())
 	}
 	if err := <-errc; err != nil || !errors.Is(a.Err(), ErrClosedByAdmin) {
 		t.Errorf("after Disconnect: Stream %v, Err %v; want nil, ErrClosedByAdmin", err, a.Err())
