@@ -52,7 +52,7 @@ func (c Config) withDefaults() (Config, error) {
 type Writer struct {
 	cfg     Config
 	pool    atomic.Pointer[Pool] // set while Start's pool runs
-	handing sync.WaitGroup       // hijacked streams not yet in the pool, or written outside it
+	handing handoffs             // hijacked streams not yet in the pool, or written outside it
 }
 
 // New returns a Writer; it fails on a negative setting.
@@ -66,7 +66,8 @@ func New(cfg Config) (*Writer, error) {
 
 // Start runs a pool for plain HTTP/1.1 streams until ctx ends, and returns it with a function
 // that waits until it has said every stream's last words and closed every connection, those
-// handed over too late for it among them. Where the system has no readiness polling (anywhere
+// handed over too late for it among them. Once that function has begun, no stream is hijacked:
+// a late one is written by its handler's goroutine, as the server's other requests are. Where the system has no readiness polling (anywhere
 // but Linux) it logs why, returns a nil pool, and every stream is written by its handler's
 // goroutine.
 func (w *Writer) Start(ctx context.Context) (*Pool, func()) {
@@ -78,7 +79,7 @@ func (w *Writer) Start(ctx context.Context) (*Pool, func()) {
 	var run sync.WaitGroup
 	run.Go(func() { _ = pool.Run(ctx) }) // after ctx ends, it waits for the hub's goodbyes
 	w.pool.Store(pool)
-	return pool, func() { run.Wait(); w.handing.Wait() }
+	return pool, func() { run.Wait(); w.handing.close() }
 }
 
 // Respond answers r with src's stream and writes it until it ends: the head, with rw's headers
@@ -93,13 +94,13 @@ func (w *Writer) Respond(stop context.Context, rw http.ResponseWriter, r *http.R
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
-	if pool := w.pool.Load(); pool != nil && r.ProtoMajor == 1 && r.ProtoMinor == 1 && r.TLS == nil {
+	if pool := w.pool.Load(); pool != nil && r.ProtoMajor == 1 && r.ProtoMinor == 1 && r.TLS == nil && w.handing.enter() {
 		if nc, _, err := http.NewResponseController(rw).Hijack(); err == nil {
-			w.handing.Add(1) // the server no longer counts it among its requests
-			defer w.handing.Done()
+			defer w.handing.leave() // the server no longer counts it among its requests: we do
 			w.handOver(stop, pool, nc, h, src, first, ended)
 			return
 		}
+		w.handing.leave()
 	}
 	defer src.Close()
 	defer ended()
