@@ -84,6 +84,10 @@ func (h *Hub) reset(at string, reason format.Gap, states []hass.State) {
 	}
 	h.link = linkState{haveStates: true}
 	h.askAgain() // the ids parked joins wait for are of the lost history now
+	if h.started != nil && !h.begun {
+		h.begun = true
+		close(h.started)
+	}
 }
 
 // historyGap tells every client that events may have been lost, unless a gap went out already

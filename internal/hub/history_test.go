@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"hasse/internal/format"
 	"hasse/internal/hass"
@@ -140,4 +142,55 @@ func TestHistoryMarks(t *testing.T) {
 		t.Errorf("resume from a lost history: Resumed %v, Gap %q; want gap %s (no History to ask)", r.Resumed, r.Gap, format.GapUnknownEventID)
 	}
 	r.Close()
+}
+
+// unasked is a History the test expects the hub never to ask.
+type unasked struct{ t *testing.T }
+
+func (u unasked) Locate(_ context.Context, lastID, floor string) Location {
+	u.t.Errorf("the History was asked to locate %q after %q", lastID, floor)
+	return Location{Gap: format.GapUnknownEventID}
+}
+
+// TestAResumeWaitsForTheHistorysStart: an instance that has just started takes resumes before
+// its History has placed it in the stream (the first Reset). Such a resume waits for that place,
+// rather than end in unknown_event_id a moment before the hub could have placed it; and when
+// the History stays out of reach, it ends in that gap after resumeWait.
+func TestAResumeWaitsForTheHistorysStart(t *testing.T) {
+	resume := func(h *Hub, last string) <-chan *Client {
+		got := make(chan *Client, 1)
+		go func() {
+			c, err := h.Subscribe(context.Background(), Subscription{ID: last, User: "r", LastEventID: last})
+			if err != nil {
+				t.Errorf("resume after %s: %v", last, err)
+			}
+			got <- c
+		}()
+		return got
+	}
+	synctest.Test(t, func(t *testing.T) {
+		h := startHub(t, Config{Epoch: "local", History: unasked{t}})
+		got := resume(h, "ep-5-0")
+		synctest.Wait()
+		select {
+		case c := <-got:
+			t.Fatalf("the resume was answered before the History's start: Resumed %v, Gap %q", c.Resumed, c.Gap)
+		default:
+		}
+		h.Reset("ep-5-0", "", nil)
+		if c := <-got; !c.Resumed || c.Gap != "" {
+			t.Errorf("resume after the start's own id: Resumed %v, Gap %q; want a resume, no gap", c.Resumed, c.Gap)
+		} else {
+			c.Close()
+		}
+	})
+	synctest.Test(t, func(t *testing.T) {
+		h := startHub(t, Config{Epoch: "local", History: unasked{t}})
+		start := time.Now()
+		c := <-resume(h, "ep-5-0")
+		if c.Resumed || c.Gap != format.GapUnknownEventID || time.Since(start) != resumeWait {
+			t.Errorf("with no start: Resumed %v, Gap %q after %v; want gap %s after %v", c.Resumed, c.Gap, time.Since(start), format.GapUnknownEventID, resumeWait)
+		}
+		c.Close()
+	})
 }

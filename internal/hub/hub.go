@@ -64,6 +64,7 @@ type Hub struct {
 	leaves  chan *Client
 	queries chan func()   // run by Run, for readers of its state
 	stopped chan struct{} // closed when Run returns
+	started chan struct{} // with a History: closed by its first Reset, before which no resume can be placed
 
 	count      atomic.Int64 // open clients, for readers outside Run
 	dropped    atomic.Int64 // clients dropped as slow consumers
@@ -80,6 +81,7 @@ type Hub struct {
 	scratch []*Client
 	quiet   int64             // dispatched as the last history gap went out: another before an event repeats it
 	waiting map[string][]join // resumes parked until the entry of that id comes (resume.go)
+	begun   bool              // the History's first Reset came: started is closed
 
 	windowEnds  windowEnds // open throttle windows, earliest first
 	windowTimer *time.Timer
@@ -91,8 +93,13 @@ func New(cfg Config, log *slog.Logger) (*Hub, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
+	var started chan struct{}
+	if cfg.History != nil {
+		started = make(chan struct{})
+	}
 	return &Hub{
 		cfg:     cfg,
+		started: started,
 		log:     log,
 		events:  make(chan ingest, cfg.EventBuffer),
 		joins:   make(chan join),
@@ -160,6 +167,9 @@ func (h *Hub) ingest(in ingest) {
 // Subscribe registers a client. It fails with [ErrFull] or [ErrUserFull] over the connection
 // limits, with [ErrClosed] when the hub is not running, or with ctx's error.
 func (h *Hub) Subscribe(ctx context.Context, sub Subscription) (*Client, error) {
+	if sub.LastEventID != "" {
+		h.awaitStart(ctx)
+	}
 	var asking time.Time // since when Subscribe asks the History (resume.go)
 	for {
 		j := join{sub: sub, reply: make(chan joinReply, 1)}

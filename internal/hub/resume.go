@@ -158,6 +158,28 @@ func (h *Hub) prepare(ctx context.Context, sub Subscription, n *need) Subscripti
 	return sub
 }
 
+// awaitStart waits, up to resumeWait, for the History's first Reset: until it comes, the hub
+// knows no place in the History, and would answer a resume that a moment later it could place
+// with unknown_event_id (an instance just started, its clients reconnecting to it).
+func (h *Hub) awaitStart(ctx context.Context) {
+	if h.started == nil {
+		return
+	}
+	select {
+	case <-h.started:
+		return
+	default:
+	}
+	t := time.NewTimer(resumeWait)
+	defer t.Stop()
+	select {
+	case <-h.started:
+	case <-t.C: // the History is out of reach: the resume ends in a gap
+	case <-ctx.Done():
+	case <-h.stopped:
+	}
+}
+
 // answerWaiting joins the parked resumes that wait for the entry of id.
 func (h *Hub) answerWaiting(id string) {
 	if len(h.waiting) == 0 {
