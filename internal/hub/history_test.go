@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -193,4 +194,58 @@ func TestAResumeWaitsForTheHistorysStart(t *testing.T) {
 		}
 		c.Close()
 	})
+}
+
+// askedHistory records what the hub asks and answers every question with gap.
+type askedHistory struct {
+	mu    sync.Mutex
+	asked []string // "<lastID> after <floor>"
+	gap   format.Gap
+}
+
+func (a *askedHistory) Locate(_ context.Context, lastID, floor string) Location {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.asked = append(a.asked, lastID+" after "+floor)
+	return Location{Gap: a.gap}
+}
+
+// TestAResetForgetsTheIdsBeforeIt: after a Reset (the history lost, or trimmed past what this
+// hub had read), no id from before it is placed by the hub alone, neither the newest it had
+// dispatched nor one of the entries the ring lets go of afterwards; each goes to the History,
+// with the Reset's place as the floor, and the client learns of the loss.
+func TestAResetForgetsTheIdsBeforeIt(t *testing.T) {
+	hist := &askedHistory{gap: format.GapReplayWindowExceeded}
+	h := startHub(t, Config{Epoch: "local", ReplaySize: 4, History: hist})
+	h.Reset("A-0-0", "", nil)
+	for i := 1; i <= 4; i++ {
+		h.Publish(fromHistory(fmt.Sprintf("A-%d-0", i), fmt.Sprintf("light.l%d", i), "on"))
+	}
+	h.Reset("A-100-0", format.GapReplayWindowExceeded, nil)
+	resume := func(last string) *Client {
+		c, err := h.Subscribe(context.Background(), Subscription{ID: last, User: last, LastEventID: last})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		return c
+	}
+	if c := resume("A-4-0"); c.Resumed || c.Gap != format.GapReplayWindowExceeded { // the newest before the Reset
+		t.Errorf("resume after the newest id before the Reset: Resumed %v, Gap %q", c.Resumed, c.Gap)
+	}
+	h.Publish(fromHistory("A-101-0", "light.x", "on")) // the ring lets go of A-1-0, of the lost history
+	for _, last := range []string{"A-1-0", "A-2-0", "local-1"} {
+		if c := resume(last); c.Resumed || c.Gap == "" {
+			t.Errorf("resume after %s, from before the Reset: Resumed %v, Gap %q; want a gap", last, c.Resumed, c.Gap)
+		}
+	}
+	if c := resume("A-101-0"); !c.Resumed || c.Gap != "" {
+		t.Errorf("resume after the newest event: Resumed %v, Gap %q; want a resume", c.Resumed, c.Gap)
+	}
+	hist.mu.Lock()
+	defer hist.mu.Unlock()
+	want := []string{"A-4-0 after A-100-0", "A-1-0 after A-100-0", "A-2-0 after A-100-0"}
+	if !slicesEqual(hist.asked, want) {
+		t.Errorf("the History was asked %q; want %q", hist.asked, want)
+	}
 }

@@ -89,12 +89,13 @@ func (h *Hub) find(id string) (uint64, bool) {
 		if seq, ok := h.ring.lookup(id); ok {
 			return seq, true
 		}
-		switch id {
-		case h.ring.floor:
+		switch {
+		case id == h.ring.floor:
 			return h.ring.floorSeq, true
-		case h.lastID: // the newest event, and the ring holds nothing
+		case id == h.lastID && h.seq > h.ring.forgotten: // the newest event, and the ring holds nothing
 			return h.seq, true
 		}
+	case n <= h.ring.forgotten && n > 0: // before the history was lost
 	case n == h.seq || n+1 == h.ring.first: // the newest, or the one just before the oldest held
 		return n, true
 	default:

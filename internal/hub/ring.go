@@ -91,11 +91,14 @@ func (r *ring) putMark(id string, gap format.Gap, seq uint64) {
 func (r *ring) drop() {
 	old := r.frames[r.head]
 	r.bytes -= old.Size()
+	current := r.first > r.forgotten // an entry of a lost history never becomes the floor again
 	switch {
 	case old.Event == nil && len(r.marks) > 0 && r.marks[0].seq == r.first:
-		r.floor, r.floorSeq = r.marks[0].id, r.first
+		if current {
+			r.floor, r.floorSeq = r.marks[0].id, r.first
+		}
 		r.marks = r.marks[1:]
-	case r.floor != "" && old.Event != nil && !r.isOwn(old.Event.ID): // ids come from a history
+	case current && r.floor != "" && old.Event != nil && !r.isOwn(old.Event.ID): // ids come from a history
 		r.floor, r.floorSeq = old.Event.ID, r.first
 	}
 	r.frames[r.head] = nil
