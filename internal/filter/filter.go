@@ -90,11 +90,14 @@ func nullable(s string) *string {
 	return &s
 }
 
-// Subscriptions returns the filter as rows for the statistics tool: one per pair of an event
-// type and an entity id or domain (each exact or a pattern), so that an event passes the type,
-// entity and domain filters exactly when it fits one row. Device classes and changes=state are
-// not part of the rows. A filter that does not narrow types, entities or domains has a single
-// row with all fields empty. The caller owns the returned slice.
+// Subscriptions returns the filter as rows for the statistics tool. While that takes no more
+// rows than patterns, there is one per pair of an event type and an entity id or domain (each
+// exact or a pattern), so that an event passes the type, entity and domain filters exactly when
+// it fits one row; past that, one row per pattern (SPEC.md §6), its other fields empty, so that
+// a filter of a few hundred items cannot make every statistics answer hold tens of thousands
+// of rows. Device classes and changes=state are not part of the rows. A filter that does not
+// narrow types, entities or domains has a single row with all fields empty. The caller owns the
+// returned slice.
 func (f *Filter) Subscriptions() []SubscriptionRow {
 	if f == nil {
 		return []SubscriptionRow{{}}
@@ -112,6 +115,13 @@ func (f *Filter) Subscriptions() []SubscriptionRow {
 	}
 	if len(targets) == 0 {
 		targets = []SubscriptionRow{{}}
+	}
+	if len(types)*len(targets) > len(types)+len(targets) {
+		rows := make([]SubscriptionRow, 0, len(types)+len(targets))
+		for _, t := range types {
+			rows = append(rows, SubscriptionRow{EventType: t})
+		}
+		return append(rows, targets...)
 	}
 	rows := make([]SubscriptionRow, 0, len(types)*len(targets))
 	for _, t := range types {

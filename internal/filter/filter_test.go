@@ -2,6 +2,9 @@ package filter
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -51,6 +54,10 @@ func TestSubscriptions(t *testing.T) {
 			{EventType: "state_changed", EntityID: "light.a"},
 			{EventType: "state_changed", Domain: "sw*"},
 		}},
+		{"events=a,b,c&entity_id=light.a,light.b&domain=sw*", []SubscriptionRow{ // 9 pairs: a row per pattern
+			{EventType: "a"}, {EventType: "b"}, {EventType: "c"},
+			{EntityID: "light.a"}, {EntityID: "light.b"}, {Domain: "sw*"},
+		}},
 	} {
 		f, err := Parse(mustValues(t, tc.query))
 		if err != nil {
@@ -68,5 +75,23 @@ func TestSubscriptionJSON(t *testing.T) {
 		`{"event_type":null,"entity_id":null,"domain":"switch"}]`
 	if got, err := json.Marshal(rows); err != nil || string(got) != want {
 		t.Errorf("json.Marshal(%+v) = %s, %v; want %s", rows, got, err, want)
+	}
+}
+
+// TestSubscriptionsOfTheLargestFilter: the most items a filter may name give about as many rows,
+// not their product (the statistics tool lists every stream's rows on every answer).
+func TestSubscriptionsOfTheLargestFilter(t *testing.T) {
+	var types, entities, domains []string
+	for i := range 100 {
+		types = append(types, fmt.Sprintf("type_%d", i))
+		entities = append(entities, fmt.Sprintf("light.l%d", i))
+		domains = append(domains, fmt.Sprintf("domain_%d", i))
+	}
+	f, err := Parse(url.Values{"events": {strings.Join(types, ",")}, "entity_id": {strings.Join(entities, ",")}, "domain": {strings.Join(domains, ",")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := f.Subscriptions(); len(rows) != 300 {
+		t.Errorf("%d rows for 100 types, 100 entities and 100 domains; want 300", len(rows))
 	}
 }
