@@ -21,6 +21,22 @@ func (s *Server) limitIP(next http.Handler) http.Handler {
 	})
 }
 
+// limitPreflights counts CORS preflights against the per-IP limit, as limitIP does every other
+// request: the CORS handler answers them before limitIP would see them.
+func (s *Server) limitPreflights(next http.Handler) http.Handler {
+	if s.ipLimit == nil {
+		return next
+	}
+	limited := s.limitIP(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			limited.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // limitUser counts a request of an authenticated user against the per-user limit.
 func (s *Server) limitUser(user string) error {
 	if s.userLimit == nil {

@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,6 +50,35 @@ func TestRateLimits(t *testing.T) {
 	}
 	if env.srv.RateLimited() != 2 {
 		t.Errorf("RateLimited() = %d, want 2", env.srv.RateLimited())
+	}
+}
+
+// TestPreflightsCountAndRetryAfterIsExposed: with CORS origins set, a preflight counts against
+// the per-IP limit like any request, and a cross-origin script can read a 429's Retry-After.
+func TestPreflightsCountAndRetryAfterIsExposed(t *testing.T) {
+	env := newTestEnv(t, Config{
+		IPLimit:     limit.Config{Requests: 3, Window: time.Minute},
+		CORSOrigins: []string{"https://dash.example"},
+	}, hub.Config{})
+	send := func(method string) *http.Response {
+		req, _ := http.NewRequest(method, env.url+"/health", nil)
+		req.Header.Set("Origin", "https://dash.example")
+		if method == http.MethodOptions {
+			req.Header.Set("Access-Control-Request-Method", "GET")
+		}
+		resp, _ := do(t, req)
+		return resp
+	}
+	var statuses []int
+	for _, m := range []string{http.MethodOptions, http.MethodOptions, http.MethodGet, http.MethodOptions, http.MethodGet} {
+		statuses = append(statuses, send(m).StatusCode)
+	}
+	if !slices.Equal(statuses, []int{204, 204, 200, 429, 429}) {
+		t.Errorf("preflight, preflight, GET, preflight, GET under a limit of 3: %v; want 204 204 200 429 429", statuses)
+	}
+	resp := send(http.MethodGet)
+	if exposed := resp.Header.Get("Access-Control-Expose-Headers"); resp.StatusCode != 429 || !strings.Contains(exposed, "Retry-After") {
+		t.Errorf("a refused cross-origin GET: %d, Access-Control-Expose-Headers %q; want 429 exposing Retry-After", resp.StatusCode, exposed)
 	}
 }
 

@@ -71,8 +71,10 @@ func (s *Server) routes() (handler http.Handler, err error) {
 			AllowedOrigins: s.cfg.CORSOrigins,
 			AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodHead, http.MethodPut, http.MethodDelete},
 			AllowedHeaders: []string{"Authorization", "Last-Event-ID", "Content-Type", "Mcp-Protocol-Version"},
+			ExposedHeaders: []string{"Retry-After"}, // a cross-origin script backs off as told (SPEC.md §5.4)
 			MaxAge:         600,
 		}).Handler(h)
+		h = s.limitPreflights(h) // answered by cors, before limitIP sees them
 	}
 	return s.logRequests(s.recoverPanics(s.guardNone(h))), nil
 }
