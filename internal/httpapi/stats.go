@@ -180,7 +180,7 @@ func (s *Server) alerts(w http.ResponseWriter, r *http.Request, _ url.Values) er
 		switch err := dec.Decode(&body); {
 		case errors.As(err, &tooBig):
 			return errorf(http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", fmt.Sprintf("the request body is larger than %d bytes", s.cfg.MaxBodyBytes))
-		case err != nil && !errors.Is(err, io.EOF), body.Rules == nil:
+		case err != nil && !errors.Is(err, io.EOF), body.Rules == nil, dec.Decode(new(json.RawMessage)) != io.EOF: // nothing after the object
 			return errorf(http.StatusBadRequest, "INVALID_PARAMETER", `the body must be {"rules":[{"metric":"cpu","threshold":90,"for":"5m"}, …]}`)
 		}
 		var re *stats.RuleError

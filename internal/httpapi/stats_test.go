@@ -154,6 +154,8 @@ func TestStatsRoutesRefuse(t *testing.T) {
 		{"GET", "/api/sse/connections?offset=-1", "", 400, "INVALID_PARAMETER", "offset"},
 		{"PUT", "/api/sse/alerts", `{"rules":[{"metric":"mood","threshold":1}]}`, 400, "INVALID_PARAMETER", "mood"},
 		{"PUT", "/api/sse/alerts", `{"rulez":[]}`, 400, "INVALID_PARAMETER", "rules"},
+		{"PUT", "/api/sse/alerts", `{"rules":[]}garbage`, 400, "INVALID_PARAMETER", "rules"},
+		{"PUT", "/api/sse/alerts", `{"rules":[]}}`, 400, "INVALID_PARAMETER", "rules"},
 		{"POST", "/api/sse/stats", "", 405, "METHOD_NOT_ALLOWED", "POST"},
 	} {
 		status, got := env.call(t, tc.method, tc.target, adminToken, tc.body)
