@@ -49,13 +49,15 @@ func (s *Server) statsSocket(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errorf(http.StatusBadRequest, "INVALID_PARAMETER", "the query string is malformed")
 	}
-	authed := s.cfg.Auth == AuthNone || auth.FromRequest(r, q) != ""
+	// A request that is no handshake has no in-band auth to come: it needs its token now.
+	upgrade := strings.Contains(strings.ToLower(r.Header.Get("Upgrade")), "websocket")
+	authed := s.cfg.Auth == AuthNone || auth.FromRequest(r, q) != "" || !upgrade
 	if authed {
 		if err := s.requireAdmin(r, q); err != nil {
 			return err
 		}
 	}
-	conn, err := websocket.Accept(w, r, s.wsAcceptOptions())
+	conn, err := websocket.Accept(&refusalWriter{ResponseWriter: w}, r, s.wsAcceptOptions())
 	if err != nil {
 		return nil // Accept has answered
 	}

@@ -162,6 +162,39 @@ func TestStatsWebSocketAuth(t *testing.T) {
 	}
 }
 
+// TestStatsWebSocketRefusesInJSON: what is no WebSocket handshake, or comes from an origin not
+// allowed, is refused in SPEC.md §8's JSON shape, not the WebSocket library's plain text; a plain
+// request without a token is refused 401, as on every endpoint.
+func TestStatsWebSocketRefusesInJSON(t *testing.T) {
+	env := newStatsEnv(t, Config{CORSOrigins: []string{"https://dash.example"}}, stats.Config{})
+	handshake := http.Header{"Connection": {"Upgrade"}, "Upgrade": {"websocket"}, "Sec-Websocket-Version": {"13"},
+		"Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}, "Authorization": {"Bearer " + adminToken}}
+	for _, tc := range []struct {
+		name   string
+		header http.Header
+		status int
+		code   string
+	}{
+		{"no handshake", http.Header{"Authorization": {"Bearer " + adminToken}}, 426, "INVALID_PARAMETER"},
+		{"no handshake, no token", nil, 401, "UNAUTHORIZED"},
+		{"another origin", http.Header{"Origin": {"https://evil.example"}}, 403, "FORBIDDEN"},
+		{"bad version", http.Header{"Sec-Websocket-Version": {"8"}}, 400, "INVALID_PARAMETER"},
+	} {
+		req, _ := http.NewRequest("GET", env.url+"/api/sse/ws", nil)
+		if tc.status == 403 || tc.status == 400 {
+			req.Header = handshake.Clone()
+		}
+		for k, v := range tc.header {
+			req.Header[k] = v
+		}
+		resp, body := do(t, req)
+		var e errorBody
+		if err := json.Unmarshal(body, &e); err != nil || resp.StatusCode != tc.status || e.ErrorCode != tc.code || e.Message == "" {
+			t.Errorf("%s: %d %q; want %d with error_code %s", tc.name, resp.StatusCode, body, tc.status, tc.code)
+		}
+	}
+}
+
 func TestStatsWebSocketEndsWithTheGateway(t *testing.T) {
 	env := newStatsEnv(t, Config{}, stats.Config{})
 	conn, _, err := dialStats(t, env, "/api/sse/ws?token="+adminToken, nil)
