@@ -113,17 +113,6 @@ func (n *Node) read(ctx context.Context) {
 			n.state.setEpoch(e)
 			n.noteRedis(nil)
 		}
-		lost, err := n.trimmedUnread(ctx, rdb, read)
-		if err != nil {
-			n.readFailed(ctx, err)
-			continue
-		}
-		if lost {
-			n.log.LogAttrs(ctx, slog.LevelWarn, "the stream was trimmed past entries this instance had not read; its clients get a gap",
-				slog.String("last_read", last.String()))
-			following = false // take the stream up where it is now: the hub sends the gap
-			continue
-		}
 		res, err := rdb.XRead(ctx, &redis.XReadArgs{Streams: []string{n.keys.stream, last.String()}, Count: 1000, Block: n.cfg.Block}).Result()
 		switch {
 		case errors.Is(err, redis.Nil): // nothing new within the block: is the epoch still ours?
@@ -137,6 +126,19 @@ func (n *Node) read(ctx context.Context) {
 			continue
 		case err != nil:
 			n.readFailed(ctx, err)
+			continue
+		}
+		// Checked after the read, not before: a trim between the two would leave a hole that
+		// XREAD passes over without a word.
+		lost, err := n.trimmedUnread(ctx, rdb, read)
+		if err != nil {
+			n.readFailed(ctx, err)
+			continue
+		}
+		if lost {
+			n.log.LogAttrs(ctx, slog.LevelWarn, "the stream was trimmed past entries this instance had not read; its clients get a gap",
+				slog.String("last_read", last.String()))
+			following = false // take the stream up where it is now: the hub sends the gap
 			continue
 		}
 		n.noteRedis(nil)
