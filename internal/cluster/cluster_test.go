@@ -356,3 +356,64 @@ func healed(oldEpoch string, ins ...*instance) bool {
 	}
 	return leading
 }
+
+// TestAWriteWhoseAnswerIsLostReachesClientsOnce: Redis stops answering (paused) while the
+// leader writes an event. The write times out, so the leader delivers the event locally; when
+// Redis resumes, the script it was sent runs after all, and the reader brings the event again.
+// The event is in the stream once (the write is not sent twice), and reaches the leader's
+// client once and the follower's once.
+func TestAWriteWhoseAnswerIsLostReachesClientsOnce(t *testing.T) {
+	r, hm := testredis.Start(t), startHome(t)
+	config := func(name string) Config {
+		cfg := testConfig(r.URL()+"?read_timeout=300ms", name) // answers lost sooner than go-redis's default 3 s
+		cfg.Lease = 10 * time.Second                           // no failover while Redis is paused
+		return cfg
+	}
+	a := startInstanceWith(t, config("a"), hm, hub.Config{})
+	waitLeader(t, a)
+	b := startInstanceWith(t, config("b"), hm, hub.Config{})
+	lc, fc := subscribe(t, a, hub.Subscription{}), subscribe(t, b, hub.Subscription{})
+	hm.step(0, "ready")
+	lc.until(t, "input_text.sentinel", "ready")
+	fc.until(t, "input_text.sentinel", "ready")
+
+	r.Pause()
+	hm.sim.SetState("light.kitchen", "once", nil)
+	got := lc.until(t, "light.kitchen", "once") // delivered locally once the write timed out
+	r.Resume()
+	deadline := time.Now().Add(waitLimit)
+	for st := a.node.Status(); st.LocalOnly || !st.Leading || !st.Connected; st = a.node.Status() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the leader never wrote the stream again: %+v", st)
+		}
+		time.Sleep(10 * time.Millisecond) // polling the node's state, not a timing assertion
+	}
+	hm.sim.SetState("input_text.sentinel", "after", nil) // through the stream: after the event's entry
+	got = append(got, lc.until(t, "input_text.sentinel", "after")...)
+	for name, evs := range map[string][]sse.Event{"leader's": got, "follower's": fc.until(t, "input_text.sentinel", "after")} {
+		n := 0
+		for _, ev := range evs {
+			if e := envelopeOf(ev); e.EntityID == "light.kitchen" && e.State == "once" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("the %s client got light.kitchen once %d times; want 1", name, n)
+		}
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
+	defer rdb.Close()
+	entries, err := rdb.XRange(context.Background(), "hasse:stream", "-", "+").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range entries {
+		if e, _, err := decodeEntry(fieldsOf(m.ID, m.Values)); err == nil && e.ev != nil && e.ev.EntityID == "light.kitchen" && e.ev.State == "once" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the stream holds light.kitchen once %d times; want 1", n)
+	}
+}

@@ -6,13 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"hasse/internal/hass"
 )
 
-// An entry of the stream has three fields: k, its kind (one of the kind… values below), p, the
-// epoch it was written in, and v, an event (encodeEvent; empty for marks). The states hash
+// An entry of the stream has five fields: k, its kind (one of the kind… values below), p, the
+// epoch it was written in, o, the leader's session that wrote it, i, the number of the item of
+// that session it came of (one of Home Assistant's events, its link going down or up; 0 for
+// the session's first mark), and v, an event (encodeEvent; empty for marks). The states hash
 // holds each entity's state (encodeState).
 
 const (
@@ -24,9 +27,11 @@ const (
 
 // entry is one entry of the stream: an event, or a mark that is news about the ingest.
 type entry struct {
-	id   StreamID
-	kind string      // one of the kind… values
-	ev   *hass.Event // kindEvent: the event, its ID "<epoch>-<id>" already
+	id     StreamID
+	kind   string      // one of the kind… values
+	ev     *hass.Event // kindEvent: the event, its ID "<epoch>-<id>" already
+	origin string      // the leader's session that wrote it; "" in an entry written before there was one
+	item   uint64      // the number of the session's item it came of
 }
 
 // Events and states are kept in a compact binary form of their own: one version byte, then
@@ -244,7 +249,8 @@ func decodeEntry(m entryFields) (entry, string, error) {
 	if !ok {
 		return entry{}, "", fmt.Errorf("stream entry %q: not a stream id", m.id)
 	}
-	e := entry{id: id, kind: m.kind}
+	item, _ := strconv.ParseUint(m.item, 10, 64)
+	e := entry{id: id, kind: m.kind, origin: m.origin, item: item}
 	switch m.kind {
 	case kindEvent:
 		ev, err := decodeEvent(m.value)
@@ -262,10 +268,10 @@ func decodeEntry(m entryFields) (entry, string, error) {
 
 // entryFields are the fields of one stream entry as Redis returns them.
 type entryFields struct {
-	id, kind, epoch, value string
+	id, kind, epoch, origin, item, value string
 }
 
 func fieldsOf(id string, values map[string]any) entryFields {
 	s := func(k string) string { v, _ := values[k].(string); return v }
-	return entryFields{id: id, kind: s("k"), epoch: s("p"), value: s("v")}
+	return entryFields{id: id, kind: s("k"), epoch: s("p"), origin: s("o"), item: s("i"), value: s("v")}
 }

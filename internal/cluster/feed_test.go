@@ -49,10 +49,10 @@ func TestLocalDeliveryStopsWhereAnotherLeaderWrites(t *testing.T) {
 			n.send(ctx, streamEvent(epoch, at(2), "sensor.t", "19.2"))
 			run := &localRun{epoch: epoch, after: at(5)} // the stream held entries up to 5 as the leader lost Redis
 			n.send(ctx, feedItem{kind: feedLocalOn, run: run})
-			n.send(ctx, localEvent(run, "sensor.t", "19.3"))
+			n.send(ctx, localEvent(run, 1, "sensor.t", "19.3"))
 			n.send(ctx, tc.afterLate)
-			n.send(ctx, localEvent(run, "sensor.t", "19.0")) // the old leader's late event
-			n.send(ctx, localEvent(run, "input_text.sentinel", "local"))
+			n.send(ctx, localEvent(run, 2, "sensor.t", "19.0")) // the old leader's late event
+			n.send(ctx, localEvent(run, 3, "input_text.sentinel", "local"))
 			done := at(7) // the stream's next entry, of the new leader
 			if !tc.stale {
 				done = at(5) // the last the old leader wrote
@@ -80,6 +80,76 @@ func TestLocalDeliveryStopsWhereAnotherLeaderWrites(t *testing.T) {
 	}
 }
 
+// TestTheLeadersOwnLateEntriesReachTheHubOnce: a write the leader took for failed stored its
+// entries after all, and the reader hands them to the feeder before, after or between the same
+// items of the leader's local delivery. Each item reaches the hub once, in order, and the
+// leader's own entries are no sign of another leader.
+func TestTheLeadersOwnLateEntriesReachTheHubOnce(t *testing.T) {
+	const epoch, origin = "ep", "lead.1a2b"
+	at := func(ms uint64) StreamID { return StreamID{MS: ms} }
+	run := func() *localRun { return &localRun{epoch: epoch, after: at(5), origin: origin} }
+	for _, tc := range []struct {
+		name  string
+		feed  func(run *localRun) []feedItem
+		stale bool
+	}{
+		{"the stream after the local delivery", func(run *localRun) []feedItem {
+			return []feedItem{{kind: feedLocalOn, run: run}, localEvent(run, 1, "sensor.t", "1"), localEvent(run, 2, "sensor.t", "2"),
+				ownEntry(epoch, at(6), origin, 1, "sensor.t", "1"), ownEntry(epoch, at(7), origin, 2, "sensor.t", "2"),
+				localEvent(run, 3, "sensor.t", "3")}
+		}, false},
+		{"the stream before the local delivery", func(run *localRun) []feedItem {
+			return []feedItem{ownEntry(epoch, at(6), origin, 1, "sensor.t", "1"), ownEntry(epoch, at(7), origin, 2, "sensor.t", "2"),
+				{kind: feedLocalOn, run: run}, localEvent(run, 1, "sensor.t", "1"), localEvent(run, 2, "sensor.t", "2"),
+				localEvent(run, 3, "sensor.t", "3")}
+		}, false},
+		{"the two interleaved", func(run *localRun) []feedItem {
+			return []feedItem{{kind: feedLocalOn, run: run}, localEvent(run, 1, "sensor.t", "1"), ownEntry(epoch, at(6), origin, 1, "sensor.t", "1"),
+				ownEntry(epoch, at(7), origin, 2, "sensor.t", "2"), localEvent(run, 2, "sensor.t", "2"), localEvent(run, 3, "sensor.t", "3")}
+		}, false},
+		{"another session's entry", func(run *localRun) []feedItem {
+			return []feedItem{{kind: feedLocalOn, run: run}, localEvent(run, 1, "sensor.t", "1"), localEvent(run, 2, "sensor.t", "2"),
+				ownEntry(epoch, at(6), "other.9z", 1, "sensor.t", "3"), localEvent(run, 3, "sensor.t", "late")}
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := hub.New(hub.Config{Epoch: "local"}, testLog())
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := &Node{feed: make(chan feedItem, feedBuffer)}
+			ctx, cancel := context.WithCancel(context.Background())
+			var wg sync.WaitGroup
+			wg.Go(func() { _ = h.Run(ctx) })
+			wg.Go(func() { n.feedHub(ctx, h) })
+			defer func() { cancel(); wg.Wait() }()
+			cl := subscribeHub(t, h)
+			n.send(ctx, feedItem{kind: feedReset, at: eventID(epoch, at(1))})
+			r := run()
+			for _, f := range tc.feed(r) {
+				n.send(ctx, f)
+			}
+			sentinel := localEvent(r, 4, "input_text.sentinel", "done") // it would end the run otherwise
+			if tc.stale {
+				sentinel = ownEntry(epoch, at(9), "other.9z", 2, "input_text.sentinel", "done")
+			}
+			n.send(ctx, sentinel)
+			var got []string
+			for _, ev := range cl.until(t, "input_text.sentinel", "done") {
+				if e := envelopeOf(ev); e.EntityID == "sensor.t" {
+					got = append(got, e.State)
+				}
+			}
+			if want := []string{"1", "2", "3"}; !slices.Equal(got, want) {
+				t.Errorf("sensor.t went %v; want %v, each once", got, want)
+			}
+			if r.stale.Load() != tc.stale {
+				t.Errorf("local delivery stale = %v, want %v", r.stale.Load(), tc.stale)
+			}
+		})
+	}
+}
+
 // subscribeHub subscribes to every event of h and reads the client's stream.
 func subscribeHub(t *testing.T, h *hub.Hub) *client {
 	t.Helper()
@@ -97,9 +167,16 @@ func streamEvent(epoch string, id StreamID, entity, state string) feedItem {
 	return feedItem{kind: feedEntry, epoch: epoch, entry: entry{id: id, kind: kindEvent, ev: ev}}
 }
 
-// localEvent is an event the leader of run delivers locally.
-func localEvent(run *localRun, entity, state string) feedItem {
-	return feedItem{kind: feedLocal, run: run, item: item{kind: itemEvent, ev: stateChange(entity, state)}}
+// localEvent is an event the leader of run delivers locally, its item number seq.
+func localEvent(run *localRun, seq uint64, entity, state string) feedItem {
+	return feedItem{kind: feedLocal, run: run, item: item{kind: itemEvent, ev: stateChange(entity, state), seq: seq}}
+}
+
+// ownEntry is the entry of epoch's stream that the session origin wrote for its item seq.
+func ownEntry(epoch string, id StreamID, origin string, seq uint64, entity, state string) feedItem {
+	f := streamEvent(epoch, id, entity, state)
+	f.entry.origin, f.entry.item = origin, seq
+	return f
 }
 
 func stateChange(entity, state string) *hass.Event {

@@ -11,19 +11,20 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"hasse/internal/hass"
+	"hasse/internal/random"
 )
 
 // publishScript appends a batch to the stream (MAXLEN ~), each entry with the new state of its
 // entity in the states hash, in one step, and only for the lease holder of the current epoch:
 // it answers -1 when the lease is not the caller's, -2 when the epoch is not, else the id of the
-// last entry written. ARGV: instance, epoch, maxlen, then per entry kind, value, state op ("s"
-// set, "d" delete, "" none), entity id, state.
+// last entry written. ARGV: instance, epoch, maxlen, origin (the session), then per entry kind,
+// value, state op ("s" set, "d" delete, "" none), entity id, state, item number.
 var publishScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 if redis.call('GET', KEYS[2]) ~= ARGV[2] then return -2 end
 local id = ''
-for i = 4, #ARGV, 5 do
-	id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'k', ARGV[i], 'p', ARGV[2], 'v', ARGV[i+1])
+for i = 5, #ARGV, 6 do
+	id = redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'k', ARGV[i], 'p', ARGV[2], 'o', ARGV[4], 'i', ARGV[i+5], 'v', ARGV[i+1])
 	if ARGV[i+2] == 's' then
 		redis.call('HSET', KEYS[4], ARGV[i+3], ARGV[i+4])
 	elseif ARGV[i+2] == 'd' then
@@ -43,25 +44,30 @@ var (
 // publisher is the leader's Sink: Home Assistant's events, in order, go to the stream; while
 // Redis cannot be written they go to the local hub instead, through the feeder, without ids: the
 // hub numbers them (SPEC.md §7: the leader keeps local delivery), until the stream shows another
-// leader (feed.go). One session of the lease has one publisher.
+// leader (feed.go). One session of the lease has one publisher. It numbers what it is handed,
+// and marks each entry with its session and that number, so that the feeder can tell which of
+// them a write it took for failed did store after all.
 type publisher struct {
-	n     *Node
-	epoch string
-	items chan item
-	done  <-chan struct{}          // the session's end
-	local atomic.Pointer[localRun] // once Redis could not be written: items go to the local hub; nil before
+	n      *Node
+	epoch  string
+	origin string // this session's mark on its entries
+	items  chan item
+	done   <-chan struct{}          // the session's end
+	local  atomic.Pointer[localRun] // once Redis could not be written: items go to the local hub; nil before
 
 	// Owned by run.
-	marked  bool     // the session's failover mark is in the stream
-	linked  bool     // Home Assistant was connected once in this session
-	written StreamID // the newest entry of the stream this session knows of: its own last, or the newest as it began
-	args    []any    // reused
+	numbered uint64   // items numbered so far
+	marked   bool     // the session's failover mark is in the stream
+	linked   bool     // Home Assistant was connected once in this session
+	written  StreamID // the newest entry of the stream this session knows of: its own last, or the newest as it began
+	args     []any    // reused
 }
 
 type item struct {
 	kind   itemKind
 	ev     *hass.Event
 	states []hass.State
+	seq    uint64 // its number in the session, from 1
 }
 
 type itemKind uint8
@@ -73,7 +79,8 @@ const (
 )
 
 func newPublisher(n *Node, epoch string, newest StreamID, done <-chan struct{}) *publisher {
-	return &publisher{n: n, epoch: epoch, written: newest, items: make(chan item, 4096), done: done}
+	origin := n.cfg.Instance + "." + random.Hex(4)
+	return &publisher{n: n, epoch: epoch, origin: origin, written: newest, items: make(chan item, 4096), done: done}
 }
 
 // superseded reports whether another instance wrote the stream while this publisher delivered
@@ -111,7 +118,7 @@ func (p *publisher) run(ctx context.Context, end func(error)) {
 	for {
 		select {
 		case it := <-p.items:
-			batch = append(batch[:0], it)
+			batch = append(batch[:0], p.number(it))
 		case <-ctx.Done():
 			return
 		}
@@ -119,7 +126,7 @@ func (p *publisher) run(ctx context.Context, end func(error)) {
 		for len(batch) < maxBatch {
 			select {
 			case it := <-p.items:
-				batch = append(batch, it)
+				batch = append(batch, p.number(it))
 			default:
 				break more
 			}
@@ -138,7 +145,7 @@ func (p *publisher) run(ctx context.Context, end func(error)) {
 			return
 		default:
 			p.n.noteRedis(err)
-			run := &localRun{epoch: p.epoch, after: p.written}
+			run := &localRun{epoch: p.epoch, after: p.written, origin: p.origin}
 			p.n.send(ctx, feedItem{kind: feedLocalOn, run: run})
 			p.local.Store(run)
 			p.n.state.setLocal(true)
@@ -146,6 +153,13 @@ func (p *publisher) run(ctx context.Context, end func(error)) {
 			p.deliverLocally(ctx, batch)
 		}
 	}
+}
+
+// number gives it the session's next number.
+func (p *publisher) number(it item) item {
+	p.numbered++
+	it.seq = p.numbered
+	return it
 }
 
 // deliverLocally sends batch to the feeder, which hands it to the local hub unless the stream
@@ -163,21 +177,21 @@ func (p *publisher) deliverLocally(ctx context.Context, batch []item) {
 func (p *publisher) write(ctx context.Context, batch []item) error {
 	var pending []entryArgs
 	if !p.marked {
-		pending = append(pending, markArgs(kindFailover))
+		pending = append(pending, markArgs(kindFailover, 0))
 	}
 	for _, it := range batch {
 		switch it.kind {
 		case itemEvent:
-			pending = append(pending, eventArgs(it.ev))
+			pending = append(pending, eventArgs(it.ev, it.seq))
 		case itemDown:
-			pending = append(pending, markArgs(kindLinkDown))
+			pending = append(pending, markArgs(kindLinkDown, it.seq))
 		case itemUp:
 			if err := p.flush(ctx, pending); err != nil { // the states hash must hold every event before
 				return err
 			}
 			pending = pending[:0]
 			if p.linked {
-				pending = append(pending, markArgs(kindLinkUp))
+				pending = append(pending, markArgs(kindLinkUp, it.seq))
 			}
 			p.linked = true
 			events, err := p.resync(ctx, it.states)
@@ -185,7 +199,7 @@ func (p *publisher) write(ctx context.Context, batch []item) error {
 				return err
 			}
 			for _, ev := range events {
-				pending = append(pending, eventArgs(ev))
+				pending = append(pending, eventArgs(ev, it.seq))
 			}
 		}
 	}
@@ -198,12 +212,13 @@ type entryArgs struct {
 	value      []byte
 	op, entity string
 	state      []byte
+	item       uint64
 }
 
-func markArgs(kind string) entryArgs { return entryArgs{kind: kind} }
+func markArgs(kind string, item uint64) entryArgs { return entryArgs{kind: kind, item: item} }
 
-func eventArgs(ev *hass.Event) entryArgs {
-	a := entryArgs{kind: kindEvent, value: encodeEvent(ev)}
+func eventArgs(ev *hass.Event, item uint64) entryArgs {
+	a := entryArgs{kind: kindEvent, value: encodeEvent(ev), item: item}
 	if st, ok := hass.StateOf(ev); ok {
 		a.op, a.entity, a.state = "s", st.EntityID, encodeState(st)
 	} else if ev.Type == hass.TypeStateChanged && ev.EntityID != "" {
@@ -215,9 +230,9 @@ func eventArgs(ev *hass.Event) entryArgs {
 // flush runs publishScript over entries, maxBatch at a time.
 func (p *publisher) flush(ctx context.Context, entries []entryArgs) error {
 	for chunk := range slices.Chunk(entries, maxBatch) {
-		p.args = append(p.args[:0], p.n.cfg.Instance, p.epoch, p.n.cfg.MaxLen)
+		p.args = append(p.args[:0], p.n.cfg.Instance, p.epoch, p.n.cfg.MaxLen, p.origin)
 		for _, e := range chunk {
-			p.args = append(p.args, e.kind, e.value, e.op, e.entity, e.state)
+			p.args = append(p.args, e.kind, e.value, e.op, e.entity, e.state, e.item)
 		}
 		res, err := publishScript.Run(ctx, p.n.rdb, []string{p.n.keys.leader, p.n.keys.epoch, p.n.keys.stream, p.n.keys.states}, p.args...).Result()
 		if err != nil {
