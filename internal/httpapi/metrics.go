@@ -2,13 +2,15 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metricsExport answers GET /metrics in Prometheus's text format (SPEC.md §6.3). It needs no token:
-// it names no client, and scrapers rarely carry one.
-func (s *Server) metricsExport(w http.ResponseWriter, r *http.Request) error {
+// metricsExport answers GET /metrics in Prometheus's text format (SPEC.md §6.3), to
+// administrators, as the rest of the statistics tool (a scraper sends the token as a Bearer
+// header: Prometheus's authorization setting).
+func (s *Server) metricsExport(w http.ResponseWriter, r *http.Request, _ url.Values) error {
 	promhttp.HandlerFor(s.cfg.Metrics, promhttp.HandlerOpts{
 		ErrorLog:      promLogger{s},
 		ErrorHandling: promhttp.ContinueOnError,

@@ -18,7 +18,7 @@ import (
 // WebSocket API and /metrics. Without a collector there are none.
 func (s *Server) statsRoutes(mux *http.ServeMux) {
 	if s.cfg.Metrics != nil {
-		mux.Handle("/metrics", s.methods(s.metricsExport, http.MethodGet, http.MethodHead))
+		mux.Handle("/metrics", s.methods(s.admin(s.metricsExport), http.MethodGet, http.MethodHead))
 	}
 	if s.cfg.Stats == nil {
 		return

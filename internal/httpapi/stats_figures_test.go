@@ -215,7 +215,7 @@ func TestStatsShowWhereAndHowStreamsRun(t *testing.T) {
 		t.Errorf("WebSocket get_sse_stats = %v, want one connection from SE, two pooled", got)
 	}
 
-	_, body := do(t, mustRequest(t, "GET", env.url+"/metrics"))
+	_, body := do(t, adminRequest(t, env.url+"/metrics"))
 	for _, line := range []string{
 		`hasse_sse_clients_by_country{country="SE"} 1`,
 		`hasse_sse_clients_by_network{ip_version="IPv4",network="public"} 1`,
@@ -233,12 +233,14 @@ func TestStatsShowWhereAndHowStreamsRun(t *testing.T) {
 	}
 }
 
-func mustRequest(t *testing.T, method, url string) *http.Request {
+// adminRequest is a GET of url with the administrator's token.
+func adminRequest(t *testing.T, url string) *http.Request {
 	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
+	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	req.Header.Set("Authorization", "Bearer "+adminToken)
 	return req
 }
 
@@ -391,7 +393,7 @@ func TestSlowConsumerLowersDeliverySuccess(t *testing.T) {
 		}
 		return false
 	})
-	_, body := do(t, mustRequest(t, "GET", env.url+"/metrics"))
+	_, body := do(t, adminRequest(t, env.url+"/metrics"))
 	if !strings.Contains(string(body), "hasse_sse_events_undelivered_total ") || strings.Contains(string(body), "hasse_sse_events_undelivered_total 0\n") {
 		t.Errorf("/metrics: no undelivered events counted")
 	}
@@ -414,7 +416,7 @@ func TestHistoryWritesShowAsDiskIO(t *testing.T) {
 		p, _ := path(m, "data", "metrics", "resources", "disk", "history_writes").(float64)
 		return n > 0 && s > 0 && p > 0
 	})
-	_, body := do(t, mustRequest(t, "GET", env.url+"/metrics"))
+	_, body := do(t, adminRequest(t, env.url+"/metrics"))
 	if !strings.Contains(string(body), "hasse_stats_history_writes_total ") {
 		t.Errorf("/metrics lacks hasse_stats_history_writes_total")
 	}

@@ -128,6 +128,7 @@ func TestStatsRoutesRefuse(t *testing.T) {
 		{"GET", "/api/sse/stats"}, {"GET", "/api/sse/connections"}, {"GET", "/api/sse/connections/x"},
 		{"DELETE", "/api/sse/connections/x"}, {"GET", "/api/sse/metrics"}, {"GET", "/api/sse/history"},
 		{"GET", "/api/sse/alerts"}, {"PUT", "/api/sse/alerts"}, {"POST", "/get_sse_stats"}, {"GET", "/get_sse_stats"},
+		{"GET", "/metrics"},
 	}
 	for _, r := range routes {
 		for _, tc := range []struct {
