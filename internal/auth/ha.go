@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -18,6 +19,10 @@ import (
 // ErrUnavailable means Home Assistant could not be asked about a token and nothing is cached:
 // the request is answered 503 AUTH_UNAVAILABLE.
 var ErrUnavailable = errors.New("auth: home assistant cannot be asked")
+
+// errUnreachable marks a question Home Assistant did not answer: only then does an expired
+// acceptance stand a while longer.
+var errUnreachable = errors.New("auth: home assistant did not answer")
 
 // HAConfig tunes an HA authenticator. Zero fields take the defaults shown.
 //
@@ -128,18 +133,21 @@ func (a *HA) Authenticate(ctx context.Context, tok Token) (User, error) {
 		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.Timeout)
 		defer cancel()
+		if l, ok := a.lookup.(versioned); ok && errors.Is(l.Status().LastError, halink.ErrAuthInvalid) {
+			return nil, errNoTurn // HA refuses hasse's own token: no refusal could be cleared now
+		}
 		addr := clientAddr(ctx)
-		if err := a.shield.take(ctx, addr, a.now); err != nil {
+		if err := a.shield.take(ctx, addr, a.now, ok && !v.refused); err != nil {
 			return nil, err
 		}
 		u, err := a.lookup.CurrentUser(ctx, string(tok))
-		a.shield.settle(ctx, addr, a.now(), errors.Is(err, halink.ErrAuthInvalid))
+		a.shield.settle(ctx, addr, a.now, errors.Is(err, halink.ErrAuthInvalid))
 		var fresh verdict
 		switch {
 		case errors.Is(err, halink.ErrAuthInvalid):
 			fresh = verdict{refused: true, until: a.now().Add(a.cfg.RejectedFor)}
 		case err != nil:
-			return nil, err
+			return nil, fmt.Errorf("%w: %w", errUnreachable, err)
 		default:
 			fresh = verdict{user: a.userOf(u), until: a.now().Add(a.cfg.ValidFor)}
 		}
@@ -150,7 +158,10 @@ func (a *HA) Authenticate(ctx context.Context, tok Token) (User, error) {
 		return fresh, nil
 	})
 	if err != nil {
-		if ok && !v.refused { // an expired acceptance still stands while HA cannot be asked
+		// An acceptance that expired less than ValidFor ago still stands while HA does not answer
+		// (or its count of failed logins cannot be cleared); not while an address's refusals are
+		// rationed, which HA, reachable, would have answered.
+		if ok && !v.refused && errors.Is(err, errUnreachable) && now.Sub(v.until) <= a.cfg.ValidFor {
 			return v.user, nil
 		}
 		return User{}, ErrUnavailable
@@ -158,13 +169,17 @@ func (a *HA) Authenticate(ctx context.Context, tok Token) (User, error) {
 	return res.(verdict).answer()
 }
 
-// Expires returns when the cached result for tok runs out (zero when none is cached), so that an
-// open stream can be checked again then (SPEC.md §5.1).
+// Expires returns when the cached acceptance of tok runs out, so that an open stream can be
+// checked again then (SPEC.md §5.1); zero when none is cached, or tok is refused: a stream whose
+// token is refused ends at once, whoever asked about it last.
 func (a *HA) Expires(tok Token) time.Time {
 	key := sha256.Sum256([]byte(tok))
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.cache[key].until
+	if v := a.cache[key]; !v.refused {
+		return v.until
+	}
+	return time.Time{}
 }
 
 func (v verdict) answer() (User, error) {

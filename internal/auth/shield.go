@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -32,7 +33,11 @@ type failedLoginClearer interface {
 // unasked too.
 //
 // The clearer is one goroutine at a time, started by a refusal; it ends once no refusal waits for
-// it. The mutex guards the fields below it, never across I/O.
+// it. A clearing that fails (Home Assistant unreachable, or refusing hasse's own token) keeps
+// its turns taken: another question could be the failed login that bans the address. While they
+// are held, questions that find no free turn are refused unasked at once, and the first of them
+// clearRetry after the first one starts a clearing again. The mutex guards the fields
+// below it, never across I/O.
 type shield struct {
 	clearer  failedLoginClearer // nil: refused turns are given back at once
 	timeout  time.Duration      // longest one clearing may take
@@ -46,6 +51,8 @@ type shield struct {
 	turns     int                // free turns
 	uncleared int                // refused turns the clearer has not yet given back
 	running   bool               // the clearer's goroutine runs
+	failed    bool               // the last clearing failed: its turns stay taken
+	retryAt   time.Time          // when a question may start another clearing; zero until one asks
 	freed     chan struct{}      // closed and replaced whenever turns are given back
 }
 
@@ -57,6 +64,14 @@ type bucket struct {
 
 // maxAddresses bounds the client addresses the shield keeps a bucket for.
 const maxAddresses = 4096
+
+// clearRetry is the least time between a failed clearing and the next try.
+const clearRetry = 30 * time.Second
+
+// errNoTurn refuses a question that found no turn: a clearing failed, or the turns stayed taken
+// until its time ran out. Most likely Home Assistant is slow or down, so an expired acceptance
+// may stand, as when it does not answer.
+var errNoTurn = fmt.Errorf("%w: %w", ErrUnavailable, errUnreachable)
 
 func newShield(cfg HAConfig, clearer failedLoginClearer, log *slog.Logger) *shield {
 	return &shield{
@@ -92,13 +107,15 @@ func (s *shield) bucketOf(addr string, now time.Time) *bucket {
 }
 
 // take waits for a turn to ask Home Assistant about a token for a client at addr. It fails with
-// [ErrUnavailable], asking nothing, while addr's bucket of refusals is empty or when ctx ends
-// first. A turn taken is given back by settle.
-func (s *shield) take(ctx context.Context, addr string, now func() time.Time) error {
+// [ErrUnavailable], asking nothing, while addr's bucket of refusals is empty (unless the token is
+// known: accepted before, so a refusal is unlikely and an answer is owed, or a revoked token
+// would keep working while its address's refusals are rationed), or when ctx ends first. A turn
+// taken is given back by settle.
+func (s *shield) take(ctx context.Context, addr string, now func() time.Time, known bool) error {
 	for {
 		s.mu.Lock()
 		b := s.bucketOf(addr, now())
-		if b == nil || b.refusals.TokensAt(now()) < 1 {
+		if !known && (b == nil || b.refusals.TokensAt(now()) < 1) {
 			first := b != nil && !b.rationed
 			if b != nil {
 				b.rationed = true
@@ -110,9 +127,23 @@ func (s *shield) take(ctx context.Context, addr string, now func() time.Time) er
 			}
 			return ErrUnavailable
 		}
-		ended := b.rationed
-		b.rationed = false
 		taken := s.turns > 0
+		if !taken && s.failed { // the turns wait for a clearing that failed
+			switch t := now(); {
+			case s.retryAt.IsZero(): // the first question since: the wait starts (the clearer has no clock of its own)
+				s.retryAt = t.Add(clearRetry)
+			case !s.running && !t.Before(s.retryAt):
+				s.retryAt = t.Add(clearRetry)
+				s.running = true
+				s.clearing.Go(func() { s.clear(context.WithoutCancel(ctx)) })
+			}
+			s.mu.Unlock()
+			return errNoTurn
+		}
+		ended := false // an episode of rationing: not when a known token passed it by
+		if b != nil && b.refusals.TokensAt(now()) >= 1 {
+			ended, b.rationed = b.rationed, false
+		}
 		if taken {
 			s.turns--
 		}
@@ -127,7 +158,7 @@ func (s *shield) take(ctx context.Context, addr string, now func() time.Time) er
 		select {
 		case <-freed:
 		case <-ctx.Done():
-			return ErrUnavailable
+			return errNoTurn
 		}
 	}
 }
@@ -135,11 +166,11 @@ func (s *shield) take(ctx context.Context, addr string, now func() time.Time) er
 // settle ends a question taken at take for addr: refused reports that Home Assistant refused the
 // token. A refusal is charged to addr's bucket, and its turn is given back once the clearer has
 // cleared it.
-func (s *shield) settle(ctx context.Context, addr string, now time.Time, refused bool) {
+func (s *shield) settle(ctx context.Context, addr string, now func() time.Time, refused bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if b := s.bucketOf(addr, now); refused && b != nil {
-		b.refusals.ReserveN(now, 1) // the bucket may go into debt when refusals come together
+	if b := s.bucketOf(addr, now()); refused && b != nil {
+		b.refusals.ReserveN(now(), 1) // the bucket may go into debt when refusals come together
 	}
 	if !refused || s.clearer == nil {
 		s.giveBack(1)
@@ -154,7 +185,7 @@ func (s *shield) settle(ctx context.Context, addr string, now time.Time, refused
 
 // clear is the clearer's goroutine: it logs in with hasse's own token while refusals wait for it,
 // each time for all of those that came before, and gives back their turns. A failed clearing
-// gives them back too, and is logged: the bucket still rations refusals.
+// keeps them, is logged, and ends the goroutine; take starts another later.
 func (s *shield) clear(ctx context.Context) {
 	for {
 		s.mu.Lock()
@@ -168,10 +199,21 @@ func (s *shield) clear(ctx context.Context) {
 		cctx, cancel := context.WithTimeout(ctx, s.timeout)
 		err := s.clearer.ClearFailedLogins(cctx)
 		cancel()
-		if err != nil {
-			s.log.LogAttrs(ctx, slog.LevelWarn, "cannot clear home assistant's count of failed logins", slog.Any("err", err))
-		}
 		s.mu.Lock()
+		if err != nil {
+			first := !s.failed
+			s.failed, s.retryAt, s.running = true, time.Time{}, false
+			s.mu.Unlock()
+			if first {
+				s.log.LogAttrs(ctx, slog.LevelWarn, "cannot clear home assistant's count of failed logins; unknown tokens are refused unasked until it can be",
+					slog.Any("err", err), slog.Duration("next_try_after", clearRetry))
+			}
+			return
+		}
+		if s.failed {
+			s.log.LogAttrs(ctx, slog.LevelInfo, "home assistant's count of failed logins cleared; unknown tokens are asked about again")
+		}
+		s.failed, s.retryAt = false, time.Time{}
 		s.uncleared -= n
 		s.giveBack(n)
 		s.mu.Unlock()

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"hasse/internal/halink"
@@ -214,5 +215,142 @@ func TestHARationsRefusalsPerAddress(t *testing.T) {
 	}
 	if _, err := a.Authenticate(user, Token(simulator.NewToken())); !errors.Is(err, ErrUnauthorized) {
 		t.Errorf("a mistyped token from that address: %v, want ErrUnauthorized: its bucket is its own", err)
+	}
+}
+
+// failingClearer fails its clearings while fail is set, and counts them.
+type failingClearer struct {
+	mu     sync.Mutex
+	fail   bool
+	tries  int
+	failed error
+}
+
+func (f *failingClearer) ClearFailedLogins(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tries++
+	if f.fail {
+		return f.failed
+	}
+	return nil
+}
+
+func (f *failingClearer) set(fail bool) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fail = fail
+	return f.tries
+}
+
+// TestShieldHoldsTurnsAClearingCouldNotFree: when the count of failed logins cannot be cleared
+// (Home Assistant down, or refusing hasse's own token), the refused question's turn stays taken,
+// and other questions are refused at once, unasked, rather than given the turn back: one more
+// refusal could get hasse's address banned. A clearing is tried again clearRetry later, on
+// demand; once one succeeds, questions are asked again.
+func TestShieldHoldsTurnsAClearingCouldNotFree(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clearer := &failingClearer{fail: true, failed: halink.ErrAuthInvalid}
+		s := newShield(HAConfig{Outstanding: 1, Refusals: 100, RefusalEvery: time.Second, Timeout: time.Second}, clearer, slog.New(slog.DiscardHandler))
+		defer s.clearing.Wait()
+		ctx := context.Background()
+		if err := s.take(ctx, "a", time.Now, false); err != nil {
+			t.Fatalf("the first question: %v", err)
+		}
+		s.settle(ctx, "a", time.Now, true) // refused: the clearer runs, and fails
+		synctest.Wait()
+		for _, addr := range []string{"a", "b"} {
+			if err := s.take(ctx, addr, time.Now, false); !errors.Is(err, ErrUnavailable) || !errors.Is(err, errUnreachable) {
+				t.Errorf("a question from %s while the clearing failed: %v, want errNoTurn at once", addr, err)
+			}
+		}
+		synctest.Wait()
+		if tries := clearer.set(false); tries != 1 {
+			t.Errorf("%d clearings before clearRetry passed, want 1", tries)
+		}
+		time.Sleep(clearRetry)
+		if err := s.take(ctx, "b", time.Now, false); !errors.Is(err, ErrUnavailable) {
+			t.Errorf("the question that starts a clearing again: %v, want ErrUnavailable (the turn is not back yet)", err)
+		}
+		synctest.Wait()
+		if err := s.take(ctx, "b", time.Now, false); err != nil {
+			t.Errorf("a question once a clearing succeeded: %v, want a turn", err)
+		}
+		s.settle(ctx, "b", time.Now, false)
+		if tries := clearer.set(false); tries != 2 {
+			t.Errorf("%d clearings in all, want 2", tries)
+		}
+	})
+}
+
+// TestHAAsksNothingWhileItsOwnTokenIsRefused: once Home Assistant refuses hasse's own token (its
+// link went down with auth_invalid), no client token is asked about: HA has counted the link's
+// failed logins already, and no refusal could be cleared. Unknown tokens get ErrUnavailable,
+// Home Assistant is asked nothing, and hasse's address is not banned.
+func TestHAAsksNothingWhileItsOwnTokenIsRefused(t *testing.T) {
+	ha := startSimulator(t, simulator.Config{LoginAttemptsThreshold: 3, FailedLoginDelay: 20 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	wg.Go(func() { _ = ha.lookup.c.Run(ctx, nopSink{}) })
+	waitConnected(t, ha.lookup.c)
+	a := newTestHA(t, HAConfig{}, ha.lookup, nil)
+
+	ha.sim.RefuseAuth(true) // hasse's own token revoked
+	ha.sim.DropConnections()
+	limit := time.NewTimer(10 * time.Second)
+	defer limit.Stop()
+	for st, changed := ha.lookup.c.Watch(); !errors.Is(st.LastError, halink.ErrAuthInvalid); st, changed = ha.lookup.c.Watch() {
+		select {
+		case <-changed:
+		case <-limit.C:
+			t.Fatalf("the link never saw its token refused: %+v", st)
+		}
+	}
+	asked := ha.lookup.calls.Load()
+	for range 5 {
+		if _, err := a.Authenticate(ctx, Token(simulator.NewToken())); !errors.Is(err, ErrUnavailable) {
+			t.Errorf("an unknown token while hasse's own is refused: %v, want ErrUnavailable", err)
+		}
+	}
+	if got := ha.lookup.calls.Load(); got != asked {
+		t.Errorf("Home Assistant was asked %d times while it refuses hasse's own token, want none", got-asked)
+	}
+	if b := ha.sim.Banned(); len(b) != 0 {
+		t.Errorf("Home Assistant banned %v", b)
+	}
+}
+
+// TestHAAsksAboutAKnownTokenWhateverTheRationing: a token accepted before whose acceptance ran
+// out is asked about again even while its address's refusals are rationed. So a token revoked
+// meanwhile is refused, not kept working by the outage fallback, however many bogus tokens the
+// address sent; and one still valid keeps working.
+func TestHAAsksAboutAKnownTokenWhateverTheRationing(t *testing.T) {
+	ha := startSimulator(t, simulator.Config{})
+	a := newTestHA(t, HAConfig{Refusals: 1, RefusalEvery: time.Hour}, ha.lookup, nil)
+	now := time.Now()
+	a.now = func() time.Time { return now }
+	ctx := WithClientAddr(context.Background(), "192.0.2.10")
+	for _, tok := range []Token{ha.admin, ha.user} {
+		if _, err := a.Authenticate(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 { // the first is refused by HA, the others unasked
+		_, _ = a.Authenticate(ctx, Token(simulator.NewToken()))
+	}
+	if _, err := a.Authenticate(ctx, Token(simulator.NewToken())); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("an unknown token while the address is rationed: %v, want ErrUnavailable", err)
+	}
+	a.shield.clearing.Wait()
+	ha.sim.RefuseAuth(true) // every token revoked, the admin's among them
+	now = now.Add(5*time.Minute + time.Second)
+	if _, err := a.Authenticate(ctx, ha.admin); !errors.Is(err, ErrUnauthorized) {
+		t.Errorf("a revoked token whose acceptance ran out, from a rationed address: %v, want ErrUnauthorized", err)
+	}
+	a.shield.clearing.Wait()
+	ha.sim.RefuseAuth(false)
+	if u, err := a.Authenticate(ctx, ha.user); err != nil || u.Admin {
+		t.Errorf("a valid token whose acceptance ran out, from a rationed address: %+v, %v", u, err)
 	}
 }

@@ -76,7 +76,8 @@ func (c *Config) options() (*redis.Options, error) {
 	opt.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	opt.ContextTimeoutEnabled = true
 	opt.DialTimeout = min(opt.DialTimeout, c.renewEvery())
-	opt.MaxRetries = -1 // a command whose answer was lost may have run: the publishing script must not run twice
+	// A command whose answer was lost may have run: the publishing script must not run twice.
+	opt.MaxRetries = -1
 	opt.DialerRetries, opt.DialerRetryTimeout = 2, 50*time.Millisecond // the loops retry at their pace
 	return opt, nil
 }

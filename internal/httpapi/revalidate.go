@@ -8,49 +8,57 @@ import (
 	"time"
 
 	"hasse/internal/auth"
-	"hasse/internal/hub"
 )
 
-// Open streams are checked again when their token's validation runs out (SPEC.md §5.1): a token
-// Home Assistant no longer accepts ends its streams with an error unauthorized event. Only an
-// authenticator that says when its answers expire (auth.HA) needs this.
+// Open streams and statistics sockets are checked again when their token's validation runs out
+// (SPEC.md §5.1): one whose token Home Assistant no longer accepts ends (a stream with an error
+// unauthorized event), and so does one an administrator opened whose user is an administrator no
+// longer. Only an authenticator that says when its answers expire (auth.HA) needs this.
 
-// expirer tells when the answer about a token runs out.
+// expirer tells when the answer about a token runs out; a refusal has run out already, so that
+// what its token still holds open ends at the next check.
 type expirer interface {
 	Expires(tok auth.Token) time.Time
 }
 
-// streamTokens remembers the token each open stream came with; its mutex guards the map only.
-type streamTokens struct {
-	mu     sync.Mutex
-	tokens map[string]auth.Token // connection id → token
+// opened is an open stream or statistics socket, as revalidate sees it.
+type opened struct {
+	tok   auth.Token
+	admin bool   // opened by an administrator: it ends when the user is one no longer
+	end   func() // ends it: its token no longer grants it
 }
 
-func (st *streamTokens) add(id string, tok auth.Token) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.tokens[id] = tok
+// openedByToken remembers what is open and with which token; its mutex guards the map only.
+type openedByToken struct {
+	mu    sync.Mutex
+	byKey map[string]opened // by connection id, or a socket's own key
 }
 
-func (st *streamTokens) remove(id string) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	delete(st.tokens, id)
+func (o *openedByToken) add(key string, op opened) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.byKey[key] = op
 }
 
-// byToken returns the open streams grouped by token.
-func (st *streamTokens) byToken() map[auth.Token][]string {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	out := make(map[auth.Token][]string)
-	for id, tok := range st.tokens {
-		out[tok] = append(out[tok], id)
+func (o *openedByToken) remove(key string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.byKey, key)
+}
+
+// byToken returns what is open, grouped by token.
+func (o *openedByToken) byToken() map[auth.Token][]opened {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	out := make(map[auth.Token][]opened)
+	for _, op := range o.byKey {
+		out[op.tok] = append(out[op.tok], op)
 	}
 	return out
 }
 
-// revalidate checks, every Config.RevalidateEvery until ctx ends, the tokens of open streams
-// whose validation has run out, and ends the streams of those Home Assistant now refuses.
+// revalidate checks, every Config.RevalidateEvery until ctx ends, the tokens of what is open
+// whose validation has run out, and ends what they no longer grant.
 func (s *Server) revalidate(ctx context.Context) {
 	exp := s.authn.(expirer)
 	tick := time.NewTicker(s.cfg.RevalidateEvery)
@@ -60,17 +68,25 @@ func (s *Server) revalidate(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			for tok, ids := range s.streams.byToken() {
+			for tok, ops := range s.streams.byToken() {
 				if now.Before(exp.Expires(tok)) {
 					continue
 				}
-				if _, err := s.authn.Authenticate(ctx, tok); !errors.Is(err, auth.ErrUnauthorized) {
-					continue // still valid, or Home Assistant cannot be asked: keep the streams
+				u, err := s.authn.Authenticate(ctx, tok)
+				if err != nil && !errors.Is(err, auth.ErrUnauthorized) {
+					continue // Home Assistant cannot be asked: keep them
 				}
-				for _, id := range ids {
-					s.hub.End(ctx, id, hub.ErrUnauthorized)
+				ended := 0
+				for _, op := range ops {
+					if err != nil || op.admin && !u.Admin {
+						op.end()
+						ended++
+					}
 				}
-				s.log.LogAttrs(ctx, slog.LevelInfo, "token no longer valid; its streams ended", slog.Int("streams", len(ids)))
+				if ended > 0 {
+					s.log.LogAttrs(ctx, slog.LevelInfo, "token no longer valid, or no longer an administrator's; what it held open ended",
+						slog.Int("ended", ended), slog.Bool("refused", err != nil))
+				}
 			}
 		}
 	}

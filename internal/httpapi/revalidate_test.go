@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -15,6 +16,8 @@ import (
 	"hasse/internal/simulator"
 	"hasse/internal/simulator/simtest"
 	"hasse/internal/ssetest"
+
+	"github.com/coder/websocket"
 )
 
 // TestRevokedTokenEndsItsStreams opens a stream with a Home Assistant token (auth mode ha), then
@@ -87,5 +90,103 @@ func TestBogusTokensLockOutOnlyTheirSender(t *testing.T) {
 	}
 	if got := status("192.0.2.10", userToken); got != http.StatusOK {
 		t.Errorf("a new user's real token from another address: %d, want 200", got)
+	}
+}
+
+// TestARefusedTokenEndsItsStreamsWhoeverAskedLast: a revoked token whose refusal a request
+// cached (for long) ends its open streams at the next check; the refusal is no answer to wait
+// out.
+func TestARefusedTokenEndsItsStreamsWhoeverAskedLast(t *testing.T) {
+	token := simulator.NewToken()
+	sim, base := startHAGateway(t, simulator.Config{Token: token},
+		auth.HAConfig{ValidFor: 50 * time.Millisecond, RejectedFor: time.Hour},
+		httpapi.Config{Auth: httpapi.AuthHA, RevalidateEvery: 200 * time.Millisecond})
+	req, _ := http.NewRequest("GET", base+"/subscribe_events?token="+token, nil)
+	resp, events := ssetest.Open(t, req)
+	if resp.StatusCode != 200 {
+		t.Fatalf("stream with a valid Home Assistant token: %s", resp.Status)
+	}
+	ssetest.Next(t, events) // connected
+	sim.RefuseAuth(true)
+	for { // until a request has the refusal cached (the acceptance runs out after 50 ms)
+		r, err := http.Get(base + "/api/sse/stats?token=" + token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode == http.StatusUnauthorized {
+			break
+		}
+	}
+	for {
+		ev := ssetest.Next(t, events) // fails after 10 s without one
+		if strings.Contains(ev.Data, `"type":"error","error":"unauthorized"`) {
+			break
+		}
+	}
+}
+
+// TestADemotedAdministratorsStreamsEnd: a stream of admin-only events opened by an
+// administrator ends, with error unauthorized, once the check after its token's validation finds
+// the user an administrator no longer; so does the user's statistics socket.
+func TestADemotedAdministratorsStreamsEnd(t *testing.T) {
+	alex := simulator.NewToken()
+	sim, base := startHAGateway(t, simulator.Config{Token: simulator.NewToken(), UserToken: alex},
+		auth.HAConfig{ValidFor: 50 * time.Millisecond},
+		httpapi.Config{Auth: httpapi.AuthHA, RevalidateEvery: 20 * time.Millisecond})
+	sim.Promote(true)
+	req, _ := http.NewRequest("GET", base+"/subscribe_events?events=call_service&token="+alex, nil)
+	resp, events := ssetest.Open(t, req)
+	if resp.StatusCode != 200 {
+		t.Fatalf("an administrator's call_service stream: %s", resp.Status)
+	}
+	ssetest.Next(t, events) // connected
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/api/sse/ws",
+		&websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + alex}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	if _, msg, err := conn.Read(ctx); err != nil || !strings.Contains(string(msg), "auth_ok") {
+		t.Fatalf("statistics socket: %q, %v; want auth_ok", msg, err)
+	}
+	sim.Promote(false)
+	for {
+		ev := ssetest.Next(t, events) // fails after 10 s without one
+		if strings.Contains(ev.Data, `"type":"error","error":"unauthorized"`) {
+			break
+		}
+	}
+	if _, _, err := conn.Read(ctx); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+		t.Errorf("the statistics socket after the demotion: %v, want closed with 1008", err)
+	}
+}
+
+// TestARevokedTokensStatisticsSocketCloses: the statistics WebSocket is checked as streams are:
+// once Home Assistant refuses its token, it closes with 1008.
+func TestARevokedTokensStatisticsSocketCloses(t *testing.T) {
+	token := simulator.NewToken()
+	sim, base := startHAGateway(t, simulator.Config{Token: token},
+		auth.HAConfig{ValidFor: 50 * time.Millisecond, RejectedFor: time.Millisecond},
+		httpapi.Config{Auth: httpapi.AuthHA, RevalidateEvery: 20 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/api/sse/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	_, _, _ = conn.Read(ctx) // auth_required
+	if err := conn.Write(ctx, websocket.MessageText, []byte(`{"type":"auth","access_token":"`+token+`"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := conn.Read(ctx); err != nil || !strings.Contains(string(msg), "auth_ok") {
+		t.Fatalf("statistics socket: %q, %v; want auth_ok", msg, err)
+	}
+	sim.RefuseAuth(true)
+	if _, _, err := conn.Read(ctx); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+		t.Errorf("the statistics socket after its token was revoked: %v, want closed with 1008", err)
 	}
 }

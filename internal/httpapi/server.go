@@ -92,7 +92,7 @@ type Server struct {
 	log   *slog.Logger
 
 	ipLimit, userLimit *limit.Limiter // nil: no limit
-	streams            *streamTokens  // open streams' tokens, when tokens expire (auth.HA); else nil
+	streams            *openedByToken // open streams' and statistics sockets' tokens, when tokens expire (auth.HA); else nil
 	rateLimited        atomic.Int64   // requests refused as over a rate limit
 	writer             *writer.Writer // writes the streams: a pool the plain HTTP/1.1 ones while Serve runs, handlers the others
 	mcpSlots           slots          // MCP requests being answered
@@ -151,7 +151,7 @@ func New(cfg Config, h *hub.Hub, authn Authenticator, link func() LinkStatus, lo
 	}
 	s := &Server{cfg: cfg, hub: h, authn: authn, link: link, log: log, writer: w, mcpSlots: make(slots, max(cfg.MCPConcurrency, 1))}
 	if _, ok := authn.(expirer); ok && cfg.Auth != AuthNone {
-		s.streams = &streamTokens{tokens: make(map[string]auth.Token)}
+		s.streams = &openedByToken{byKey: make(map[string]opened)}
 	}
 	if cfg.IPLimit.Requests > 0 {
 		s.ipLimit = limit.New(cfg.IPLimit)

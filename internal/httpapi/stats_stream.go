@@ -1,18 +1,21 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/tls"
 	"net/http"
 
 	"hasse/internal/auth"
+	"hasse/internal/hub"
 	"hasse/internal/writer"
 )
 
-// streamOpened notes a stream whose client the hub has registered: its token, when tokens
-// expire, and a notice to the statistics collector, which then looks at the hub's clients.
-func (s *Server) streamOpened(id string, tok auth.Token) {
+// streamOpened notes a stream whose client the hub has registered: its token and whether an
+// administrator opened it, when tokens expire, and a notice to the statistics collector, which
+// then looks at the hub's clients.
+func (s *Server) streamOpened(ctx context.Context, id string, tok auth.Token, admin bool) {
 	if s.streams != nil {
-		s.streams.add(id, tok)
+		s.streams.add(id, opened{tok: tok, admin: admin, end: func() { s.hub.End(context.WithoutCancel(ctx), id, hub.ErrUnauthorized) }})
 	}
 	if s.cfg.Stats != nil {
 		s.cfg.Stats.Notice()

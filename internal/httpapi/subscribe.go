@@ -51,7 +51,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return nil // the client went away while waiting
 	}
-	s.streamOpened(c.ID, tok)
+	s.streamOpened(r.Context(), c.ID, tok, user.Admin)
 	ended := func() { s.streamEnded(c.ID) }
 
 	now := time.Now()

@@ -14,6 +14,7 @@ import (
 	"github.com/coder/websocket"
 
 	"hasse/internal/auth"
+	"hasse/internal/random"
 )
 
 // wsAuthTimeout is how long a WebSocket client that sent no token with its request has to send
@@ -66,20 +67,30 @@ func (s *Server) statsSocket(w http.ResponseWriter, r *http.Request) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()
+	revoked := make(chan struct{}) // closed when the token no longer grants the socket (revalidate.go)
 	wg.Go(func() {
 		select {
 		case <-s.cfg.Stats.Done(): // the gateway is stopping
 			conn.Close(websocket.StatusGoingAway, "server shutdown")
 			cancel()
+		case <-revoked:
+			conn.Close(websocket.StatusPolicyViolation, "UNAUTHORIZED")
+			cancel()
 		case <-ctx.Done():
 		}
 	})
+	tok := auth.FromRequest(r, q)
 	if !authed {
-		if !s.wsAuthenticate(ctx, conn, r) {
+		if tok = s.wsAuthenticate(ctx, conn, r); tok == "" {
 			return nil
 		}
 	} else if s.wsWrite(ctx, conn, wsReply{Type: "auth_ok", Success: true}) != nil {
 		return nil
+	}
+	if s.streams != nil {
+		key, once := "ws-"+random.Hex(8), sync.OnceFunc(func() { close(revoked) })
+		s.streams.add(key, opened{tok: tok, admin: true, end: once})
+		defer s.streams.remove(key)
 	}
 	sess := &wsSession{s: s, conn: conn}
 	defer sess.unsubscribe()
@@ -124,17 +135,17 @@ func (s *Server) wsAcceptOptions() *websocket.AcceptOptions {
 var matchExactly = strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`)
 
 // wsAuthenticate runs Home Assistant's handshake: auth_required, auth, then auth_ok or
-// auth_invalid (and the connection is closed).
-func (s *Server) wsAuthenticate(ctx context.Context, conn *websocket.Conn, r *http.Request) bool {
+// auth_invalid (and the connection is closed). It returns the token accepted; "" for none.
+func (s *Server) wsAuthenticate(ctx context.Context, conn *websocket.Conn, r *http.Request) auth.Token {
 	if s.wsWrite(ctx, conn, wsReply{Type: "auth_required", Success: true}) != nil {
-		return false
+		return ""
 	}
 	actx, cancel := context.WithTimeout(ctx, wsAuthTimeout)
 	defer cancel()
 	_, msg, err := conn.Read(actx)
 	if err != nil {
 		conn.Close(websocket.StatusPolicyViolation, "no auth message")
-		return false
+		return ""
 	}
 	var req wsRequest
 	_ = json.Unmarshal(msg, &req)
@@ -152,9 +163,12 @@ func (s *Server) wsAuthenticate(ctx context.Context, conn *websocket.Conn, r *ht
 		}
 		_ = s.wsWrite(ctx, conn, wsReply{Type: "auth_invalid", Message: e.message, ErrorCode: e.code})
 		conn.Close(websocket.StatusPolicyViolation, e.code)
-		return false
+		return ""
 	}
-	return s.wsWrite(ctx, conn, wsReply{Type: "auth_ok", Success: true}) == nil
+	if s.wsWrite(ctx, conn, wsReply{Type: "auth_ok", Success: true}) != nil {
+		return ""
+	}
+	return auth.Token(req.AccessToken)
 }
 
 // wsWrite writes one message within the server's header timeout.

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -15,19 +16,23 @@ const authTimeout = 10 * time.Second
 
 // user is one Home Assistant user who can log in with a token.
 type user struct {
-	id    string // 32 hex characters
-	name  string
-	admin bool
-	owner bool
-	token string
+	id       string // 32 hex characters
+	name     string
+	admin    bool
+	owner    bool
+	token    string
+	promoted *atomic.Bool // the plain user's: an administrator while set (Promote); nil for the owner
 }
+
+// isAdmin reports whether u is an administrator now.
+func (u *user) isAdmin() bool { return u.admin || u.promoted != nil && u.promoted.Load() }
 
 // newUsers returns the home's users: Dana, the owner and admin, with cfg.Token, and Alex, a plain
 // user, with cfg.UserToken (a user without a token cannot log in, but still lives in the home).
 func newUsers(cfg Config, r *rand.Rand) []*user {
 	return []*user{
 		{id: hexID(r, 16), name: "Dana", admin: true, owner: true, token: cfg.Token},
-		{id: hexID(r, 16), name: "Alex", token: cfg.UserToken},
+		{id: hexID(r, 16), name: "Alex", token: cfg.UserToken, promoted: new(atomic.Bool)},
 	}
 }
 

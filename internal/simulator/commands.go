@@ -181,7 +181,7 @@ func handleSubscribeEvents(h *home, c *conn, id int64, m map[string]any) error {
 	if t, ok := m["event_type"].(string); ok {
 		eventType = t
 	}
-	if !c.user.admin && !allowedToUsers(eventType, h.shape) {
+	if !c.user.isAdmin() && !allowedToUsers(eventType, h.shape) {
 		return errUnauthorized
 	}
 	if eventType == "state_reported" {

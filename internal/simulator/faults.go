@@ -56,6 +56,17 @@ func (s *Simulator) RefuseAuth(on bool) {
 	s.refuseAuth.Store(on)
 }
 
+// Promote makes Alex, the plain user (Config.UserToken), an administrator while on, as an owner
+// can in Home Assistant's user settings; off makes Alex a plain user again. Open connections see
+// the change on their next command.
+func (s *Simulator) Promote(on bool) {
+	for _, u := range s.users {
+		if u.promoted != nil {
+			u.promoted.Store(on)
+		}
+	}
+}
+
 // SendOversized pads the next event message that reaches any client to n bytes (spaces before
 // its final brace: the same JSON, n bytes long), for every client it reaches; as a frame of its
 // own unless coalesced with others. It tests that clients read frames far above the WebSocket

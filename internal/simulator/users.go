@@ -13,7 +13,7 @@ func handleCurrentUser(h *home, c *conn, id int64, _ map[string]any) error {
 		{"id", u.id},
 		{"name", u.name},
 		{"is_owner", u.owner},
-		{"is_admin", u.admin},
+		{"is_admin", u.isAdmin()},
 		{"credentials", []any{object{{"auth_provider_type", "homeassistant"}, {"auth_provider_id", nil}}}},
 		{"mfa_modules", []any{object{{"id", "totp"}, {"name", "Authenticator app"}, {"enabled", false}}}},
 	}))
@@ -24,7 +24,7 @@ func handleCurrentUser(h *home, c *conn, id int64, _ map[string]any) error {
 // the schema passed): the event fires with origin REMOTE in a new context of the caller, and the
 // result carries that context.
 func handleFireEvent(h *home, c *conn, id int64, m map[string]any) error {
-	if !c.user.admin {
+	if !c.user.isAdmin() {
 		return errUnauthorized
 	}
 	var data any = map[string]any{}
