@@ -203,6 +203,7 @@ func (s *shield) clear(ctx context.Context) {
 		if err != nil {
 			first := !s.failed
 			s.failed, s.retryAt, s.running = true, time.Time{}, false
+			s.giveBack(0) // the questions waiting for a turn learn at once that none comes
 			s.mu.Unlock()
 			if first {
 				s.log.LogAttrs(ctx, slog.LevelWarn, "cannot clear home assistant's count of failed logins; unknown tokens are refused unasked until it can be",
