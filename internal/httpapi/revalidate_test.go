@@ -20,12 +20,12 @@ import (
 	"github.com/coder/websocket"
 )
 
-// TestRevokedTokenEndsItsStreams opens a stream with a Home Assistant token (auth mode ha), then
-// has Home Assistant refuse it: once the validation runs out, the stream gets an error
-// unauthorized event and ends.
+// TestRevokedTokenEndsItsStreams opens a stream with a user's Home Assistant token (auth mode
+// ha), then has Home Assistant refuse it (hasse's own stays valid): once the validation runs out,
+// the stream gets an error unauthorized event and ends.
 func TestRevokedTokenEndsItsStreams(t *testing.T) {
 	token := simulator.NewToken()
-	sim, base := startHAGateway(t, simulator.Config{Token: token},
+	sim, base := startHAGateway(t, simulator.Config{Token: simulator.NewToken(), UserToken: token},
 		auth.HAConfig{ValidFor: 50 * time.Millisecond, RejectedFor: time.Millisecond},
 		httpapi.Config{Auth: httpapi.AuthHA, RevalidateEvery: 20 * time.Millisecond})
 
@@ -35,7 +35,7 @@ func TestRevokedTokenEndsItsStreams(t *testing.T) {
 		t.Fatalf("stream with a valid Home Assistant token: %s", resp.Status)
 	}
 	ssetest.Next(t, events) // connected
-	sim.RefuseAuth(true)
+	sim.Revoke(true)
 	for {
 		ev := ssetest.Next(t, events) // fails after 10 s without one
 		if strings.Contains(ev.Data, `"type":"error","error":"unauthorized"`) {
@@ -98,7 +98,7 @@ func TestBogusTokensLockOutOnlyTheirSender(t *testing.T) {
 // out.
 func TestARefusedTokenEndsItsStreamsWhoeverAskedLast(t *testing.T) {
 	token := simulator.NewToken()
-	sim, base := startHAGateway(t, simulator.Config{Token: token},
+	sim, base := startHAGateway(t, simulator.Config{Token: simulator.NewToken(), UserToken: token},
 		auth.HAConfig{ValidFor: 50 * time.Millisecond, RejectedFor: time.Hour},
 		httpapi.Config{Auth: httpapi.AuthHA, RevalidateEvery: 200 * time.Millisecond})
 	req, _ := http.NewRequest("GET", base+"/subscribe_events?token="+token, nil)
@@ -107,7 +107,8 @@ func TestARefusedTokenEndsItsStreamsWhoeverAskedLast(t *testing.T) {
 		t.Fatalf("stream with a valid Home Assistant token: %s", resp.Status)
 	}
 	ssetest.Next(t, events) // connected
-	sim.RefuseAuth(true)
+	sim.Revoke(true)
+	deadline := time.Now().Add(10 * time.Second)
 	for { // until a request has the refusal cached (the acceptance runs out after 50 ms)
 		r, err := http.Get(base + "/api/sse/stats?token=" + token)
 		if err != nil {
@@ -117,6 +118,10 @@ func TestARefusedTokenEndsItsStreamsWhoeverAskedLast(t *testing.T) {
 		if r.StatusCode == http.StatusUnauthorized {
 			break
 		}
+		if r.StatusCode != http.StatusForbidden || time.Now().After(deadline) { // 403: accepted, not an administrator
+			t.Fatalf("a revoked token's request: %s, want 403 until its acceptance runs out, then 401", r.Status)
+		}
+		time.Sleep(10 * time.Millisecond) // polling until the acceptance runs out, not a timing assertion
 	}
 	for {
 		ev := ssetest.Next(t, events) // fails after 10 s without one
@@ -165,12 +170,13 @@ func TestADemotedAdministratorsStreamsEnd(t *testing.T) {
 }
 
 // TestARevokedTokensStatisticsSocketCloses: the statistics WebSocket is checked as streams are:
-// once Home Assistant refuses its token, it closes with 1008.
+// once Home Assistant refuses its token (an administrator's, not hasse's own), it closes with 1008.
 func TestARevokedTokensStatisticsSocketCloses(t *testing.T) {
 	token := simulator.NewToken()
-	sim, base := startHAGateway(t, simulator.Config{Token: token},
+	sim, base := startHAGateway(t, simulator.Config{Token: simulator.NewToken(), UserToken: token},
 		auth.HAConfig{ValidFor: 50 * time.Millisecond, RejectedFor: time.Millisecond},
 		httpapi.Config{Auth: httpapi.AuthHA, RevalidateEvery: 20 * time.Millisecond})
+	sim.Promote(true) // the statistics tool is for administrators
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/api/sse/ws", nil)
@@ -185,7 +191,7 @@ func TestARevokedTokensStatisticsSocketCloses(t *testing.T) {
 	if _, msg, err := conn.Read(ctx); err != nil || !strings.Contains(string(msg), "auth_ok") {
 		t.Fatalf("statistics socket: %q, %v; want auth_ok", msg, err)
 	}
-	sim.RefuseAuth(true)
+	sim.Revoke(true)
 	if _, _, err := conn.Read(ctx); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
 		t.Errorf("the statistics socket after its token was revoked: %v, want closed with 1008", err)
 	}

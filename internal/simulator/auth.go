@@ -22,6 +22,7 @@ type user struct {
 	owner    bool
 	token    string
 	promoted *atomic.Bool // the plain user's: an administrator while set (Promote); nil for the owner
+	revoked  *atomic.Bool // the plain user's: its token refused while set (Revoke); nil for the owner
 }
 
 // isAdmin reports whether u is an administrator now.
@@ -32,7 +33,7 @@ func (u *user) isAdmin() bool { return u.admin || u.promoted != nil && u.promote
 func newUsers(cfg Config, r *rand.Rand) []*user {
 	return []*user{
 		{id: hexID(r, 16), name: "Dana", admin: true, owner: true, token: cfg.Token},
-		{id: hexID(r, 16), name: "Alex", token: cfg.UserToken, promoted: new(atomic.Bool)},
+		{id: hexID(r, 16), name: "Alex", token: cfg.UserToken, promoted: new(atomic.Bool), revoked: new(atomic.Bool)},
 	}
 }
 
@@ -40,7 +41,7 @@ func newUsers(cfg Config, r *rand.Rand) []*user {
 func (s *Simulator) userByToken(token string) *user {
 	var found *user
 	for _, u := range s.users {
-		if u.token != "" && subtle.ConstantTimeCompare([]byte(u.token), []byte(token)) == 1 {
+		if u.token != "" && subtle.ConstantTimeCompare([]byte(u.token), []byte(token)) == 1 && (u.revoked == nil || !u.revoked.Load()) {
 			found = u
 		}
 	}

@@ -67,6 +67,17 @@ func (s *Simulator) Promote(on bool) {
 	}
 }
 
+// Revoke refuses Alex's token (Config.UserToken) while on, as deleting that user's refresh token
+// does in Home Assistant; hasse's own token (Config.Token) stays valid. Open connections are not
+// affected.
+func (s *Simulator) Revoke(on bool) {
+	for _, u := range s.users {
+		if u.revoked != nil {
+			u.revoked.Store(on)
+		}
+	}
+}
+
 // SendOversized pads the next event message that reaches any client to n bytes (spaces before
 // its final brace: the same JSON, n bytes long), for every client it reaches; as a frame of its
 // own unless coalesced with others. It tests that clients read frames far above the WebSocket
