@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -53,7 +54,7 @@ type shield struct {
 	running   bool               // the clearer's goroutine runs
 	failed    bool               // the last clearing failed: its turns stay taken
 	retryAt   time.Time          // when a question may start another clearing; zero until one asks
-	freed     chan struct{}      // closed and replaced whenever turns are given back
+	waiting   []*waiter          // questions waiting for a turn, in the order they came
 }
 
 // bucket is one client address's ration of refusals.
@@ -82,7 +83,6 @@ func newShield(cfg HAConfig, clearer failedLoginClearer, log *slog.Logger) *shie
 		log:     log,
 		buckets: make(map[string]*bucket),
 		turns:   cfg.Outstanding,
-		freed:   make(chan struct{}),
 	}
 }
 
@@ -110,57 +110,90 @@ func (s *shield) bucketOf(addr string, now time.Time) *bucket {
 // [ErrUnavailable], asking nothing, while addr's bucket of refusals is empty (unless the token is
 // known: accepted before, so a refusal is unlikely and an answer is owed, or a revoked token
 // would keep working while its address's refusals are rationed), or when ctx ends first. A turn
-// taken is given back by settle.
+// taken is given back by settle. Questions that wait are given turns known tokens first, then
+// those of addresses without recent refusals, then the rest, each in the order they came: while
+// Home Assistant takes seconds over each refusal, bogus tokens from many addresses would
+// otherwise keep a new user's real one waiting out its time.
 func (s *shield) take(ctx context.Context, addr string, now func() time.Time, known bool) error {
-	for {
+	s.mu.Lock()
+	b := s.bucketOf(addr, now())
+	if !known && (b == nil || b.refusals.TokensAt(now()) < 1) {
+		first := b != nil && !b.rationed
+		if b != nil {
+			b.rationed = true
+		}
+		s.mu.Unlock()
+		if first {
+			s.log.LogAttrs(ctx, slog.LevelWarn, "home assistant refused too many tokens from one address; refusing its unknown ones unasked to protect the link",
+				slog.String("ip", addr), slog.Duration("one_more_every", s.every))
+		}
+		return ErrUnavailable
+	}
+	if s.turns == 0 && s.failed { // the turns wait for a clearing that failed
+		switch t := now(); {
+		case s.retryAt.IsZero(): // the first question since: the wait starts (the clearer has no clock of its own)
+			s.retryAt = t.Add(clearRetry)
+		case !s.running && !t.Before(s.retryAt):
+			s.retryAt = t.Add(clearRetry)
+			s.running = true
+			s.clearing.Go(func() { s.clear(context.WithoutCancel(ctx)) })
+		}
+		s.mu.Unlock()
+		return errNoTurn
+	}
+	ended := false // an episode of rationing: not when a known token passed it by
+	if b != nil && b.refusals.TokensAt(now()) >= 1 {
+		ended, b.rationed = b.rationed, false
+	}
+	var w *waiter
+	if s.turns > 0 {
+		s.turns--
+	} else {
+		w = &waiter{rank: 2, granted: make(chan struct{})}
+		switch {
+		case known:
+			w.rank = 0
+		case b != nil && b.refusals.TokensAt(now()) >= float64(s.burst):
+			w.rank = 1
+		}
+		s.waiting = append(s.waiting, w)
+	}
+	s.mu.Unlock()
+	if ended {
+		s.log.LogAttrs(ctx, slog.LevelInfo, "asking home assistant about unknown tokens from the address again", slog.String("ip", addr))
+	}
+	if w == nil {
+		return nil
+	}
+	select {
+	case <-w.granted:
+		if !w.ok {
+			return errNoTurn // a clearing failed: no turn comes
+		}
 		s.mu.Lock()
-		b := s.bucketOf(addr, now())
-		if !known && (b == nil || b.refusals.TokensAt(now()) < 1) {
-			first := b != nil && !b.rationed
-			if b != nil {
-				b.rationed = true
-			}
-			s.mu.Unlock()
-			if first {
-				s.log.LogAttrs(ctx, slog.LevelWarn, "home assistant refused too many tokens from one address; refusing its unknown ones unasked to protect the link",
-					slog.String("ip", addr), slog.Duration("one_more_every", s.every))
-			}
+		defer s.mu.Unlock()
+		if b := s.bucketOf(addr, now()); !known && (b == nil || b.refusals.TokensAt(now()) < 1) {
+			s.giveBack(1) // refusals for addr came while it waited: it is rationed now
 			return ErrUnavailable
 		}
-		taken := s.turns > 0
-		if !taken && s.failed { // the turns wait for a clearing that failed
-			switch t := now(); {
-			case s.retryAt.IsZero(): // the first question since: the wait starts (the clearer has no clock of its own)
-				s.retryAt = t.Add(clearRetry)
-			case !s.running && !t.Before(s.retryAt):
-				s.retryAt = t.Add(clearRetry)
-				s.running = true
-				s.clearing.Go(func() { s.clear(context.WithoutCancel(ctx)) })
-			}
-			s.mu.Unlock()
-			return errNoTurn
+		return nil
+	case <-ctx.Done():
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if i := slices.Index(s.waiting, w); i >= 0 {
+			s.waiting = slices.Delete(s.waiting, i, i+1)
+		} else if w.ok { // given one as ctx ended: it goes to the next
+			s.giveBack(1)
 		}
-		ended := false // an episode of rationing: not when a known token passed it by
-		if b != nil && b.refusals.TokensAt(now()) >= 1 {
-			ended, b.rationed = b.rationed, false
-		}
-		if taken {
-			s.turns--
-		}
-		freed := s.freed
-		s.mu.Unlock()
-		if ended {
-			s.log.LogAttrs(ctx, slog.LevelInfo, "asking home assistant about unknown tokens from the address again", slog.String("ip", addr))
-		}
-		if taken {
-			return nil
-		}
-		select {
-		case <-freed:
-		case <-ctx.Done():
-			return errNoTurn
-		}
+		return errNoTurn
 	}
+}
+
+// waiter is a question waiting for a turn.
+type waiter struct {
+	rank    int           // who goes first: 0 a known token, 1 an address without recent refusals, 2 the rest
+	granted chan struct{} // closed when it got a turn (ok) or none will come
+	ok      bool          // set before granted is closed
 }
 
 // settle ends a question taken at take for addr: refused reports that Home Assistant refused the
@@ -203,7 +236,7 @@ func (s *shield) clear(ctx context.Context) {
 		if err != nil {
 			first := !s.failed
 			s.failed, s.retryAt, s.running = true, time.Time{}, false
-			s.giveBack(0) // the questions waiting for a turn learn at once that none comes
+			s.failWaiting() // they learn at once that no turn comes
 			s.mu.Unlock()
 			if first {
 				s.log.LogAttrs(ctx, slog.LevelWarn, "cannot clear home assistant's count of failed logins; unknown tokens are refused unasked until it can be",
@@ -221,9 +254,29 @@ func (s *shield) clear(ctx context.Context) {
 	}
 }
 
-// giveBack frees n turns and wakes the questions waiting for one; s.mu is held.
+// giveBack frees n turns and hands them to the questions waiting, the first of the best rank
+// first; s.mu is held.
 func (s *shield) giveBack(n int) {
 	s.turns += n
-	close(s.freed)
-	s.freed = make(chan struct{})
+	for s.turns > 0 && len(s.waiting) > 0 {
+		best := 0
+		for i, w := range s.waiting {
+			if w.rank < s.waiting[best].rank {
+				best = i
+			}
+		}
+		w := s.waiting[best]
+		s.waiting = slices.Delete(s.waiting, best, best+1)
+		s.turns--
+		w.ok = true
+		close(w.granted)
+	}
+}
+
+// failWaiting tells the questions waiting for a turn that none comes; s.mu is held.
+func (s *shield) failWaiting() {
+	for _, w := range s.waiting {
+		close(w.granted)
+	}
+	s.waiting = nil
 }

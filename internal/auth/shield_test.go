@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -353,4 +354,58 @@ func TestHAAsksAboutAKnownTokenWhateverTheRationing(t *testing.T) {
 	if u, err := a.Authenticate(ctx, ha.user); err != nil || u.Admin {
 		t.Errorf("a valid token whose acceptance ran out, from a rationed address: %+v, %v", u, err)
 	}
+}
+
+// blockingClearer clears when released.
+type blockingClearer struct{ release chan struct{} }
+
+func (c blockingClearer) ClearFailedLogins(ctx context.Context) error {
+	select {
+	case <-c.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// TestShieldGivesTurnsToKnownTokensAndCleanAddressesFirst: while a refusal holds the one turn
+// (Home Assistant slow to count it), the questions waiting get turns a known token first, then
+// one from an address without refusals, then those of the address that sent refused tokens, each
+// rank in the order it came.
+func TestShieldGivesTurnsToKnownTokensAndCleanAddressesFirst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clearer := blockingClearer{release: make(chan struct{})}
+		s := newShield(HAConfig{Outstanding: 1, Refusals: 3, RefusalEvery: time.Hour, Timeout: time.Hour}, clearer, slog.New(slog.DiscardHandler))
+		defer s.clearing.Wait()
+		ctx := context.Background()
+		if err := s.take(ctx, "dirty", time.Now, false); err != nil {
+			t.Fatal(err)
+		}
+		s.settle(ctx, "dirty", time.Now, true) // refused: the turn waits for the clearer
+		var mu sync.Mutex
+		var order []string
+		var wg sync.WaitGroup
+		ask := func(name, addr string, known bool) {
+			wg.Go(func() {
+				if err := s.take(ctx, addr, time.Now, known); err != nil {
+					t.Errorf("%s: %v", name, err)
+					return
+				}
+				mu.Lock()
+				order = append(order, name)
+				mu.Unlock()
+				s.settle(ctx, addr, time.Now, false)
+			})
+			synctest.Wait() // it waits, in this place of the queue
+		}
+		ask("dirty 1", "dirty", false)
+		ask("dirty 2", "dirty", false)
+		ask("clean", "clean", false)
+		ask("known", "dirty", true)
+		close(clearer.release)
+		wg.Wait()
+		if want := []string{"known", "clean", "dirty 1", "dirty 2"}; !slices.Equal(order, want) {
+			t.Errorf("turns went to %v, want %v", order, want)
+		}
+	})
 }
