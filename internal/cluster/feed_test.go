@@ -33,17 +33,8 @@ func TestLocalDeliveryStopsWhereAnotherLeaderWrites(t *testing.T) {
 			states: []hass.State{{EntityID: "sensor.t", Domain: "sensor", State: "19.5", JSON: []byte(`{"entity_id":"sensor.t","state":"19.5"}`)}}}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h, err := hub.New(hub.Config{Epoch: "local"}, testLog())
-			if err != nil {
-				t.Fatal(err)
-			}
-			n := &Node{feed: make(chan feedItem, feedBuffer)}
-			ctx, cancel := context.WithCancel(context.Background())
-			var wg sync.WaitGroup
-			wg.Go(func() { _ = h.Run(ctx) })
-			wg.Go(func() { n.feedHub(ctx, h) })
-			defer func() { cancel(); wg.Wait() }()
-			cl := subscribeHub(t, h)
+			n, cl := startFeeder(t)
+			ctx := t.Context()
 
 			n.send(ctx, feedItem{kind: feedReset, at: eventID(epoch, at(1))})
 			n.send(ctx, streamEvent(epoch, at(2), "sensor.t", "19.2"))
@@ -113,17 +104,8 @@ func TestTheLeadersOwnLateEntriesReachTheHubOnce(t *testing.T) {
 		}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h, err := hub.New(hub.Config{Epoch: "local"}, testLog())
-			if err != nil {
-				t.Fatal(err)
-			}
-			n := &Node{feed: make(chan feedItem, feedBuffer)}
-			ctx, cancel := context.WithCancel(context.Background())
-			var wg sync.WaitGroup
-			wg.Go(func() { _ = h.Run(ctx) })
-			wg.Go(func() { n.feedHub(ctx, h) })
-			defer func() { cancel(); wg.Wait() }()
-			cl := subscribeHub(t, h)
+			n, cl := startFeeder(t)
+			ctx := t.Context()
 			n.send(ctx, feedItem{kind: feedReset, at: eventID(epoch, at(1))})
 			r := run()
 			for _, f := range tc.feed(r) {
@@ -148,6 +130,23 @@ func TestTheLeadersOwnLateEntriesReachTheHubOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startFeeder runs a real hub fed by a Node's feeder until the test ends, and a client that
+// takes every event of the hub.
+func startFeeder(t *testing.T) (*Node, *client) {
+	t.Helper()
+	h, err := hub.New(hub.Config{Epoch: "local"}, testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &Node{feed: make(chan feedItem, feedBuffer)}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = h.Run(ctx) })
+	wg.Go(func() { n.feedHub(ctx, h) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return n, subscribeHub(t, h)
 }
 
 // subscribeHub subscribes to every event of h and reads the client's stream.

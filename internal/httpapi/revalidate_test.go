@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	sse "github.com/tmaxmax/go-sse"
+
 	"hasse/internal/auth"
 	"hasse/internal/gateway"
 	"hasse/internal/gateway/gatewaytest"
@@ -29,21 +31,35 @@ func TestRevokedTokenEndsItsStreams(t *testing.T) {
 		auth.HAConfig{ValidFor: 50 * time.Millisecond, RejectedFor: time.Millisecond},
 		httpapi.Config{Auth: httpapi.AuthHA, RevalidateEvery: 20 * time.Millisecond})
 
-	req, _ := http.NewRequest("GET", base+"/subscribe_events?token="+token, nil)
-	resp, events := ssetest.Open(t, req)
-	if resp.StatusCode != 200 {
-		t.Fatalf("stream with a valid Home Assistant token: %s", resp.Status)
-	}
-	ssetest.Next(t, events) // connected
+	events := openStream(t, base+"/subscribe_events?token="+token, "stream with a valid Home Assistant token")
 	sim.Revoke(true)
-	for {
-		ev := ssetest.Next(t, events) // fails after 10 s without one
-		if strings.Contains(ev.Data, `"type":"error","error":"unauthorized"`) {
-			break
-		}
-	}
+	untilUnauthorized(t, events)
 	if _, ok := <-events; ok {
 		t.Error("the stream went on after error unauthorized")
+	}
+}
+
+// openStream opens the stream of url, which must answer 200 (what names it in the failure), and
+// returns its events after the connection event.
+func openStream(t *testing.T, url, what string) <-chan sse.Event {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	resp, events := ssetest.Open(t, req)
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s: %s", what, resp.Status)
+	}
+	ssetest.Next(t, events) // connected
+	return events
+}
+
+// untilUnauthorized reads events until the error unauthorized one; it fails after 10 s without
+// an event.
+func untilUnauthorized(t *testing.T, events <-chan sse.Event) {
+	t.Helper()
+	for {
+		if ev := ssetest.Next(t, events); strings.Contains(ev.Data, `"type":"error","error":"unauthorized"`) {
+			return
+		}
 	}
 }
 
@@ -101,12 +117,7 @@ func TestARefusedTokenEndsItsStreamsWhoeverAskedLast(t *testing.T) {
 	sim, base := startHAGateway(t, simulator.Config{Token: simulator.NewToken(), UserToken: token},
 		auth.HAConfig{ValidFor: 50 * time.Millisecond, RejectedFor: time.Hour},
 		httpapi.Config{Auth: httpapi.AuthHA, RevalidateEvery: 200 * time.Millisecond})
-	req, _ := http.NewRequest("GET", base+"/subscribe_events?token="+token, nil)
-	resp, events := ssetest.Open(t, req)
-	if resp.StatusCode != 200 {
-		t.Fatalf("stream with a valid Home Assistant token: %s", resp.Status)
-	}
-	ssetest.Next(t, events) // connected
+	events := openStream(t, base+"/subscribe_events?token="+token, "stream with a valid Home Assistant token")
 	sim.Revoke(true)
 	deadline := time.Now().Add(10 * time.Second)
 	for { // until a request has the refusal cached (the acceptance runs out after 50 ms)
@@ -123,12 +134,7 @@ func TestARefusedTokenEndsItsStreamsWhoeverAskedLast(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond) // polling until the acceptance runs out, not a timing assertion
 	}
-	for {
-		ev := ssetest.Next(t, events) // fails after 10 s without one
-		if strings.Contains(ev.Data, `"type":"error","error":"unauthorized"`) {
-			break
-		}
-	}
+	untilUnauthorized(t, events)
 }
 
 // TestADemotedAdministratorsStreamsEnd: a stream of admin-only events opened by an
@@ -140,12 +146,7 @@ func TestADemotedAdministratorsStreamsEnd(t *testing.T) {
 		auth.HAConfig{ValidFor: 50 * time.Millisecond},
 		httpapi.Config{Auth: httpapi.AuthHA, RevalidateEvery: 20 * time.Millisecond})
 	sim.Promote(true)
-	req, _ := http.NewRequest("GET", base+"/subscribe_events?events=call_service&token="+alex, nil)
-	resp, events := ssetest.Open(t, req)
-	if resp.StatusCode != 200 {
-		t.Fatalf("an administrator's call_service stream: %s", resp.Status)
-	}
-	ssetest.Next(t, events) // connected
+	events := openStream(t, base+"/subscribe_events?events=call_service&token="+alex, "an administrator's call_service stream")
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/api/sse/ws",
@@ -158,12 +159,7 @@ func TestADemotedAdministratorsStreamsEnd(t *testing.T) {
 		t.Fatalf("statistics socket: %q, %v; want auth_ok", msg, err)
 	}
 	sim.Promote(false)
-	for {
-		ev := ssetest.Next(t, events) // fails after 10 s without one
-		if strings.Contains(ev.Data, `"type":"error","error":"unauthorized"`) {
-			break
-		}
-	}
+	untilUnauthorized(t, events)
 	if _, _, err := conn.Read(ctx); websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
 		t.Errorf("the statistics socket after the demotion: %v, want closed with 1008", err)
 	}
