@@ -26,10 +26,7 @@ import (
 // ha), then has Home Assistant refuse it (hasse's own stays valid): once the validation runs out,
 // the stream gets an error unauthorized event and ends.
 func TestRevokedTokenEndsItsStreams(t *testing.T) {
-	token := simulator.NewToken()
-	sim, base := startHAGateway(t, simulator.Config{Token: simulator.NewToken(), UserToken: token},
-		auth.HAConfig{ValidFor: 50 * time.Millisecond, RejectedFor: time.Millisecond},
-		httpapi.Config{Auth: httpapi.AuthHA, RevalidateEvery: 20 * time.Millisecond})
+	sim, base, token := startRevalidating(t, time.Millisecond, 20*time.Millisecond)
 
 	events := openStream(t, base+"/subscribe_events?token="+token, "stream with a valid Home Assistant token")
 	sim.Revoke(true)
@@ -37,6 +34,18 @@ func TestRevokedTokenEndsItsStreams(t *testing.T) {
 	if _, ok := <-events; ok {
 		t.Error("the stream went on after error unauthorized")
 	}
+}
+
+// startRevalidating is startHAGateway for the revalidation tests: the plain user's token (its
+// return) is believed for 50 ms, refused ones for rejectedFor (0: the default), and open streams'
+// tokens are checked every every.
+func startRevalidating(t *testing.T, rejectedFor, every time.Duration) (*simtest.Home, string, string) {
+	t.Helper()
+	token := simulator.NewToken()
+	sim, base := startHAGateway(t, simulator.Config{Token: simulator.NewToken(), UserToken: token},
+		auth.HAConfig{ValidFor: 50 * time.Millisecond, RejectedFor: rejectedFor},
+		httpapi.Config{Auth: httpapi.AuthHA, RevalidateEvery: every})
+	return sim, base, token
 }
 
 // openStream opens the stream of url, which must answer 200 (what names it in the failure), and
@@ -113,10 +122,7 @@ func TestBogusTokensLockOutOnlyTheirSender(t *testing.T) {
 // cached (for long) ends its open streams at the next check; the refusal is no answer to wait
 // out.
 func TestARefusedTokenEndsItsStreamsWhoeverAskedLast(t *testing.T) {
-	token := simulator.NewToken()
-	sim, base := startHAGateway(t, simulator.Config{Token: simulator.NewToken(), UserToken: token},
-		auth.HAConfig{ValidFor: 50 * time.Millisecond, RejectedFor: time.Hour},
-		httpapi.Config{Auth: httpapi.AuthHA, RevalidateEvery: 200 * time.Millisecond})
+	sim, base, token := startRevalidating(t, time.Hour, 200*time.Millisecond)
 	events := openStream(t, base+"/subscribe_events?token="+token, "stream with a valid Home Assistant token")
 	sim.Revoke(true)
 	deadline := time.Now().Add(10 * time.Second)
@@ -141,10 +147,7 @@ func TestARefusedTokenEndsItsStreamsWhoeverAskedLast(t *testing.T) {
 // administrator ends, with error unauthorized, once the check after its token's validation finds
 // the user an administrator no longer; so does the user's statistics socket.
 func TestADemotedAdministratorsStreamsEnd(t *testing.T) {
-	alex := simulator.NewToken()
-	sim, base := startHAGateway(t, simulator.Config{Token: simulator.NewToken(), UserToken: alex},
-		auth.HAConfig{ValidFor: 50 * time.Millisecond},
-		httpapi.Config{Auth: httpapi.AuthHA, RevalidateEvery: 20 * time.Millisecond})
+	sim, base, alex := startRevalidating(t, 0, 20*time.Millisecond)
 	sim.Promote(true)
 	events := openStream(t, base+"/subscribe_events?events=call_service&token="+alex, "an administrator's call_service stream")
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
@@ -168,10 +171,7 @@ func TestADemotedAdministratorsStreamsEnd(t *testing.T) {
 // TestARevokedTokensStatisticsSocketCloses: the statistics WebSocket is checked as streams are:
 // once Home Assistant refuses its token (an administrator's, not hasse's own), it closes with 1008.
 func TestARevokedTokensStatisticsSocketCloses(t *testing.T) {
-	token := simulator.NewToken()
-	sim, base := startHAGateway(t, simulator.Config{Token: simulator.NewToken(), UserToken: token},
-		auth.HAConfig{ValidFor: 50 * time.Millisecond, RejectedFor: time.Millisecond},
-		httpapi.Config{Auth: httpapi.AuthHA, RevalidateEvery: 20 * time.Millisecond})
+	sim, base, token := startRevalidating(t, time.Millisecond, 20*time.Millisecond)
 	sim.Promote(true) // the statistics tool is for administrators
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()

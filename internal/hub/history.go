@@ -84,9 +84,12 @@ func (h *Hub) reset(at string, reason format.Gap, states []hass.State) {
 	}
 	h.link = linkState{haveStates: true}
 	h.askAgain() // the ids parked joins wait for are of the lost history now
-	if h.started != nil && !h.begun {
-		h.begun = true
-		close(h.started)
+	if h.started != nil {
+		select {
+		case <-h.started: // not the first Reset
+		default:
+			close(h.started) // only Run closes it
+		}
 	}
 }
 

@@ -81,7 +81,6 @@ type Hub struct {
 	scratch []*Client
 	quiet   int64             // dispatched as the last history gap went out: another before an event repeats it
 	waiting map[string][]join // resumes parked until the entry of that id comes (resume.go)
-	begun   bool              // the History's first Reset came: started is closed
 
 	windowEnds  windowEnds // open throttle windows, earliest first
 	windowTimer *time.Timer
